@@ -1,0 +1,91 @@
+"""Process 6 (learning): trust follows observed reciprocity; commitment follows benefits.
+
+Mechanism: each actor compares what its partners put in with a fair share and moves its trust
+toward the reciprocity it observed (Ring & Van de Ven 1994; Thomson & Perry 2006, "norms of trust
+and reciprocity"). Disappointments weigh more than pleasant surprises (loss aversion, Kahneman &
+Tversky 1979), and kinship softens them (the study: the Vlissingen ties are "family-like").
+Strong reciprocity norms make partners learn faster. Commitment grows with realised benefits, the
+"small wins" of Ansell & Gash (2008), scaled by mutuality and facilitative leadership, and falls with
+frustration, which a long time horizon makes easier to bear.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from colabsim.parameters import Parameters
+from colabsim.rules.common import BoolArray, FloatArray, Levels
+from colabsim.rules.communication import KINSHIP_WEIGHT
+from colabsim.rules.segments import segment_any, segment_mean
+from colabsim.structure import Structure
+
+__all__ = ["realised_benefit", "update_commitment", "update_trust"]
+
+
+def update_trust(
+    structure: Structure,
+    levels: Levels,
+    params: Parameters,
+    trust: FloatArray,
+    reciprocity: FloatArray,
+    observed: BoolArray,
+    engaged: BoolArray,
+) -> FloatArray:
+    """Move trust i->j toward j's observed reciprocity in the programmes they share.
+
+    ``r_e`` is the mean reciprocity of j over the active programmes i and j share (where j had means
+    to give). ``tau <- tau + eta * lambda * (r_e - tau)`` with learning rate
+    ``eta = learning_base + learning_norms_weight * reciprocity_norms`` and
+    ``lambda = loss_aversion * (1 - 0.5 * kin_e)`` when ``r_e < tau`` (else 1), where
+    ``kin_e = KINSHIP_WEIGHT[kind] * kinship`` on cross-side ties (0 within a side). Ties with
+    nothing observed are unchanged. The result is clipped to [0, 1].
+    """
+    seen_pair = engaged[..., structure.pair_src_mem] & observed[..., structure.pair_dst_mem]
+    n_ties = structure.n_ties
+    recip = segment_mean(reciprocity[..., structure.pair_dst_mem], seen_pair, structure.pair_edge, n_ties)
+    seen = segment_any(seen_pair, structure.pair_edge, n_ties)
+    eta = params.learning_base + params.learning_norms_weight * np.asarray(levels["reciprocity_norms"])
+    kin = np.where(structure.tie_cross, KINSHIP_WEIGHT[structure.tie_kind] * levels["kinship"], 0.0)
+    weight = np.where(recip < trust, params.loss_aversion * (1.0 - 0.5 * kin), 1.0)
+    updated = np.clip(trust + eta * weight * (recip - trust), 0.0, 1.0)
+    return np.where(seen, updated, trust)
+
+
+def realised_benefit(
+    structure: Structure, performance: FloatArray, member_live: BoolArray, live_programme: BoolArray
+) -> tuple[FloatArray, BoolArray]:
+    """Each actor's benefit: mean performance of the live programmes it takes part in.
+
+    A programme is live when it is active or dormant (a dormant programme yields 0: frustration).
+
+    Returns:
+        (benefit ``(..., N)``, involved ``(..., N)``): involved marks actors in any live programme.
+    """
+    counted = member_live & live_programme[..., structure.mem_prog]
+    n = structure.n_actors
+    benefit = segment_mean(performance[..., structure.mem_prog], counted, structure.mem_actor, n)
+    return benefit, segment_any(counted, structure.mem_actor, n)
+
+
+def update_commitment(
+    levels: Levels,
+    params: Parameters,
+    commitment: FloatArray,
+    benefit: FloatArray,
+    involved: BoolArray,
+) -> FloatArray:
+    """Commitment grows with benefits, falls with frustration, and is kept up by leadership.
+
+    For an involved actor with benefit b:
+    ``gain = commitment_gain * (0.5 + 0.5 * mutuality) * (0.5 + 0.5 * leadership) * b * (1 - c)``,
+    ``loss = commitment_loss * (1 - patience_weight * time_horizon) * (1 - b) * c``;
+    every actor gets ``upkeep = leadership_upkeep * leadership * (1 - c)``.
+    ``c <- clip(c + gain - loss + upkeep, 0, 1)``.
+    """
+    mutual = 0.5 + 0.5 * np.asarray(levels["mutuality"])
+    lead = np.asarray(levels["leadership"])
+    gain = params.commitment_gain * mutual * (0.5 + 0.5 * lead) * benefit * (1.0 - commitment)
+    patience = 1.0 - params.patience_weight * np.asarray(levels["time_horizon"])
+    loss = params.commitment_loss * patience * (1.0 - benefit) * commitment
+    upkeep = params.leadership_upkeep * lead * (1.0 - commitment)
+    return np.clip(commitment + np.where(involved, gain - loss, 0.0) + upkeep, 0.0, 1.0)

@@ -1,0 +1,65 @@
+"""Grouped reductions over index arrays, with an optional leading batch axis.
+
+The model keeps relations as flat index arrays (tie ends, programme memberships) rather than
+matrices, so every step costs time in proportion to the number of ties, never the square of the
+number of actors. These helpers sum, average or test values by group along the last axis; any
+leading axes (a batch of runs) are carried through unchanged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["segment_any", "segment_count", "segment_mean", "segment_sum"]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.intp]
+
+
+def segment_sum(values: NDArray[np.float64] | NDArray[np.bool_], ids: IntArray, n: int) -> FloatArray:
+    """Sum `values` (shape ``(..., K)``) into `n` groups given by `ids` (shape ``(K,)``).
+
+    Returns:
+        Array of shape ``(..., n)``; groups with no member sum to 0.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim == 1:
+        return np.bincount(ids, weights=values, minlength=n).astype(np.float64)
+    lead = values.shape[:-1]
+    rows = int(np.prod(lead))
+    flat = values.reshape(rows, values.shape[-1])
+    offsets = (np.arange(rows, dtype=np.intp)[:, None] * n + ids[None, :]).ravel()
+    summed = np.bincount(offsets, weights=flat.ravel(), minlength=rows * n)
+    return summed.reshape(*lead, n)
+
+
+def segment_count(mask: NDArray[np.bool_], ids: IntArray, n: int) -> FloatArray:
+    """Count the True entries of `mask` (shape ``(..., K)``) per group."""
+    return segment_sum(mask, ids, n)
+
+
+def segment_mean(
+    values: FloatArray, mask: NDArray[np.bool_], ids: IntArray, n: int, empty: float = 0.0
+) -> FloatArray:
+    """Average `values` over the entries where `mask` is True, per group.
+
+    Args:
+        values: Values of shape ``(..., K)``.
+        mask: Which entries count, shape broadcastable to `values`.
+        ids: Group of each entry, shape ``(K,)``.
+        n: Number of groups.
+        empty: Value given to groups with no counted entry.
+
+    Returns:
+        Array of shape ``(..., n)``.
+    """
+    weights = np.broadcast_to(np.asarray(mask, dtype=np.float64), np.shape(values))
+    total = segment_sum(np.asarray(values) * weights, ids, n)
+    count = segment_sum(weights, ids, n)
+    return np.where(count > 0, total / np.maximum(count, 1.0), empty)
+
+
+def segment_any(mask: NDArray[np.bool_], ids: IntArray, n: int) -> NDArray[np.bool_]:
+    """Return, per group, whether any entry of `mask` (shape ``(..., K)``) is True."""
+    return segment_count(mask, ids, n) > 0

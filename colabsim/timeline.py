@@ -1,0 +1,95 @@
+"""Scheduled events of a scenario's timeline, applied at the start of their month.
+
+Events are interventions and shocks the scenario names (DESIGN.md process 1): the MoU is renewed
+(``set_factors``), an actor joins or leaves, a donor's funding window opens or ends, a programme is
+launched or closed. They are rare, so they are applied by plain Python on the state arrays.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from colabsim import rules
+from colabsim.engine import Calendar, State, initial_commitment
+from colabsim.scenario import Scenario
+from colabsim.schema import EventSpec
+from colabsim.structure import ACTIVE, OFF, Structure
+
+__all__ = ["Timeline", "apply_event"]
+
+
+class Timeline:
+    """The scenario's events, indexed by month."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        """Index the scenario's events by month index."""
+        self._by_month: dict[int, list[EventSpec]] = defaultdict(list)
+        for event in scenario.spec.events:
+            self._by_month[scenario.month_index(event.at)].append(event)
+
+    def at(self, month: int) -> list[EventSpec]:
+        """The events scheduled for `month`, in file order."""
+        return list(self._by_month.get(month, []))
+
+    def __len__(self) -> int:
+        """Number of events."""
+        return sum(len(v) for v in self._by_month.values())
+
+
+def _fresh_stock(structure: Structure, levels: dict[str, Any], who: np.ndarray, funded: np.ndarray, calendar: Calendar) -> np.ndarray:
+    return rules.yearly_endowment(structure, levels, who, funded) * calendar.months_left / 12.0
+
+
+def apply_event(
+    event: EventSpec,
+    structure: Structure,
+    state: State,
+    levels: dict[str, Any],
+    calendar: Calendar,
+) -> tuple[State, dict[str, Any]]:
+    """Apply one event and return the new state and factor levels.
+
+    - ``set_factors``: the named factors take their new values from this month on. Setting
+      ``commitment`` also lifts every present actor's commitment to at least the new level (a
+      recommitment, e.g. a new team with a mandate).
+    - ``add_actor``: the actor becomes present with its initial commitment and the rest of this
+      year's endowment; ``remove_actor``: it leaves and its stock is gone.
+    - ``start_funding`` / ``stop_funding``: the actor's money flows again (the rest of this year's
+      funds) or stops at once.
+    - ``open_programme``: the programme becomes active; ``close_programme``: it is switched off.
+    """
+    if event.action == "set_factors":
+        new_levels = {**levels, **event.factors}
+        if "commitment" in event.factors:
+            lifted = np.maximum(state.commitment, initial_commitment(structure, new_levels))
+            state = replace(state, commitment=np.where(state.active, lifted, state.commitment))
+        return state, new_levels
+    if event.actor is not None:
+        i = structure.actor_ids.index(event.actor)
+        one = np.zeros(structure.n_actors, dtype=bool)
+        one[i] = True
+        if event.action == "add_actor":
+            fresh = _fresh_stock(structure, levels, one, state.funded, calendar)
+            return replace(
+                state,
+                active=state.active | one,
+                commitment=np.where(one, initial_commitment(structure, levels), state.commitment),
+                stock=np.where(one[:, None], fresh, state.stock),
+            ), levels
+        if event.action == "remove_actor":
+            return replace(state, active=state.active & ~one, stock=np.where(one[:, None], 0.0, state.stock)), levels
+        funded = state.funded | one if event.action == "start_funding" else state.funded & ~one
+        stock = state.stock.copy()
+        if event.action == "start_funding":
+            stock[i, 0] = _fresh_stock(structure, levels, one & state.active, funded, calendar)[i, 0]
+        else:
+            stock[i, 0] = 0.0
+        return replace(state, funded=funded, stock=stock), levels
+    p = structure.programme_ids.index(str(event.programme))
+    status = state.status.copy()
+    status[p] = ACTIVE if event.action == "open_programme" else OFF
+    return replace(state, status=status), levels

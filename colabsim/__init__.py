@@ -10,10 +10,11 @@ Load a scenario, change factors, run the model and get tidy pandas tables::
 
 from importlib.metadata import PackageNotFoundError, version
 
+from colabsim.ensemble import Ensemble, compare_table, run_ensemble, run_replications
 from colabsim.factors import FACTORS, Factor
 from colabsim.model import CollaborationModel
 from colabsim.scenario import Scenario, ScenarioError, load_scenario
-from colabsim.simulate import SimulationResult, run_replications, simulate
+from colabsim.simulate import SimulationResult, simulate
 
 try:
     __version__ = version("colabsim")
@@ -23,12 +24,15 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 __all__ = [
     "FACTORS",
     "CollaborationModel",
+    "Ensemble",
     "Factor",
     "Scenario",
     "ScenarioError",
     "SimulationResult",
     "__version__",
+    "compare_table",
     "load_scenario",
+    "run_ensemble",
     "run_replications",
     "simulate",
 ]

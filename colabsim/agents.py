@@ -17,7 +17,7 @@ from colabsim.schema import ActorSpec
 if TYPE_CHECKING:
     from colabsim.model import CollaborationModel
 
-__all__ = ["AGENT_CLASSES", "Actor", "CityAgency", "Donor", "Foundation", "ForeignMunicipality", "University"]
+__all__ = ["AGENT_CLASSES", "Actor", "CityAgency", "Donor", "ForeignMunicipality", "Foundation", "University"]
 
 
 class Actor(mesa.Agent):

@@ -17,6 +17,9 @@ from colabsim.parameters import Parameters
 from colabsim.rules.common import BoolArray, FloatArray, IntArray, Levels, UniformSource
 from colabsim.structure import ACTIVE, DORMANT, Structure
 
+#: Months-since-contact given to every tie at the start: no contact has been seen yet.
+NO_RECENT_CONTACT = 12
+
 __all__ = ["Calendar", "State", "advance", "initial_commitment", "initial_state", "member_included"]
 
 
@@ -43,7 +46,8 @@ class State:
     """Everything that changes during a run (the hot state), as arrays.
 
     Tie arrays: ``trust``, ``understanding``, ``since_contact`` (months), ``contact`` (this month).
-    Actor arrays: ``commitment``, ``active``, ``funded``, ``stock`` (N x 4 resources left this year).
+    Actor arrays: ``commitment``, ``active``, ``funded``, ``budget`` (N x 4, this year's endowment)
+    and ``stock`` (N x 4, what is left of it).
     Membership arrays: ``inclusion_draw`` (a fixed uniform per membership; an optional member takes
     part while it is below the inclusion factor). Programme arrays: ``status``, ``streak``,
     ``performance``, ``consensus``, ``pooled`` (P x 4). City-level: ``reputation`` and the
@@ -57,6 +61,7 @@ class State:
     commitment: FloatArray
     active: BoolArray
     funded: BoolArray
+    budget: FloatArray
     stock: FloatArray
     inclusion_draw: FloatArray
     status: IntArray
@@ -79,9 +84,7 @@ def member_included(structure: Structure, state: State, levels: Levels) -> BoolA
     return ~structure.mem_optional | (state.inclusion_draw < np.asarray(levels["inclusion"]))
 
 
-def initial_state(
-    structure: Structure, levels: Levels, calendar: Calendar, rng: UniformSource
-) -> State:
+def initial_state(structure: Structure, levels: Levels, calendar: Calendar, rng: UniformSource) -> State:
     """Set up month 0.
 
     Trust across the partnership starts at ``0.2 + 0.6 * history`` and shared understanding at
@@ -95,16 +98,18 @@ def initial_state(
     understanding = np.where(structure.tie_cross, 0.1 + 0.6 * history, 0.5) * np.ones(structure.n_ties)
     active = structure.initially_active.copy()
     funded = structure.initially_funded.copy()
-    stock = rules.yearly_endowment(structure, levels, active, funded) * calendar.months_left / 12.0
+    budget = rules.yearly_endowment(structure, levels, active, funded)
+    stock = budget * calendar.months_left / 12.0
     n_prog = structure.n_programmes
     return State(
         trust=np.asarray(trust, dtype=np.float64),
         understanding=np.asarray(understanding, dtype=np.float64),
-        since_contact=np.zeros(structure.n_ties, dtype=np.intp),
+        since_contact=np.full(structure.n_ties, NO_RECENT_CONTACT, dtype=np.intp),
         contact=np.zeros(structure.n_ties, dtype=bool),
         commitment=np.asarray(initial_commitment(structure, levels), dtype=np.float64),
         active=active,
         funded=funded,
+        budget=budget,
         stock=stock,
         inclusion_draw=rng.random((structure.n_members,)),
         status=structure.prog_status0.copy(),
@@ -150,25 +155,29 @@ def advance(
     # 4. Contribution.
     engaged = member_live & running[..., s.mem_prog]
     amount, reciprocity, observed = rules.contributions(
-        s, levels, params, (commitment, trust, state.stock), engaged, calendar.months_left, rng
+        s, levels, params, (commitment, trust, state.stock, state.budget), engaged, calendar.months_left, rng
     )
     stock = rules.spend(state.stock, amount, s)
     pooled = rules.pool_by(amount, s.mem_prog, s.n_programmes)
     # 5. Production.
     capacity = rules.actor_capacity(s, levels)
-    efficiency = rules.coordination_efficiency(s, params, capacity, member_live)
+    efficiency = rules.coordination_efficiency(s, levels, params, capacity, member_live)
     performance = rules.programme_performance(pooled, s.prog_need, efficiency, running, params)
     # 6. Learning.
     trust = rules.update_trust(s, levels, params, trust, reciprocity, observed, engaged)
     live_programme = running | (status == DORMANT)
     benefit, involved = rules.realised_benefit(s, performance, member_live, live_programme)
-    learned = rules.update_commitment(levels, params, commitment, benefit, involved)
+    facilitated = rules.facilitation(s, levels, member_live, live_programme)
+    learned = rules.update_commitment(levels, params, commitment, benefit, involved, facilitated)
     commitment = np.where(state.active, learned, commitment)
     # 7. Decay and renewal.
     floor = rules.trust_floor(rules.tie_closeness(s, levels), params)
-    trust, understanding = rules.decay_ties(trust, understanding, contact, floor, params)
+    present = state.active[..., s.tie_src] & state.active[..., s.tie_dst]
+    trust, understanding = rules.decay_ties(trust, understanding, contact | ~present, floor, params)
+    budget = state.budget
     if calendar.renew:
-        stock = rules.yearly_endowment(s, levels, state.active, state.funded)
+        budget = rules.yearly_endowment(s, levels, state.active, state.funded)
+        stock = budget
     # 8. Growth.
     streak = rules.update_streaks(state.streak, performance, status, params)
     status, streak, opened = rules.open_new_sector(status, streak, levels, params, rng)
@@ -176,8 +185,9 @@ def advance(
     active, joined = rules.partners_join(state.active, s.prospective, reputation, params, rng)
     if np.any(joined):
         months_left = 12 if calendar.renew else calendar.months_left - 1
-        fresh = rules.yearly_endowment(s, levels, joined, state.funded) * months_left / 12.0
-        stock = np.where(joined[..., None], fresh, stock)
+        fresh = rules.yearly_endowment(s, levels, joined, state.funded)
+        budget = np.where(joined[..., None], fresh, budget)
+        stock = np.where(joined[..., None], fresh * months_left / 12.0, stock)
         commitment = np.where(joined, initial_commitment(s, levels), commitment)
     return replace(
         state,
@@ -187,6 +197,7 @@ def advance(
         contact=contact,
         commitment=commitment,
         active=active,
+        budget=budget,
         stock=stock,
         status=status,
         streak=streak,

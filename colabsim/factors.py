@@ -11,9 +11,9 @@ analyses. Keep them stable.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
 __all__ = ["DIMENSIONS", "FACTORS", "Factor", "factor_names", "get_factor"]
 
@@ -67,7 +67,7 @@ _FACTORS: tuple[Factor, ...] = (
         "history of cooperation",
         0.3,
         "Length and depth of the partners' shared history before the agreement.",
-        "initial trust across the partnership; trust floor",
+        "initial trust and understanding across the partnership; trust floor; informal closeness",
     ),
     Factor(
         "kinship",
@@ -131,7 +131,7 @@ _FACTORS: tuple[Factor, ...] = (
         "mediator strength",
         0.5,
         "Strength of the bridging foundation (e.g. SSVA) as broker between the sides.",
-        "brokered contacts; consensus building",
+        "brokered contacts; consensus building; facilitation of commitment",
     ),
     Factor(
         "leadership",
@@ -139,7 +139,7 @@ _FACTORS: tuple[Factor, ...] = (
         "facilitative leadership",
         0.5,
         "Facilitative leadership that keeps partners engaged and moves them to agreement.",
-        "commitment gains and upkeep; consensus",
+        "commitment gains and upkeep; consensus; a newcomer's commitment after turnover",
     ),
     Factor(
         "formal_communication",
@@ -171,7 +171,7 @@ _FACTORS: tuple[Factor, ...] = (
         "shared purpose",
         0.5,
         "Agreement on aims and a long-term action plan.",
-        "consensus threshold; opening of new sectors",
+        "consensus threshold; coordination efficiency (long-term plan); opening of new sectors",
     ),
     Factor(
         "funds",

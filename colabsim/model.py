@@ -18,6 +18,7 @@ from colabsim.engine import Calendar, State, advance, initial_state
 from colabsim.metrics import observe, summarise
 from colabsim.rules import actor_capacity
 from colabsim.scenario import Scenario
+from colabsim.schema import TIE_KINDS
 from colabsim.structure import Structure, build_structure
 from colabsim.timeline import Timeline, apply_event
 
@@ -60,7 +61,7 @@ class CollaborationModel(mesa.Model):
         self._programme_records: list[np.ndarray] = []
 
     def _calendar(self, month: int) -> Calendar:
-        year, first = self.setup.start
+        _, first = self.setup.start
         return Calendar.of((first - 1 + month) % 12 + 1)
 
     def date_of(self, month: int) -> str:
@@ -79,6 +80,12 @@ class CollaborationModel(mesa.Model):
         month = self.month
         calendar = self._calendar(month)
         for event in self.timeline.at(month):
+            if event.action == "set_factors":
+                # Overridden factors are held for the whole run: the override is the experiment.
+                kept = {k: v for k, v in event.factors.items() if k not in self.setup.overrides}
+                if not kept:
+                    continue
+                event = event.model_copy(update={"factors": kept})
             self.state, self.levels = apply_event(event, self.structure, self.state, self.levels, calendar)
         self.state = advance(self.structure, self.state, self.levels, self.params, calendar, self.rng)
         row = observe(self.structure, self.state)
@@ -117,6 +124,36 @@ class CollaborationModel(mesa.Model):
                 "programme": np.array(s.programme_ids)[progs.ravel()],
                 "sector": np.array(s.sectors)[s.prog_sector[progs.ravel()]],
                 "performance": values.ravel(),
+            }
+        )
+
+    def actors_table(self) -> pd.DataFrame:
+        """The actors now: id, name, kind, side, active, commitment, capacity."""
+        s = self.structure
+        return pd.DataFrame(
+            {
+                "actor": s.actor_ids,
+                "name": s.actor_names,
+                "kind": [a.kind for a in self.actors],
+                "side": [a.side for a in self.actors],
+                "active": self.state.active,
+                "commitment": self.state.commitment,
+                "capacity": self.capacity,
+            }
+        )
+
+    def ties_table(self) -> pd.DataFrame:
+        """The ties now: source, target, kind, trust, understanding, months since last contact."""
+        s = self.structure
+        ids = np.array(s.actor_ids)
+        return pd.DataFrame(
+            {
+                "source": ids[s.tie_src],
+                "target": ids[s.tie_dst],
+                "kind": np.array(TIE_KINDS)[s.tie_kind],
+                "trust": self.state.trust,
+                "understanding": self.state.understanding,
+                "since_contact": self.state.since_contact,
             }
         )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-__all__ = ["Parameters", "RESOURCE_TYPES"]
+__all__ = ["RESOURCE_TYPES", "Parameters"]
 
 #: Resource types pooled in programmes, in array order (DESIGN.md: funds, materials, people, time).
 RESOURCE_TYPES: tuple[str, ...] = ("funds", "materials", "people", "time")
@@ -44,7 +44,8 @@ class Parameters:
         free_ride_rate: Monthly chance of contributing nothing at zero norms and zero commitment.
         fair_share: Share of its monthly means a partner is expected to put in (reciprocity = 1).
         efficiency_floor: Coordination efficiency of a programme whose members have no capacity.
-        knowledge_bonus: Extra coordination efficiency when a university takes part.
+        plan_weight: Share of coordination efficiency that depends on a shared long-term plan.
+        knowledge_bonus: Share of coordination efficiency lost when no university takes part.
         patience_weight: How much a long time horizon damps frustration.
         ces_rho: Exponent of the CES production function (negative: complementary inputs).
         resource_weights: CES weights of funds, materials, people, time.
@@ -53,10 +54,10 @@ class Parameters:
         loss_aversion: Weight of disappointments relative to gains in trust learning.
         commitment_gain: Rate at which realised benefits raise commitment ("small wins").
         commitment_loss: Rate at which frustration lowers commitment.
-        leadership_upkeep: Monthly pull of facilitative leadership toward full commitment.
+        leadership_upkeep: Monthly pull of facilitation (leadership or a mediator) toward full commitment.
         trust_decay: Monthly share of the gap to the trust floor lost without contact.
         understanding_decay: Monthly share of shared understanding lost without contact.
-        floor_weight: Trust floor per unit of kinship or history.
+        floor_weight: Trust floor per unit of tie closeness (see ``tie_closeness``).
         success_level: Performance that counts as success for growth and reputation.
         success_months: Months of sustained success before a new sector can open.
         growth_rate: Monthly chance of opening a proposed programme once eligible, at full
@@ -81,6 +82,7 @@ class Parameters:
     free_ride_rate: float = 0.5
     fair_share: float = 0.5
     efficiency_floor: float = 0.3
+    plan_weight: float = 0.15
     knowledge_bonus: float = 0.2
     patience_weight: float = 0.7
     ces_rho: float = -1.0

@@ -63,9 +63,14 @@ def _merge_keyed(parent: list[Any], child: list[Any], table: str, path: Path) ->
     """Merge lists of tables keyed by ``id``: a child entry updates the parent's entry field by field."""
     merged = [dict(item) if isinstance(item, dict) else item for item in parent]
     index = {item.get("id"): i for i, item in enumerate(merged) if isinstance(item, dict)}
+    seen: dict[Any, int] = {}
     for position, item in enumerate(child):
         if not isinstance(item, dict) or "id" not in item:
             raise ScenarioError(path, [(f"{table}[{position}]", "each entry needs an 'id'")])
+        if item["id"] in seen:
+            message = f"duplicate id {item['id']!r} (also {table}[{seen[item['id']]}]); ids must be unique"
+            raise ScenarioError(path, [(f"{table}[{position}].id", message)])
+        seen[item["id"]] = position
         if item["id"] in index:
             merged[index[item["id"]]] = {**merged[index[item["id"]]], **item}
         else:
@@ -96,7 +101,8 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     resolved = path.resolve()
     if resolved in chain:
         cycle = " -> ".join(str(p) for p in (*chain, resolved))
-        raise ScenarioError(path, [("extends", f"circular 'extends': {cycle}")])
+        message = f"circular 'extends': {cycle}; a file may not extend itself, directly or through others"
+        raise ScenarioError(path, [("extends", message)])
     raw = _read_toml(path)
     unknown = sorted(set(raw) - set(_TOP_LEVEL))
     if unknown:
@@ -109,7 +115,8 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         raise ScenarioError(path, [("extends", "must be a file name (a string), e.g. \"darwin.toml\"")])
     parent_path = (path.parent / parent_name)
     if not parent_path.exists():
-        raise ScenarioError(path, [("extends", f"the file it extends does not exist: {parent_path}")])
+        message = f"the file it extends does not exist: {parent_path} (give a path relative to this file's folder)"
+        raise ScenarioError(path, [("extends", message)])
     parent = _load_raw(parent_path, (*chain, resolved))
     return _merge(parent, raw, path)
 
@@ -118,7 +125,10 @@ def _format_location(loc: tuple[int | str, ...], raw: dict[str, Any]) -> str:
     """Turn a pydantic location into a key path such as ``actors[2] (ssva).commitment``."""
     parts: list[str] = []
     node: Any = raw
+    present = True
     for item in loc:
+        if isinstance(item, str) and present and not isinstance(node, dict):
+            continue  # a union member's tag such as "int" or "str": the value itself is at fault
         if isinstance(item, int):
             label = f"[{item}]"
             if isinstance(node, list) and item < len(node) and isinstance(node[item], dict) and "id" in node[item]:
@@ -128,7 +138,8 @@ def _format_location(loc: tuple[int | str, ...], raw: dict[str, Any]) -> str:
             continue
         else:
             parts.append(("." if parts else "") + str(item))
-        node = node[item] if isinstance(node, (dict, list)) and _has(node, item) else None
+        present = isinstance(node, (dict, list)) and _has(node, item)
+        node = node[item] if present else None
     return "".join(parts)
 
 
@@ -158,18 +169,56 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> str:
     return "; allowed keys: " + ", ".join(model.model_fields)
 
 
+#: What a value of the wrong type should have been, by pydantic error type.
+_EXPECTED_TYPE = {
+    "float_type": "a number",
+    "int_type": "a whole number",
+    "string_type": "a string (text in quotes)",
+    "bool_type": "true or false",
+    "list_type": "a list in [ ]",
+    "dict_type": "a table",
+    "model_type": "a table",
+}
+
+
 def _validation_problems(exc: ValidationError, raw: dict[str, Any]) -> list[tuple[str, str]]:
-    problems = []
+    by_key: dict[str, list[str]] = {}
+    wrong_type: dict[str, tuple[list[str], Any]] = {}
     for error in exc.errors():
         loc = tuple(error["loc"])
+        key = (error.get("ctx") or {}).get("key")
+        if error["type"] == "factor_table" and isinstance(key, str):
+            loc = (*loc, key)
+        where = _format_location(loc, raw)
         message = str(error["msg"]).removeprefix("Value error, ")
+        got = error.get("input")
+        if error["type"] in _EXPECTED_TYPE:
+            # A union reports one error per member: merge them into one "must be A or B".
+            wrong_type.setdefault(where, ([], got))[0].append(_EXPECTED_TYPE[error["type"]])
+            by_key.setdefault(where, [])
+            continue
         if error["type"] == "extra_forbidden":
             message = "unknown key" + _allowed_keys(loc)
         elif error["type"] == "literal_error":
-            message = message.replace("Input should be", "must be one of:")
+            message = message.replace("Input should be", "must be one of:") + f"; got {got!r}"
         elif error["type"] == "missing":
             message = "required key is missing"
-        problems.append((_format_location(loc, raw), message))
+        elif error["type"] == "string_pattern_mismatch":
+            message = (
+                "must be an identifier: lower-case letters, digits and '_', starting with a letter"
+                f" (e.g. 'coop_unit'); got {got!r}"
+            )
+        elif message.startswith("Input should be") and not isinstance(got, (dict, list)):
+            message = message.replace("Input should be", "must be", 1) + f"; got {got!r}"
+        by_key.setdefault(where, []).append(message)
+    problems = []
+    for where, messages in by_key.items():
+        if where in wrong_type:
+            words, got = wrong_type[where]
+            shown = f"{got!r} ({type(got).__name__})" if not isinstance(got, (dict, list)) else type(got).__name__
+            allowed = [w for w in dict.fromkeys(words) if not (w == "a whole number" and "a number" in words)]
+            messages = [f"must be {' or '.join(allowed)}; got {shown}", *messages]
+        problems.extend((where, message) for message in messages)
     return problems
 
 
@@ -186,11 +235,12 @@ def _cross_reference_problems(spec: ScenarioFile) -> list[tuple[str, str]]:
     actor_ids = [a.id for a in spec.actors]
     programme_ids = [p.id for p in spec.programmes]
     for table, ids in (("actors", actor_ids), ("programmes", programme_ids)):
-        seen: set[str] = set()
+        seen: dict[str, int] = {}
         for i, item_id in enumerate(ids):
             if item_id in seen:
-                problems.append((f"{table}[{i}].id", f"duplicate id {item_id!r}"))
-            seen.add(item_id)
+                message = f"duplicate id {item_id!r} (also {table}[{seen[item_id]}]); ids must be unique"
+                problems.append((f"{table}[{i}].id", message))
+            seen.setdefault(item_id, i)
     known = set(actor_ids)
     allowed = ", ".join(actor_ids)
     for i, tie in enumerate(spec.ties):
@@ -199,11 +249,16 @@ def _cross_reference_problems(spec: ScenarioFile) -> list[tuple[str, str]]:
                 problems.append((f"ties[{i}].{end}", f"no actor {getattr(tie, end)!r}; actors: {allowed}"))
     for i, prog in enumerate(spec.programmes):
         for group in ("participants", "optional"):
+            listed: set[str] = set()
             for j, member in enumerate(getattr(prog, group)):
                 if member not in known:
                     problems.append(
                         (f"programmes[{i}] ({prog.id}).{group}[{j}]", f"no actor {member!r}; actors: {allowed}")
                     )
+                elif member in listed:
+                    where = f"programmes[{i}] ({prog.id}).{group}[{j}]"
+                    problems.append((where, f"{member!r} is listed twice; list each actor once"))
+                listed.add(member)
     start = parse_month(spec.scenario.start)
     horizon = spec.scenario.horizon_years * 12
     for i, event in enumerate(spec.events):
@@ -225,9 +280,31 @@ def _cross_reference_problems(spec: ScenarioFile) -> list[tuple[str, str]]:
     for key, value in spec.parameters.items():
         if key not in Parameters.names():
             problems.append((f"parameters.{key}", f"unknown parameter; allowed: {', '.join(Parameters.names())}"))
-        elif key == "resource_weights" and (not isinstance(value, list) or len(value) != 4):
-            problems.append((f"parameters.{key}", "must be a list of four weights (funds, materials, people, time)"))
+        else:
+            problem = _parameter_problem(key, value)
+            if problem:
+                problems.append((f"parameters.{key}", problem))
     return problems
+
+
+def _parameter_problem(key: str, value: float | int | list[float]) -> str:
+    """What is wrong with a ``[parameters]`` value, or "" (types, signs and the CES's own limits)."""
+    default = getattr(Parameters(), key)
+    if key == "resource_weights":
+        if not isinstance(value, list) or len(value) != 4:
+            return f"must be a list of four weights (funds, materials, people, time); got {value!r}"
+        if any(w < 0 for w in value) or sum(value) <= 0:
+            return f"weights must be 0 or more and not all 0; got {value!r}"
+        return ""
+    if isinstance(value, list):
+        return f"must be a single number (default {default!r}); got a list {value!r}"
+    if isinstance(default, int) and not isinstance(value, int):
+        return f"must be a whole number (default {default!r}); got {value!r}"
+    if key == "ces_rho":
+        return "" if value != 0 else "must not be 0 (the Cobb-Douglas limit is not supported); use a negative number"
+    if value < 0:
+        return f"must be 0 or more (default {default!r}); got {value!r}"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -280,6 +357,9 @@ class Scenario:
 
     def with_factors(self, **values: float) -> Scenario:
         """Return a copy with the given factors set, e.g. ``with_factors(legal_frame=0.9)``.
+
+        An overridden factor holds for the whole run: timeline events that set the same factor
+        are ignored, so the override is what the run tests.
 
         Raises:
             ScenarioError: If a name is not a registered factor or a value is out of range.

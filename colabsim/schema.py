@@ -13,6 +13,7 @@ import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from colabsim.factors import FACTORS
 
@@ -59,15 +60,21 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+def _factor_error(name: str, message: str) -> PydanticCustomError:
+    """An error about one factor entry; ``ctx["key"]`` lets the loader extend the key path with it."""
+    # The message is passed as a context value so that braces in it are never read as a template.
+    return PydanticCustomError("factor_table", "{message}", {"message": message, "key": name})
+
+
 def _check_factor_table(values: dict[str, float]) -> dict[str, float]:
     """Check that every key is a registered factor and every value is within its bounds."""
     for name, value in values.items():
         if name not in FACTORS:
-            raise ValueError(f"unknown factor {name!r}; allowed: {', '.join(FACTORS)}")
+            raise _factor_error(name, f"unknown factor {name!r}; allowed: {', '.join(FACTORS)}")
         factor = FACTORS[name]
         if not factor.check(value):
-            raise ValueError(
-                f"factor {name!r} = {value} is out of range; allowed: {factor.low} to {factor.high}"
+            raise _factor_error(
+                name, f"factor {name!r} = {value} is out of range; allowed: {factor.low} to {factor.high}"
             )
     return values
 

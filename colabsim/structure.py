@@ -7,6 +7,7 @@ same scenario shares one `Structure` and the rules can carry a leading run axis.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -15,7 +16,7 @@ from numpy.typing import NDArray
 
 from colabsim.schema import ACTOR_KINDS, SIDES, TIE_KINDS, ActorSpec, ScenarioFile
 
-__all__ = ["KIND_DEFAULT_CAPACITY", "KIND_DEFAULT_ENDOWMENT", "KINDS", "Structure", "build_structure"]
+__all__ = ["KINDS", "KIND_DEFAULT_CAPACITY", "KIND_DEFAULT_ENDOWMENT", "Structure", "build_structure"]
 
 KINDS: tuple[str, ...] = tuple(ACTOR_KINDS)
 
@@ -70,6 +71,7 @@ class Structure:
     tie_dst: IntArray
     tie_kind: IntArray
     tie_cross: BoolArray
+    tie_border: BoolArray
     tie_trust0: FloatArray
     broker: IntArray
     broker_src_edge: IntArray
@@ -129,10 +131,8 @@ def _generated_ties(spec: ScenarioFile) -> dict[tuple[str, str], tuple[str, floa
     return ties
 
 
-def _rule_matches(
-    between: list[str], sector: str | None, kinds: list[str], a: ActorSpec, b: ActorSpec
-) -> bool:
-    if [a.resolved_side, b.resolved_side] != between:
+def _rule_matches(between: Sequence[str], sector: str | None, kinds: Sequence[str], a: ActorSpec, b: ActorSpec) -> bool:
+    if [a.resolved_side, b.resolved_side] != list(between):
         return False
     if kinds and (a.kind not in kinds or b.kind not in kinds):
         return False
@@ -180,7 +180,9 @@ def build_structure(spec: ScenarioFile) -> Structure:
         [
             [
                 getattr(a.endowment, key) if getattr(a.endowment, key) is not None else default
-                for key, default in zip(("funds", "materials", "people", "time"), KIND_DEFAULT_ENDOWMENT[a.kind], strict=True)
+                for key, default in zip(
+                    ("funds", "materials", "people", "time"), KIND_DEFAULT_ENDOWMENT[a.kind], strict=True
+                )
             ]
             for a in actors
         ],
@@ -204,6 +206,7 @@ def build_structure(spec: ScenarioFile) -> Structure:
     tie_kind = np.array([TIE_KINDS.index(tie_map[p][0]) for p in pairs_sorted], dtype=np.intp)
     tie_trust0 = np.array([tie_map[p][1] for p in pairs_sorted], dtype=np.float64)
     tie_cross = side_of[tie_src] != side_of[tie_dst]
+    local, foreign = SIDES.index("local"), SIDES.index("foreign")
     is_mediator = (kind_of == KINDS.index("foundation")) & (side_of == SIDES.index("bridging"))
     broker, broker_src, broker_dst = _find_brokers(tie_src, tie_dst, tie_cross, is_mediator)
 
@@ -265,6 +268,9 @@ def build_structure(spec: ScenarioFile) -> Structure:
         tie_dst=tie_dst,
         tie_kind=tie_kind,
         tie_cross=tie_cross,
+        tie_border=np.isin(side_of[tie_src], [local, foreign])
+        & np.isin(side_of[tie_dst], [local, foreign])
+        & tie_cross,
         tie_trust0=tie_trust0,
         broker=broker,
         broker_src_edge=broker_src,

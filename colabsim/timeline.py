@@ -19,7 +19,10 @@ from colabsim.scenario import Scenario
 from colabsim.schema import EventSpec
 from colabsim.structure import ACTIVE, OFF, Structure
 
-__all__ = ["Timeline", "apply_event"]
+__all__ = ["BUDGET_FACTORS", "Timeline", "apply_event"]
+
+#: Factors that set budgets: an event changing one rescales this year's budgets at once.
+BUDGET_FACTORS = frozenset({*rules.RESOURCE_FACTORS, "central_support"})
 
 
 class Timeline:
@@ -40,10 +43,6 @@ class Timeline:
         return sum(len(v) for v in self._by_month.values())
 
 
-def _fresh_stock(structure: Structure, levels: dict[str, Any], who: np.ndarray, funded: np.ndarray, calendar: Calendar) -> np.ndarray:
-    return rules.yearly_endowment(structure, levels, who, funded) * calendar.months_left / 12.0
-
-
 def apply_event(
     event: EventSpec,
     structure: Structure,
@@ -55,7 +54,9 @@ def apply_event(
 
     - ``set_factors``: the named factors take their new values from this month on. Setting
       ``commitment`` also lifts every present actor's commitment to at least the new level (a
-      recommitment, e.g. a new team with a mandate).
+      recommitment, e.g. a new team with a mandate). Changing a resource factor or
+      ``central_support`` rescales this year's budgets and what is left of them at once (a cut
+      takes effect now, not at the next budget year).
     - ``add_actor``: the actor becomes present with its initial commitment and the rest of this
       year's endowment; ``remove_actor``: it leaves and its stock is gone.
     - ``start_funding`` / ``stop_funding``: the actor's money flows again (the rest of this year's
@@ -67,28 +68,36 @@ def apply_event(
         if "commitment" in event.factors:
             lifted = np.maximum(state.commitment, initial_commitment(structure, new_levels))
             state = replace(state, commitment=np.where(state.active, lifted, state.commitment))
+        if BUDGET_FACTORS & set(event.factors):
+            budget = rules.yearly_endowment(structure, new_levels, state.active, state.funded)
+            ratio = np.divide(budget, state.budget, out=np.zeros_like(budget), where=state.budget > 0)
+            stock = np.where(state.budget > 0, state.stock * ratio, budget * calendar.months_left / 12.0)
+            state = replace(state, budget=budget, stock=stock)
         return state, new_levels
     if event.actor is not None:
         i = structure.actor_ids.index(event.actor)
         one = np.zeros(structure.n_actors, dtype=bool)
         one[i] = True
         if event.action == "add_actor":
-            fresh = _fresh_stock(structure, levels, one, state.funded, calendar)
+            budget = rules.yearly_endowment(structure, levels, one, state.funded)
             return replace(
                 state,
                 active=state.active | one,
                 commitment=np.where(one, initial_commitment(structure, levels), state.commitment),
-                stock=np.where(one[:, None], fresh, state.stock),
+                budget=np.where(one[:, None], budget, state.budget),
+                stock=np.where(one[:, None], budget * calendar.months_left / 12.0, state.stock),
             ), levels
         if event.action == "remove_actor":
             return replace(state, active=state.active & ~one, stock=np.where(one[:, None], 0.0, state.stock)), levels
         funded = state.funded | one if event.action == "start_funding" else state.funded & ~one
-        stock = state.stock.copy()
+        stock, budget = state.stock.copy(), state.budget.copy()
         if event.action == "start_funding":
-            stock[i, 0] = _fresh_stock(structure, levels, one & state.active, funded, calendar)[i, 0]
+            budget[i, 0] = rules.yearly_endowment(structure, levels, one & state.active, funded)[i, 0]
+            stock[i, 0] = budget[i, 0] * calendar.months_left / 12.0
         else:
             stock[i, 0] = 0.0
-        return replace(state, funded=funded, stock=stock), levels
+            budget[i, 0] = 0.0
+        return replace(state, funded=funded, budget=budget, stock=stock), levels
     p = structure.programme_ids.index(str(event.programme))
     status = state.status.copy()
     status[p] = ACTIVE if event.action == "open_programme" else OFF

@@ -14,12 +14,13 @@ from colabsim.rules.communication import apply_contacts, contact_probability, dr
 from colabsim.rules.contribution import contributions, pool_by, spend
 from colabsim.rules.deliberation import formal_standing, programme_consensus, update_programme_status
 from colabsim.rules.growth import open_new_sector, partners_join, update_reputation, update_streaks
-from colabsim.rules.learning import realised_benefit, update_commitment, update_trust
+from colabsim.rules.learning import facilitation, realised_benefit, update_commitment, update_trust
 from colabsim.rules.production import actor_capacity, ces_output, coordination_efficiency, programme_performance
-from colabsim.rules.renewal import decay_ties, trust_floor, yearly_endowment
+from colabsim.rules.renewal import RESOURCE_FACTORS, decay_ties, trust_floor, yearly_endowment
 from colabsim.rules.shocks import leadership_turnover, newcomer_commitment, turnover_level
 
 __all__ = [
+    "RESOURCE_FACTORS",
     "actor_capacity",
     "apply_contacts",
     "ces_output",
@@ -28,6 +29,7 @@ __all__ = [
     "coordination_efficiency",
     "decay_ties",
     "draw_contacts",
+    "facilitation",
     "formal_standing",
     "leadership_turnover",
     "newcomer_commitment",

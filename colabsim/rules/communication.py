@@ -17,7 +17,7 @@ from colabsim.parameters import Parameters
 from colabsim.rules.common import BoolArray, FloatArray, Levels, UniformSource
 from colabsim.structure import Structure
 
-__all__ = ["apply_contacts", "contact_probability", "draw_contacts", "tie_closeness", "KINSHIP_WEIGHT"]
+__all__ = ["KINSHIP_WEIGHT", "apply_contacts", "contact_probability", "draw_contacts", "tie_closeness"]
 
 #: Weight of the kinship factor in a tie's closeness, by tie kind (formal, informal, kinship).
 KINSHIP_WEIGHT = np.array([0.25, 0.5, 1.0])
@@ -47,7 +47,8 @@ def contact_probability(
 ) -> FloatArray:
     """Monthly probability of at least one contact on each tie.
 
-    ``p_formal = formal_rate * formal_communication * admin_capacity * (legal_frame if cross-side)``,
+    ``p_formal = formal_rate * formal_communication * admin_capacity * (legal_frame if the tie
+    crosses the border, i.e. joins a local and a foreign actor)``,
     ``p_informal = informal_rate * informal_communication * closeness``,
     ``p_brokered = brokered_rate * mediation * min(trust(i->m), trust(j->m))`` if an active mediator
     m knows both ends, and ``p = 1 - (1 - p_formal)(1 - p_informal)(1 - p_brokered)`` when both
@@ -55,7 +56,7 @@ def contact_probability(
     """
     src, dst = structure.tie_src, structure.tie_dst
     both = active[..., src] & active[..., dst]
-    legal = np.where(structure.tie_cross, levels["legal_frame"], 1.0)
+    legal = np.where(structure.tie_border, levels["legal_frame"], 1.0)
     p_formal = params.formal_rate * levels["formal_communication"] * levels["admin_capacity"] * legal
     p_informal = params.informal_rate * levels["informal_communication"] * tie_closeness(structure, levels)
     has_broker = structure.broker >= 0
@@ -80,6 +81,8 @@ def apply_contacts(
     ``tau <- tau + contact_trust_gain * (1 - tau)``; other ties are unchanged here (they decay in
     process 7).
     """
-    new_understanding = np.where(contact, understanding + params.understanding_gain * (1.0 - understanding), understanding)
+    new_understanding = np.where(
+        contact, understanding + params.understanding_gain * (1.0 - understanding), understanding
+    )
     new_trust = np.where(contact, trust + params.contact_trust_gain * (1.0 - trust), trust)
     return new_trust, new_understanding

@@ -30,26 +30,30 @@ def contributions(
     structure: Structure,
     levels: Levels,
     params: Parameters,
-    state: tuple[FloatArray, FloatArray, FloatArray],
+    state: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
     engaged: BoolArray,
     months_left: int,
     rng: UniformSource,
 ) -> tuple[FloatArray, FloatArray, BoolArray]:
     """What each membership contributes this month, and how it measures against a fair share.
 
-    For actor i in active programme p (membership m), with ``n_i`` active programmes and ``S_i``
-    its remaining yearly stock by type, monthly means are ``q_m = S_i / months_left / n_i``;
-    willingness ``w_m = c_i * (0.5 + 0.5 * trust_m) * (0.5 + 0.5 * mutuality)`` where ``trust_m`` is i's mean
-    trust in its co-participants in p. The member defects (gives nothing) with probability
-    ``free_ride_rate * (1 - reciprocity_norms) * (1 - c_i)``. Contribution
-    ``x_m = q_m * w_m * flow_m`` where ``flow`` is ``legal_frame`` for the funds of the city's own
-    agencies and 1 otherwise. Reciprocity ``r_m = min(1, sum(x_m) / (fair_share * sum(q_m)))``.
+    For actor i in active programme p (membership m), with ``n_i`` active programmes, ``S_i`` its
+    remaining stock and ``B_i`` its yearly budget by type, monthly means are
+    ``q_m = min(S_i / months_left, B_i / 12) / n_i``: spending is planned at one twelfth of the
+    budget a month and what is not spent lapses (no year-end absorption);
+    willingness ``w_m = c_i * (0.5 + 0.5 * trust_m) * (0.5 + 0.5 * mutuality)`` where ``trust_m``
+    is i's mean trust in its co-participants in p (0 if it has no tie to any). The member defects
+    (gives nothing) with probability ``free_ride_rate * (1 - reciprocity_norms) * (1 - c_i)``.
+    Contribution ``x_m = q_m * w_m * flow_m`` where ``flow`` is ``legal_frame`` for the funds of
+    the city's own agencies in international programmes (those with a foreign participant) and 1
+    otherwise. Reciprocity ``r_m = min(1, sum(x_m) / (fair_share * sum(q_m)))``.
 
     Args:
         structure: The run's structure.
         levels: Factor levels.
         params: Rule parameters.
-        state: (commitment ``(..., N)``, trust ``(..., E)``, stock ``(..., N, 4)``).
+        state: (commitment ``(..., N)``, trust ``(..., E)``, stock ``(..., N, 4)``,
+            budget ``(..., N, 4)``).
         engaged: Memberships that count this month: member present and included, programme active.
         months_left: Months left in the budget year, including this one (1 to 12).
         rng: Source of uniform draws.
@@ -58,10 +62,11 @@ def contributions(
         (contribution ``(..., M, 4)``, reciprocity ``(..., M)``, observed ``(..., M)``): observed
         marks memberships whose actor had means to give, so that partners can judge it.
     """
-    commitment, trust, stock = state
+    commitment, trust, stock, budget = state
     mem_actor = structure.mem_actor
     n_active = segment_count(engaged, mem_actor, structure.n_actors)
-    means = stock / float(months_left) / np.maximum(n_active, 1.0)[..., None]
+    monthly = np.minimum(stock / float(months_left), budget / 12.0)
+    means = monthly / np.maximum(n_active, 1.0)[..., None]
     means_m = means[..., mem_actor, :]
     pair_live = engaged[..., structure.pair_src_mem] & engaged[..., structure.pair_dst_mem]
     trust_m = segment_mean(trust[..., structure.pair_edge], pair_live, structure.pair_src_mem, structure.n_members)
@@ -71,7 +76,8 @@ def contributions(
     defects = rng.random(np.shape(c_m)) < defect_p
     give = np.where(engaged & ~defects, willingness, 0.0)
     flow = np.ones(means_m.shape)
-    flow[..., 0] = np.where(structure.is_local_public[mem_actor], levels["legal_frame"], 1.0)
+    international = structure.prog_gated[structure.mem_prog]
+    flow[..., 0] = np.where(structure.is_local_public[mem_actor] & international, levels["legal_frame"], 1.0)
     amount = means_m * give[..., None] * flow
     expected = params.fair_share * means_m.sum(axis=-1)
     reciprocity = np.where(expected > 0, np.minimum(1.0, amount.sum(axis=-1) / np.maximum(expected, 1e-12)), 0.0)

@@ -56,7 +56,9 @@ def programme_consensus(
     consensus = np.sqrt(support * shared) * (0.7 + 0.3 * np.asarray(levels["leadership"]))
     consensus = consensus + params.mediator_consensus_bonus * np.asarray(levels["mediation"]) * mediated
     sides = sum(
-        segment_any(member_live & (structure.actor_side[structure.mem_actor] == side), structure.mem_prog, n_prog).astype(int)
+        segment_any(
+            member_live & (structure.actor_side[structure.mem_actor] == side), structure.mem_prog, n_prog
+        ).astype(int)
         for side in range(3)
     )
     return np.clip(consensus, 0.0, 1.0), np.asarray(sides >= 2)

@@ -63,8 +63,9 @@ def update_reputation(
 def partners_join(
     active: BoolArray, prospective: BoolArray, reputation: FloatArray, params: Parameters, rng: UniformSource
 ) -> tuple[BoolArray, BoolArray]:
-    """Prospective partners join with monthly probability
-    ``partner_rate * clip((R - reputation_threshold) / (1 - reputation_threshold), 0, 1)``.
+    """Let prospective partners join, more often the better the city's reputation.
+
+    Monthly probability ``partner_rate * clip((R - reputation_threshold) / (1 - reputation_threshold), 0, 1)``.
 
     Returns:
         (active, joined) by actor.

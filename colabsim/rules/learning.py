@@ -5,8 +5,11 @@ toward the reciprocity it observed (Ring & Van de Ven 1994; Thomson & Perry 2006
 and reciprocity"). Disappointments weigh more than pleasant surprises (loss aversion, Kahneman &
 Tversky 1979), and kinship softens them (the study: the Vlissingen ties are "family-like").
 Strong reciprocity norms make partners learn faster. Commitment grows with realised benefits, the
-"small wins" of Ansell & Gash (2008), scaled by mutuality and facilitative leadership, and falls with
-frustration, which a long time horizon makes easier to bear.
+"small wins" of Ansell & Gash (2008), scaled by mutuality and by facilitation, and falls with
+frustration, which a long time horizon makes easier to bear. Facilitation comes from the
+collaboration's leadership or from a mediator taking part (Ansell & Gash 2008 count facilitation
+and mediation as forms of facilitative leadership; the study: commitment on both sides "mediated
+by the SSVA team").
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from colabsim.rules.communication import KINSHIP_WEIGHT
 from colabsim.rules.segments import segment_any, segment_mean
 from colabsim.structure import Structure
 
-__all__ = ["realised_benefit", "update_commitment", "update_trust"]
+__all__ = ["facilitation", "realised_benefit", "update_commitment", "update_trust"]
 
 
 def update_trust(
@@ -67,23 +70,37 @@ def realised_benefit(
     return benefit, segment_any(counted, structure.mem_actor, n)
 
 
+def facilitation(structure: Structure, levels: Levels, member_live: BoolArray, live_programme: BoolArray) -> FloatArray:
+    """Facilitation each actor receives: ``f_i = max(leadership, mediation * [mediated_i])``.
+
+    ``mediated_i`` is true when i takes part in a live programme in which a present mediator
+    (a bridging foundation) also takes part.
+    """
+    n_prog = structure.n_programmes
+    with_mediator = segment_any(member_live & structure.is_mediator[structure.mem_actor], structure.mem_prog, n_prog)
+    counted = member_live & live_programme[..., structure.mem_prog] & with_mediator[..., structure.mem_prog]
+    mediated = segment_any(counted, structure.mem_actor, structure.n_actors)
+    return np.maximum(np.asarray(levels["leadership"]), np.asarray(levels["mediation"]) * mediated)
+
+
 def update_commitment(
     levels: Levels,
     params: Parameters,
     commitment: FloatArray,
     benefit: FloatArray,
     involved: BoolArray,
+    facilitated: FloatArray,
 ) -> FloatArray:
-    """Commitment grows with benefits, falls with frustration, and is kept up by leadership.
+    """Commitment grows with benefits, falls with frustration, and is kept up by facilitation.
 
-    For an involved actor with benefit b:
-    ``gain = commitment_gain * (0.5 + 0.5 * mutuality) * (0.5 + 0.5 * leadership) * b * (1 - c)``,
+    For an involved actor with benefit b and facilitation f (see `facilitation`):
+    ``gain = commitment_gain * (0.5 + 0.5 * mutuality) * (0.5 + 0.5 * f) * b * (1 - c)``,
     ``loss = commitment_loss * (1 - patience_weight * time_horizon) * (1 - b) * c``;
-    every actor gets ``upkeep = leadership_upkeep * leadership * (1 - c)``.
-    ``c <- clip(c + gain - loss + upkeep, 0, 1)``.
+    every actor passed in also gets ``upkeep = leadership_upkeep * f * (1 - c)`` (the model passes
+    present actors only). ``c <- clip(c + gain - loss + upkeep, 0, 1)``.
     """
     mutual = 0.5 + 0.5 * np.asarray(levels["mutuality"])
-    lead = np.asarray(levels["leadership"])
+    lead = np.asarray(facilitated)
     gain = params.commitment_gain * mutual * (0.5 + 0.5 * lead) * benefit * (1.0 - commitment)
     patience = 1.0 - params.patience_weight * np.asarray(levels["time_horizon"])
     loss = params.commitment_loss * patience * (1.0 - benefit) * commitment

@@ -3,9 +3,10 @@
 Mechanism: programme output is coordination efficiency times a production function of the
 pooled resources in which the types complement each other: money without people delivers little
 (a CES function with negative exponent, Arrow et al. 1961). Coordination efficiency rises with the
-administrative capacity of the participants (Thomson & Perry 2006, "administration") and with the
-knowledge a university brings (the study's recommendation 4; Wilder: "appropriate cross-section of
-members"). Performance is output against the programme's need, capped at 1.
+administrative capacity of the participants (Thomson & Perry 2006, "administration"), with a
+shared long-term action plan (the study: "consensus on long-term action"; Wilder: "concrete,
+attainable goals") and with the knowledge a university brings (the study's recommendation 4;
+Wilder: "appropriate cross-section of members"). Performance is output against the programme's need, capped at 1.
 """
 
 from __future__ import annotations
@@ -38,19 +39,21 @@ def ces_output(inputs: FloatArray, weights: tuple[float, ...], rho: float) -> Fl
 
 
 def coordination_efficiency(
-    structure: Structure, params: Parameters, capacity: FloatArray, member_live: BoolArray
+    structure: Structure, levels: Levels, params: Parameters, capacity: FloatArray, member_live: BoolArray
 ) -> FloatArray:
     """Coordination efficiency of each programme in [0, 1].
 
-    ``E_p = (efficiency_floor + (1 - efficiency_floor) * capacity_p) * (1 - knowledge_bonus
-    + knowledge_bonus * [a university takes part])`` where ``capacity_p`` is the mean capacity of
-    the live members.
+    ``E_p = (efficiency_floor + (1 - efficiency_floor) * capacity_p)
+    * (1 - plan_weight + plan_weight * shared_purpose)
+    * (1 - knowledge_bonus + knowledge_bonus * [a university takes part])``
+    where ``capacity_p`` is the mean capacity of the live members.
     """
     n_prog = structure.n_programmes
     cap = segment_mean(capacity[..., structure.mem_actor], member_live, structure.mem_prog, n_prog)
     knows = segment_any(member_live & structure.is_university[structure.mem_actor], structure.mem_prog, n_prog)
     floor = params.efficiency_floor
-    return (floor + (1.0 - floor) * cap) * (1.0 - params.knowledge_bonus + params.knowledge_bonus * knows)
+    plan = 1.0 - params.plan_weight + params.plan_weight * np.asarray(levels["shared_purpose"])
+    return (floor + (1.0 - floor) * cap) * plan * (1.0 - params.knowledge_bonus + params.knowledge_bonus * knows)
 
 
 def programme_performance(

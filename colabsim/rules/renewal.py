@@ -33,7 +33,10 @@ def decay_ties(
     floor: FloatArray,
     params: Parameters,
 ) -> tuple[FloatArray, FloatArray]:
-    """Without contact this month: ``tau <- tau - trust_decay * max(tau - floor, 0)`` and
+    """Let trust and shared understanding fade on ties without contact this month.
+
+    Ties between actors who are not both present are passed as "contact" by the model: a relation
+    does not fade before it exists. ``tau <- tau - trust_decay * max(tau - floor, 0)`` and
     ``u <- u * (1 - understanding_decay)``. Ties with contact are unchanged.
     """
     faded = trust - params.trust_decay * np.maximum(trust - floor, 0.0)

@@ -39,9 +39,7 @@ def segment_count(mask: NDArray[np.bool_], ids: IntArray, n: int) -> FloatArray:
     return segment_sum(mask, ids, n)
 
 
-def segment_mean(
-    values: FloatArray, mask: NDArray[np.bool_], ids: IntArray, n: int, empty: float = 0.0
-) -> FloatArray:
+def segment_mean(values: FloatArray, mask: NDArray[np.bool_], ids: IntArray, n: int, empty: float = 0.0) -> FloatArray:
     """Average `values` over the entries where `mask` is True, per group.
 
     Args:

@@ -1,0 +1,246 @@
+"""The ``colabsim`` command line: run, compare, validate, factors.
+
+Every command that runs the model writes a run directory (see `colabsim.rundir`) and shows
+progress. Bad input (a scenario file, an option) ends with a one-paragraph error naming what is
+wrong and exit status 2, never a Python traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tqdm import tqdm
+
+from colabsim import __version__
+from colabsim.ensemble import compare_table, run_ensemble
+from colabsim.factors import FACTORS
+from colabsim.report import KEY_METRICS, write_results
+from colabsim.rundir import RunDirError, new_run_dir, write_manifest
+from colabsim.scenario import Scenario, ScenarioError, load_scenario
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
+
+
+class UsageError(ValueError):
+    """An option has a value the command cannot use."""
+
+
+def _parse_sets(items: Sequence[str]) -> dict[str, float]:
+    values: dict[str, float] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--set {item!r}: write FACTOR=VALUE, e.g. --set legal_frame=0.9")
+        try:
+            values[name.strip()] = float(text)
+        except ValueError:
+            raise UsageError(f"--set {item!r}: {text!r} is not a number") from None
+    return values
+
+
+def _labelled(paths: Sequence[str], overrides: dict[str, float]) -> list[tuple[str, Scenario]]:
+    scenarios, problems = [], []
+    for path in paths:
+        try:
+            scenario = load_scenario(path)
+            scenarios.append(scenario.with_factors(**overrides) if overrides else scenario)
+        except ScenarioError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise UsageError("\n".join(problems))
+    labels: list[str] = []
+    for path in paths:
+        stem = Path(path).stem
+        label, n = stem, 2
+        while label in labels:
+            label, n = f"{stem}_{n}", n + 1
+        labels.append(label)
+    return list(zip(labels, scenarios, strict=True))
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"a seed is a non-negative whole number, got {value}")
+    return value
+
+
+def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: str) -> int:
+    scenarios = _labelled(paths, _parse_sets(args.set))
+    run_dir = new_run_dir(args.out, command)
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    total = len(scenarios) * args.replications
+    with tqdm(total=total, unit="run", desc=command, file=sys.stderr, mininterval=0.5) as bar:
+        ensemble = run_ensemble(
+            scenarios, args.seed, args.replications, args.workers, progress=lambda done: bar.update(done - bar.n)
+        )
+    run_seconds = time.perf_counter() - clock
+    command_line = (
+        "colabsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else f"colabsim {command}"
+    )
+    write_results(run_dir, ensemble, scenarios, command_line)
+    write_manifest(
+        run_dir,
+        {
+            "colabsim_version": __version__,
+            "command": command_line,
+            "scenarios": [
+                {"label": label, "name": s.name, "path": str(s.path), "sha256": s.sha256, "overrides": s.overrides}
+                for label, s in scenarios
+            ],
+            "root_seed": args.seed,
+            "replications": args.replications,
+            "seeds": list(ensemble.seeds),
+            "workers": args.workers,
+            "timings": {
+                "started": started.isoformat(),
+                "finished": datetime.now(UTC).isoformat(),
+                "run_seconds": round(run_seconds, 3),
+                "total_seconds": round(time.perf_counter() - clock, 3),
+            },
+        },
+    )
+    table = compare_table(ensemble.summary, ensemble.labels, KEY_METRICS[:4])
+    print(f"{total} runs in {run_seconds:.1f} s; results in {run_dir}/ (report: {run_dir / 'report.md'})")
+    for metric in KEY_METRICS[:4]:
+        cells = []
+        for label in ensemble.labels:
+            row = table[(table["scenario"] == label) & (table["metric"] == metric)].iloc[0]
+            cells.append(f"{label} {row['mean']:.3f} [{row['ci_low']:.3f}, {row['ci_high']:.3f}]")
+        print(f"  {metric:<18} " + "   ".join(cells))
+    return EXIT_OK
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    return _simulate_command(args, [args.scenario], "run")
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    return _simulate_command(args, args.scenarios, "compare")
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    status = EXIT_OK
+    for path in args.files:
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as exc:
+            print(f"invalid: {exc}", file=sys.stderr)
+            status = EXIT_BAD_INPUT
+            continue
+        spec = scenario.spec
+        print(
+            f"ok: {path} ({scenario.name}: {len(spec.actors)} actors, {len(spec.programmes)} programmes, "
+            f"{len(spec.events)} events, {spec.scenario.horizon_years} years)"
+        )
+    return status
+
+
+def _cmd_factors(args: argparse.Namespace) -> int:
+    rows = [
+        (f.name, f.dimension, f.category, f"{f.default:g}", f"{f.low:g}-{f.high:g}", f.meaning)
+        for f in FACTORS.values()
+    ]
+    header = ("factor", "dimension", "category", "default", "range", "meaning")
+    if args.format == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(header)
+        writer.writerows(rows)
+    elif args.format == "markdown":
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+    else:
+        widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(5)]
+        for row in (header, *rows):
+            print("  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row[:5])) + "  " + row[5])
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="colabsim",
+        description="Agent-based simulation of collaborative governance (sister cities, donor programmes).",
+    )
+    parser.add_argument("--version", action="version", version=f"colabsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def simulation_options(p: argparse.ArgumentParser, replications: int) -> None:
+        p.add_argument("--seed", type=_seed, default=1, help="root seed of the replications (default 1)")
+        p.add_argument(
+            "--replications",
+            "-r",
+            type=_positive,
+            default=replications,
+            help=f"runs per scenario (default {replications})",
+        )
+        p.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="FACTOR=VALUE",
+            help="override a factor (repeatable); see 'colabsim factors'",
+        )
+        p.add_argument("--out", type=Path, default=None, help="run directory to create (default runs/<command>-<time>)")
+        p.add_argument(
+            "--workers", "-j", type=_positive, default=1, help="parallel processes (default 1; same numbers either way)"
+        )
+
+    run = sub.add_parser("run", help="run one scenario with replications and write a report")
+    run.add_argument("scenario", help="scenario file (.toml)")
+    simulation_options(run, 10)
+    run.set_defaults(handler=_cmd_run)
+
+    compare = sub.add_parser("compare", help="compare scenarios (same seeds) and write a report with effect sizes")
+    compare.add_argument("scenarios", nargs="+", help="scenario files; the first is the reference")
+    simulation_options(compare, 30)
+    compare.set_defaults(handler=_cmd_compare)
+
+    validate = sub.add_parser("validate", help="check scenario files; exit 0 if all are valid, 2 otherwise")
+    validate.add_argument("files", nargs="+", help="scenario files")
+    validate.set_defaults(handler=_cmd_validate)
+
+    factors = sub.add_parser(
+        "factors", help="list the determinant factors (identifier, dimension, default, range, meaning)"
+    )
+    factors.add_argument("--format", choices=("text", "markdown", "csv"), default="text")
+    factors.set_defaults(handler=_cmd_factors)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except (UsageError, ScenarioError, RunDirError) as exc:
+        print(f"colabsim {args.command}: error:\n{exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print(f"colabsim {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

@@ -1,0 +1,201 @@
+"""Figures of an ensemble: dynamics with bands across replications, sectors, the trust network.
+
+Every function takes tidy tables (as produced by `colabsim.run_ensemble`) and writes one PNG; none
+runs the model. Bands are the 10th-90th percentile range across replications around the mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import networkx as nx
+import numpy as np
+import pandas as pd
+from matplotlib.lines import Line2D
+
+__all__ = ["plot_dynamics", "plot_metric", "plot_network", "plot_sectors", "plot_summary"]
+
+KIND_COLOURS = {
+    "agency": "#1f77b4",
+    "municipality": "#d62728",
+    "foundation": "#2ca02c",
+    "university": "#9467bd",
+    "donor": "#ff7f0e",
+}
+SIDE_MARKERS = {"local": "o", "foreign": "s", "bridging": "D"}
+LABELS = {
+    "performance": "Programme performance",
+    "trust": "Trust across the partnership",
+    "commitment": "Mean commitment",
+    "understanding": "Shared understanding",
+    "active_sectors": "Sectors with an active programme",
+    "reputation": "City reputation",
+}
+
+
+def _band(ax: plt.Axes, frame: pd.DataFrame, metric: str, label: str, colour: str) -> None:
+    grouped = frame.groupby("step")[metric]
+    years = np.asarray(grouped.mean().index, dtype=float) / 12.0
+    ax.plot(years, grouped.mean().to_numpy(), color=colour, label=label, lw=2)
+    ax.fill_between(years, grouped.quantile(0.1).to_numpy(), grouped.quantile(0.9).to_numpy(), color=colour, alpha=0.2)
+
+
+def _colours(n: int) -> list[str]:
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    return [cycle[i % len(cycle)] for i in range(n)]
+
+
+def plot_metric(timeseries: pd.DataFrame, labels: Sequence[str], metric: str, path: Path) -> Path:
+    """One metric over time, one line per scenario, with a 10-90% band across replications."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for label, colour in zip(labels, _colours(len(labels)), strict=True):
+        _band(ax, timeseries[timeseries["scenario"] == label], metric, label, colour)
+    ax.set_xlabel("Years since start")
+    ax.set_ylabel(LABELS.get(metric, metric))
+    if metric in ("performance", "trust", "commitment", "understanding", "reputation"):
+        ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", frameon=False)
+    ax.set_title(f"{LABELS.get(metric, metric)} (mean, 10-90% of {timeseries['replication'].nunique()} runs)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path
+
+
+def plot_dynamics(timeseries: pd.DataFrame, labels: Sequence[str], path: Path) -> Path:
+    """A 2 x 2 panel: performance, trust, commitment and active sectors over time."""
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True)
+    for ax, metric in zip(axes.ravel(), ("performance", "trust", "commitment", "active_sectors"), strict=True):
+        for label, colour in zip(labels, _colours(len(labels)), strict=True):
+            _band(ax, timeseries[timeseries["scenario"] == label], metric, label, colour)
+        ax.set_title(LABELS[metric])
+        ax.grid(alpha=0.3)
+        if metric != "active_sectors":
+            ax.set_ylim(0, 1.02)
+    for ax in axes[1]:
+        ax.set_xlabel("Years since start")
+    axes[0, 0].legend(loc="best", frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path
+
+
+def plot_sectors(timeseries: pd.DataFrame, labels: Sequence[str], path: Path) -> Path:
+    """Performance by sector over time, one panel per scenario (mean across replications)."""
+    fig, axes = plt.subplots(1, len(labels), figsize=(5.5 * len(labels), 4), squeeze=False, sharey=True)
+    for ax, label in zip(axes[0], labels, strict=True):
+        frame = timeseries[timeseries["scenario"] == label]
+        sector_columns = [c for c in frame.columns if c.startswith("performance_") and frame[c].notna().any()]
+        means = frame.groupby("step")[sector_columns].mean()
+        for column in sector_columns:
+            ax.plot(means.index / 12.0, means[column], label=column.removeprefix("performance_"), lw=2)
+        ax.set_title(label)
+        ax.set_xlabel("Years since start")
+        ax.set_ylim(0, 1.02)
+        ax.grid(alpha=0.3)
+        ax.legend(loc="best", frameon=False, fontsize=8)
+    axes[0, 0].set_ylabel("Performance by sector (mean of runs;\nmissing while the sector is not open)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path
+
+
+def plot_summary(table: pd.DataFrame, labels: Sequence[str], metrics: Sequence[str], path: Path) -> Path:
+    """Summary metrics per scenario: means with 95% confidence intervals."""
+    fig, axes = plt.subplots(1, len(metrics), figsize=(3.2 * len(metrics), 3.6), squeeze=False)
+    colours = _colours(len(labels))
+    for ax, metric in zip(axes[0], metrics, strict=True):
+        rows = table[table["metric"] == metric].set_index("scenario").loc[list(labels)]
+        x = np.arange(len(labels))
+        ax.bar(x, rows["mean"], color=colours, alpha=0.8)
+        ax.errorbar(
+            x,
+            rows["mean"],
+            yerr=[rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]],
+            fmt="none",
+            ecolor="black",
+            capsize=4,
+        )
+        ax.set_xticks(x, [str(i + 1) for i in x])
+        ax.set_title(metric)
+        ax.grid(alpha=0.3, axis="y")
+    handles = [Line2D([0], [0], color=c, lw=6) for c in colours]
+    fig.legend(
+        handles,
+        [f"{i + 1}: {label}" for i, label in enumerate(labels)],
+        loc="lower center",
+        ncol=min(3, len(labels)),
+        frameon=False,
+    )
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path
+
+
+def plot_network(actors: pd.DataFrame, ties: pd.DataFrame, title: str, seed: int, path: Path) -> Path:
+    """The trust network at the end of a run: nodes by kind (colour) and side (shape), edges by trust.
+
+    Absent actors are drawn hollow. The layout is seeded from the run's seed, so it is stable.
+    """
+    graph = nx.DiGraph()
+    for row in actors.itertuples():
+        graph.add_node(row.actor)
+    for row in ties.itertuples():
+        graph.add_edge(row.source, row.target, trust=row.trust)
+    layout = nx.spring_layout(graph.to_undirected(), seed=seed % (2**32), k=1.2)
+    fig, ax = plt.subplots(figsize=(8, 6.5))
+    cmap = plt.get_cmap("RdYlGn")
+    for (u, v), trust in zip(graph.edges, (graph.edges[e]["trust"] for e in graph.edges), strict=True):
+        nx.draw_networkx_edges(
+            graph,
+            layout,
+            edgelist=[(u, v)],
+            width=0.5 + 4.0 * trust,
+            edge_color=[cmap(trust)],
+            alpha=0.75,
+            arrows=True,
+            arrowsize=8,
+            connectionstyle="arc3,rad=0.12",
+            ax=ax,
+        )
+    for row in actors.itertuples():
+        colour = KIND_COLOURS.get(str(row.kind), "grey")
+        x, y = layout[row.actor]
+        ax.scatter(
+            [x],
+            [y],
+            s=500,
+            marker=SIDE_MARKERS.get(str(row.side), "o"),
+            facecolors=colour if row.active else "white",
+            edgecolors=colour,
+            linewidths=2,
+            zorder=3,
+        )
+        ax.annotate(
+            str(row.actor), layout[row.actor], textcoords="offset points", xytext=(0, 14), ha="center", fontsize=8
+        )
+    kind_handles = [
+        Line2D([0], [0], marker="o", ls="", color=c, markersize=9, label=k) for k, c in KIND_COLOURS.items()
+    ]
+    side_handles = [
+        Line2D([0], [0], marker=m, ls="", color="grey", markersize=9, label=s) for s, m in SIDE_MARKERS.items()
+    ]
+    ax.legend(handles=kind_handles + side_handles, loc="lower left", fontsize=8, frameon=False, ncol=2)
+    mappable = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, 1))
+    fig.colorbar(mappable, ax=ax, shrink=0.6, label="trust (edge colour and width)")
+    ax.set_title(title)
+    ax.set_axis_off()
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path

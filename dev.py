@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Set up and run colabsim's everyday tasks with nothing but Python (3.12 or newer).
+
+    python3 dev.py compare   # set up, then compare Vlissingen and Darwin (30 replications) with a report
+    python3 dev.py test      # set up, then run the linter, the type checker and the tests
+
+Set-up creates ``.venv`` beside this file and installs colabsim into it (with the development
+tools), again only when ``pyproject.toml`` changed. Extra arguments after the task go to the
+underlying command, e.g. ``python3 dev.py test -k patterns`` or ``python3 dev.py compare -r 50``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".colabsim-installed"
+MINIMUM = (3, 12)
+
+
+def _run(*command: str | Path) -> int:
+    print("+", " ".join(str(c) for c in command), flush=True)
+    return subprocess.call([str(c) for c in command], cwd=ROOT)
+
+
+def setup() -> None:
+    """Create the virtual environment and install colabsim with its development tools."""
+    if sys.version_info < MINIMUM:
+        sys.exit(
+            f"colabsim needs Python {MINIMUM[0]}.{MINIMUM[1]} or newer; this is {sys.version.split()[0]}.\n"
+            "With pyenv, the .python-version file in this folder selects 3.12 (pyenv install 3.12); "
+            "otherwise run this script with a newer interpreter, e.g. python3.12 dev.py ..."
+        )
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text().strip() == wanted:
+        return
+    if not (BIN / "python").exists():
+        print(f"creating {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    python = BIN / "python"
+    if _run(python, "-m", "pip", "install", "--quiet", "--upgrade", "pip") != 0:
+        sys.exit("could not upgrade pip in .venv")
+    if _run(python, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev]") != 0:
+        sys.exit("could not install colabsim into .venv (see pip's message above)")
+    STAMP.write_text(wanted + "\n")
+
+
+def task_compare(args: list[str]) -> int:
+    """The main job: Vlissingen versus Darwin, 30 replications, report in runs/."""
+    return _run(
+        BIN / "colabsim",
+        "compare",
+        "scenarios/vlissingen.toml",
+        "scenarios/darwin.toml",
+        "scenarios/darwin_reformed.toml",
+        "--replications",
+        "30",
+        *args,
+    )
+
+
+def task_test(args: list[str]) -> int:
+    """Lint, type-check and test; stop at the first failing stage."""
+    for command in (
+        (BIN / "ruff", "check", "."),
+        (BIN / "ruff", "format", "--check", "."),
+        (BIN / "mypy"),
+        (BIN / "python", "-m", "pytest", *(args or ["-q"])),
+    ):
+        status = _run(*command)
+        if status != 0:
+            return status
+    return 0
+
+
+TASKS = {"compare": task_compare, "test": task_test}
+
+
+def main() -> int:
+    """Run the task named on the command line."""
+    if len(sys.argv) < 2 or sys.argv[1] not in TASKS:
+        print(__doc__)
+        return 2
+    setup()
+    return TASKS[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from colabsim import __version__
 from colabsim.ensemble import compare_table, run_ensemble
-from colabsim.factors import FACTORS
+from colabsim.factors import FACTORS, markdown_table
 from colabsim.report import KEY_METRICS, write_results
 from colabsim.rundir import RunDirError, new_run_dir, write_manifest
 from colabsim.scenario import Scenario, ScenarioError, load_scenario
@@ -171,10 +171,7 @@ def _cmd_factors(args: argparse.Namespace) -> int:
         writer.writerow(header)
         writer.writerows(rows)
     elif args.format == "markdown":
-        print("| " + " | ".join(header) + " |")
-        print("|" + "---|" * len(header))
-        for row in rows:
-            print("| " + " | ".join(row) + " |")
+        print(markdown_table(), end="")
     else:
         widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(5)]
         for row in (header, *rows):

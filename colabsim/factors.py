@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-__all__ = ["DIMENSIONS", "FACTORS", "Factor", "factor_names", "get_factor"]
+__all__ = ["DIMENSIONS", "FACTORS", "Factor", "factor_names", "get_factor", "markdown_table"]
 
 
 @dataclass(frozen=True)
@@ -235,3 +235,21 @@ def get_factor(name: str) -> Factor:
     except KeyError:
         known = ", ".join(FACTORS)
         raise KeyError(f"unknown factor {name!r}; known factors: {known}") from None
+
+
+def markdown_table() -> str:
+    """The registry as a Markdown table (used by docs/ODD.md and ``colabsim factors --format markdown``)."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = [
+        "| # | identifier | dimension | category | default | bounds | meaning | drives |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for i, f in enumerate(FACTORS.values(), 1):
+        lines.append(
+            f"| {i} | `{f.name}` | {cell(f.dimension)} | {cell(f.category)} | {f.default:g} | [{f.low:g}, {f.high:g}] "
+            f"| {cell(f.meaning)} | {cell(f.drives)} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-__all__ = ["RESOURCE_TYPES", "Parameters"]
+__all__ = ["PARAMETER_BOUNDS", "RESOURCE_TYPES", "Parameters"]
 
 #: Resource types pooled in programmes, in array order (DESIGN.md: funds, materials, people, time).
 RESOURCE_TYPES: tuple[str, ...] = ("funds", "materials", "people", "time")
@@ -31,7 +31,7 @@ class Parameters:
         informal_rate: Monthly informal contact chance on a tie of full closeness at full
             informal communication.
         brokered_rate: Monthly chance that an active mediator brokers a contact on a tie whose
-            ends it both knows, at full mediation.
+            ends it both knows, at full mediation and full trust in the mediator.
         understanding_gain: Share of the gap to full shared understanding closed by one contact.
         contact_trust_gain: Share of the gap to full trust closed by one contact.
         consensus_base: Consensus threshold at ``shared_purpose = 0``.
@@ -111,3 +111,17 @@ class Parameters:
     def updated(self, values: dict[str, Any]) -> Parameters:
         """Return a copy with `values` replacing the defaults."""
         return replace(self, **values)
+
+
+_UNIT = (0.0, 1.0)
+
+#: Allowed range of each scalar parameter (inclusive), checked when a scenario overrides it.
+#: Rates, shares and weights are in [0, 1]; the rest have the ranges their rules stay sound in.
+PARAMETER_BOUNDS: dict[str, tuple[float, float]] = {
+    **{name: _UNIT for name in Parameters.names() if name != "resource_weights"},
+    "fair_share": (0.01, 1.0),
+    "reputation_threshold": (0.0, 0.99),
+    "loss_aversion": (0.0, 10.0),
+    "ces_rho": (-20.0, 5.0),
+    "success_months": (1, 600),
+}

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from colabsim.factors import FACTORS
-from colabsim.parameters import Parameters
+from colabsim.parameters import PARAMETER_BOUNDS, Parameters
 from colabsim.schema import ScenarioFile, parse_month
 
 __all__ = ["Scenario", "ScenarioError", "load_scenario", "scenario_from_dict"]
@@ -96,14 +96,16 @@ def _merge(parent: dict[str, Any], child: dict[str, Any], path: Path) -> dict[st
     return result
 
 
-def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
-    """Read `path` and, recursively, the files it extends."""
+def _load_raw(path: Path, chain: tuple[Path, ...], visited: list[Path] | None = None) -> dict[str, Any]:
+    """Read `path` and, recursively, the files it extends (appending each file read to `visited`)."""
     resolved = path.resolve()
     if resolved in chain:
         cycle = " -> ".join(str(p) for p in (*chain, resolved))
         message = f"circular 'extends': {cycle}; a file may not extend itself, directly or through others"
         raise ScenarioError(path, [("extends", message)])
     raw = _read_toml(path)
+    if visited is not None:
+        visited.append(path)
     unknown = sorted(set(raw) - set(_TOP_LEVEL))
     if unknown:
         allowed = ", ".join(_TOP_LEVEL)
@@ -112,12 +114,12 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     if parent_name is None:
         return raw
     if not isinstance(parent_name, str):
-        raise ScenarioError(path, [("extends", "must be a file name (a string), e.g. \"darwin.toml\"")])
-    parent_path = (path.parent / parent_name)
+        raise ScenarioError(path, [("extends", 'must be a file name (a string), e.g. "darwin.toml"')])
+    parent_path = path.parent / parent_name
     if not parent_path.exists():
         message = f"the file it extends does not exist: {parent_path} (give a path relative to this file's folder)"
         raise ScenarioError(path, [("extends", message)])
-    parent = _load_raw(parent_path, (*chain, resolved))
+    parent = _load_raw(parent_path, (*chain, resolved), visited)
     return _merge(parent, raw, path)
 
 
@@ -166,7 +168,8 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> str:
         model = schema.Endowment
     if model is None:
         return ""
-    return "; allowed keys: " + ", ".join(model.model_fields)
+    fields: dict[str, Any] = model.model_fields  # type: ignore[attr-defined]
+    return "; allowed keys: " + ", ".join(fields)
 
 
 #: What a value of the wrong type should have been, by pydantic error type.
@@ -211,7 +214,7 @@ def _validation_problems(exc: ValidationError, raw: dict[str, Any]) -> list[tupl
         elif message.startswith("Input should be") and not isinstance(got, (dict, list)):
             message = message.replace("Input should be", "must be", 1) + f"; got {got!r}"
         by_key.setdefault(where, []).append(message)
-    problems = []
+    problems: list[tuple[str, str]] = []
     for where, messages in by_key.items():
         if where in wrong_type:
             words, got = wrong_type[where]
@@ -300,10 +303,11 @@ def _parameter_problem(key: str, value: float | int | list[float]) -> str:
         return f"must be a single number (default {default!r}); got a list {value!r}"
     if isinstance(default, int) and not isinstance(value, int):
         return f"must be a whole number (default {default!r}); got {value!r}"
-    if key == "ces_rho":
-        return "" if value != 0 else "must not be 0 (the Cobb-Douglas limit is not supported); use a negative number"
-    if value < 0:
-        return f"must be 0 or more (default {default!r}); got {value!r}"
+    if key == "ces_rho" and value == 0:
+        return "must not be 0 (the Cobb-Douglas limit is not supported); use a negative number"
+    low, high = PARAMETER_BOUNDS[key]
+    if not low <= value <= high:
+        return f"{value!r} is out of range; allowed: {low:g} to {high:g} (default {default!r})"
     return ""
 
 
@@ -368,7 +372,16 @@ class Scenario:
         for name, value in values.items():
             if name not in FACTORS:
                 problems.append((name, f"unknown factor; allowed: {', '.join(FACTORS)}"))
-            elif not isinstance(value, (int, float)) or not FACTORS[name].check(float(value)):
+            elif isinstance(value, bool) or not isinstance(value, int | float):
+                factor = FACTORS[name]
+                problems.append(
+                    (
+                        name,
+                        f"must be a number; got {value!r} ({type(value).__name__}); "
+                        f"allowed: {factor.low} to {factor.high}",
+                    )
+                )
+            elif not FACTORS[name].check(value):
                 factor = FACTORS[name]
                 problems.append((name, f"{value!r} is out of range; allowed: {factor.low} to {factor.high}"))
         if problems:
@@ -422,5 +435,26 @@ def load_scenario(path: str | Path) -> Scenario:
             the key path and what is allowed.
     """
     path = Path(path)
-    raw = _load_raw(path, ())
-    return scenario_from_dict(raw, path)
+    files: list[Path] = []
+    raw = _load_raw(path, (), files)
+    try:
+        return scenario_from_dict(raw, path)
+    except ScenarioError as exc:
+        if len(files) < 2:
+            raise
+        # The merged result is validated; say so when a problem is already in the file extended.
+        inherited = _problems_of(files[1])
+        problems = [
+            (key, f"{message} (inherited from {files[1]})" if (key, message) in inherited else message)
+            for key, message in exc.problems
+        ]
+        raise ScenarioError(path, problems) from None
+
+
+def _problems_of(path: Path) -> set[tuple[str, str]]:
+    """The problems of a scenario file on its own (with what it extends), as (key path, message)."""
+    try:
+        scenario_from_dict(_load_raw(path, ()), path)
+    except ScenarioError as exc:
+        return set(exc.problems)
+    return set()

@@ -19,12 +19,12 @@ from colabsim.factors import FACTORS
 
 __all__ = [
     "ACTOR_KINDS",
+    "SIDES",
     "ActorSpec",
     "EventSpec",
     "MetaSpec",
     "ProgrammeSpec",
     "ScenarioFile",
-    "SIDES",
     "TieRuleSpec",
     "TieSpec",
 ]
@@ -165,9 +165,7 @@ class TieRuleSpec(_Strict):
 
     between: list[Literal["local", "foreign", "bridging"]] = Field(min_length=2, max_length=2)
     sector: Identifier | None = None
-    kinds: list[Literal["agency", "municipality", "foundation", "university", "donor"]] = Field(
-        default_factory=list
-    )
+    kinds: list[Literal["agency", "municipality", "foundation", "university", "donor"]] = Field(default_factory=list)
     kind: Literal["formal", "informal", "kinship"] = "formal"
 
 

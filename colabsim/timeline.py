@@ -70,8 +70,10 @@ def apply_event(
             state = replace(state, commitment=np.where(state.active, lifted, state.commitment))
         if BUDGET_FACTORS & set(event.factors):
             budget = rules.yearly_endowment(structure, new_levels, state.active, state.funded)
-            ratio = np.divide(budget, state.budget, out=np.zeros_like(budget), where=state.budget > 0)
-            stock = np.where(state.budget > 0, state.stock * ratio, budget * calendar.months_left / 12.0)
+            # Keep the share of the year's budget that is left; a budget of 0 had no year yet.
+            share = np.divide(state.stock, state.budget, out=np.zeros_like(budget), where=state.budget > 0)
+            left = np.where(state.budget > 0, np.clip(share, 0.0, 1.0), calendar.months_left / 12.0)
+            stock = budget * left
             state = replace(state, budget=budget, stock=stock)
         return state, new_levels
     if event.actor is not None:

@@ -180,9 +180,7 @@ def test_cli_validate_in_process(name: str, capsys: pytest.CaptureFixture[str]) 
     assert "Traceback" not in out + err
 
 
-@pytest.mark.parametrize(
-    "name", ["invalid_toml_syntax.toml", "circular_extends_a.toml", "unknown_actor_kind.toml"]
-)
+@pytest.mark.parametrize("name", ["invalid_toml_syntax.toml", "circular_extends_a.toml", "unknown_actor_kind.toml"])
 def test_cli_validate_subprocess_reports_without_traceback(name: str) -> None:
     _require_cli()
     result = _run_cli(BAD / name)
@@ -268,9 +266,7 @@ def test_extends_changing_one_actor_field_keeps_the_others(tmp_path: Path) -> No
     (tmp_path / "sub").mkdir()
     child_path = tmp_path / "sub" / "child.toml"
     child_path.write_text(
-        'extends = "../parent.toml"\n'
-        "[factors]\nhistory = 0.9\n"
-        '[[actors]]\nid = "partner"\ncommitment = 0.25\n',
+        'extends = "../parent.toml"\n[factors]\nhistory = 0.9\n[[actors]]\nid = "partner"\ncommitment = 0.25\n',
         encoding="utf-8",
     )
     parent = load_scenario(parent_path)
@@ -296,6 +292,20 @@ def test_extends_error_in_child_names_the_child(tmp_path: Path) -> None:
     error = _error_for(child_path)
     assert "child.toml" in str(error)
     assert "factors.mediation" in str(error)
+    assert "inherited" not in str(error)
+
+
+def test_extends_error_in_parent_says_where_it_comes_from(tmp_path: Path) -> None:
+    base = (BAD / "_base.toml").read_text(encoding="utf-8")
+    (tmp_path / "parent.toml").write_text(base.replace("legal_frame = 0.8", "legal_frame = 1.8"), encoding="utf-8")
+    child_path = tmp_path / "child.toml"
+    child_path.write_text('extends = "parent.toml"\n[factors]\nmediation = 0.3\n', encoding="utf-8")
+    error = _error_for(child_path)
+    message = str(error)
+    assert error.path == child_path
+    assert "factors.legal_frame" in message
+    assert "allowed: 0.0 to 1.0" in message
+    assert f"inherited from {tmp_path / 'parent.toml'}" in message
 
 
 # --- Scenario.with_factors ------------------------------------------------------------------
@@ -352,3 +362,40 @@ def test_with_factors_reports_all_problems(darwin: colabsim.Scenario) -> None:
     with pytest.raises(ScenarioError) as info:
         darwin.with_factors(luck=0.5, legal_frame=2.0, history=0.5)
     assert sorted(key for key, _ in info.value.problems) == ["legal_frame", "luck"]
+
+
+# --- [parameters] values ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "allowed"),
+    [
+        ("ces_rho = 0.0", "parameters.ces_rho", "must not be 0"),
+        ("resource_weights = [0.0, 0.0, 0.0, 0.0]", "parameters.resource_weights", "not all 0"),
+        ("resource_weights = [0.5, 0.5]", "parameters.resource_weights", "list of four weights"),
+        ("trust_decay = -0.1", "parameters.trust_decay", "allowed: 0 to 1"),
+        ("contact_trust_gain = 1.5", "parameters.contact_trust_gain", "allowed: 0 to 1"),
+        ("reputation_threshold = 1.0", "parameters.reputation_threshold", "allowed: 0 to 0.99"),
+        ("success_months = 2.5", "parameters.success_months", "must be a whole number"),
+        ('formal_rate = "fast"', "parameters.formal_rate", "must be a number"),
+    ],
+)
+def test_bad_parameter_values(tmp_path: Path, table: str, key: str, allowed: str) -> None:
+    path = tmp_path / "params.toml"
+    path.write_text(f'extends = "{(BAD / "_base.toml").as_posix()}"\n[parameters]\n{table}\n', encoding="utf-8")
+    error = _error_for(path)
+    assert any(key in line and allowed in line for line in str(error).splitlines()), str(error)
+
+
+def test_good_parameter_values_are_used(tmp_path: Path) -> None:
+    path = tmp_path / "params.toml"
+    path.write_text(
+        f'extends = "{(BAD / "_base.toml").as_posix()}"\n'
+        "[parameters]\nces_rho = -2.0\nsuccess_months = 12\nformal_rate = 1\nresource_weights = [1, 1, 1, 1]\n",
+        encoding="utf-8",
+    )
+    params = load_scenario(path).parameters
+    assert params.ces_rho == -2.0
+    assert params.success_months == 12
+    assert params.formal_rate == 1
+    assert params.resource_weights == (1.0, 1.0, 1.0, 1.0)

@@ -35,7 +35,11 @@ def ces_output(inputs: FloatArray, weights: tuple[float, ...], rho: float) -> Fl
     w = np.asarray(weights, dtype=np.float64)
     w = w / w.sum()
     x = np.maximum(inputs, 1e-12)
-    return np.asarray(np.sum(w * x**rho, axis=-1) ** (1.0 / rho))
+    aggregate = np.sum(w * x**rho, axis=-1) ** (1.0 / rho)
+    if rho < 0:
+        # The floor above only avoids division by zero; a missing input still means no output.
+        aggregate = np.where(np.any(inputs <= 0.0, axis=-1), 0.0, aggregate)
+    return np.asarray(aggregate)
 
 
 def coordination_efficiency(

@@ -71,7 +71,7 @@ def task_test(args: list[str]) -> int:
     for command in (
         (BIN / "ruff", "check", "."),
         (BIN / "ruff", "format", "--check", "."),
-        (BIN / "mypy"),
+        (BIN / "mypy",),
         (BIN / "python", "-m", "pytest", *(args or ["-q"])),
     ):
         status = _run(*command)

@@ -20,7 +20,16 @@ from colabsim.structure import ACTIVE, DORMANT, Structure
 #: Months-since-contact given to every tie at the start: no contact has been seen yet.
 NO_RECENT_CONTACT = 12
 
-__all__ = ["Calendar", "State", "advance", "initial_commitment", "initial_state", "member_included"]
+__all__ = [
+    "Calendar",
+    "State",
+    "advance",
+    "initial_commitment",
+    "initial_state",
+    "member_included",
+    "month_label",
+    "uniforms_per_step",
+]
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,17 @@ class Calendar:
     def of(calendar_month: int) -> Calendar:
         """The calendar position of a month numbered 1 (January) to 12."""
         return Calendar(months_left=13 - calendar_month, renew=calendar_month == 12)
+
+    @staticmethod
+    def at(start: tuple[int, int], month: int) -> Calendar:
+        """The calendar position of month index `month` of a run starting at (year, month)."""
+        return Calendar.of((start[1] - 1 + month) % 12 + 1)
+
+
+def month_label(start: tuple[int, int], month: int) -> str:
+    """The date (``YYYY-MM``) of month index `month` of a run starting at (year, month)."""
+    total = start[1] - 1 + month
+    return f"{start[0] + total // 12:04d}-{total % 12 + 1:02d}"
 
 
 @dataclass(frozen=True)
@@ -84,42 +104,60 @@ def member_included(structure: Structure, state: State, levels: Levels) -> BoolA
     return ~structure.mem_optional | (state.inclusion_draw < np.asarray(levels["inclusion"]))
 
 
-def initial_state(structure: Structure, levels: Levels, calendar: Calendar, rng: UniformSource) -> State:
-    """Set up month 0.
+def uniforms_per_step(structure: Structure) -> int:
+    """How many uniform draws `advance` takes in one month (fixed by the structure).
+
+    Turnover (N), contacts (E), defection (M), growth (1 + P) and joining (N), in that order. A
+    batch engine draws this many per run and month in one call, which yields the same numbers as
+    the single-run model's separate calls.
+    """
+    s = structure
+    return 2 * s.n_actors + s.n_ties + s.n_members + 1 + s.n_programmes
+
+
+def initial_state(
+    structure: Structure, levels: Levels, calendar: Calendar, rng: UniformSource, batch: int | None = None
+) -> State:
+    """Set up month 0, for one run or, with `batch`, for that many runs along a leading axis.
 
     Trust across the partnership starts at ``0.2 + 0.6 * history`` and shared understanding at
     ``0.1 + 0.6 * history`` (within a side: 0.5 each) unless a tie gives its own trust; commitment
     at the commitment factor unless an actor gives its own; stocks at the share of the yearly
-    endowment for the months left in the first budget year.
+    endowment for the months left in the first budget year. Each membership draws one uniform
+    (``inclusion_draw``). For a batch, factor levels are arrays of shape ``(batch, 1)``.
     """
+    lead = () if batch is None else (batch,)
     history = np.asarray(levels["history"])
     default_trust = np.where(structure.tie_cross, 0.2 + 0.6 * history, 0.5)
     trust = np.where(np.isnan(structure.tie_trust0), default_trust, structure.tie_trust0)
-    understanding = np.where(structure.tie_cross, 0.1 + 0.6 * history, 0.5) * np.ones(structure.n_ties)
-    active = structure.initially_active.copy()
-    funded = structure.initially_funded.copy()
+    understanding = np.where(structure.tie_cross, 0.1 + 0.6 * history, 0.5)
+    active = np.broadcast_to(structure.initially_active, (*lead, structure.n_actors)).copy()
+    funded = np.broadcast_to(structure.initially_funded, (*lead, structure.n_actors)).copy()
     budget = rules.yearly_endowment(structure, levels, active, funded)
-    stock = budget * calendar.months_left / 12.0
     n_prog = structure.n_programmes
+
+    def full(value: np.ndarray | float, shape: tuple[int, ...], dtype: type = np.float64) -> np.ndarray:
+        return np.broadcast_to(np.asarray(value, dtype=dtype), (*lead, *shape)).copy()
+
     return State(
-        trust=np.asarray(trust, dtype=np.float64),
-        understanding=np.asarray(understanding, dtype=np.float64),
-        since_contact=np.full(structure.n_ties, NO_RECENT_CONTACT, dtype=np.intp),
-        contact=np.zeros(structure.n_ties, dtype=bool),
-        commitment=np.asarray(initial_commitment(structure, levels), dtype=np.float64),
+        trust=full(trust, (structure.n_ties,)),
+        understanding=full(understanding, (structure.n_ties,)),
+        since_contact=full(NO_RECENT_CONTACT, (structure.n_ties,), np.intp),
+        contact=full(False, (structure.n_ties,), np.bool_),
+        commitment=full(initial_commitment(structure, levels), (structure.n_actors,)),
         active=active,
         funded=funded,
         budget=budget,
-        stock=stock,
-        inclusion_draw=rng.random((structure.n_members,)),
-        status=structure.prog_status0.copy(),
-        streak=np.zeros(n_prog, dtype=np.intp),
-        performance=np.zeros(n_prog),
-        consensus=np.zeros(n_prog),
-        pooled=np.zeros((n_prog, 4)),
-        reputation=np.zeros(()),
-        partners_joined=np.zeros((), dtype=np.intp),
-        sectors_opened=np.zeros((), dtype=np.intp),
+        stock=budget * calendar.months_left / 12.0,
+        inclusion_draw=rng.random((*lead, structure.n_members)),
+        status=full(structure.prog_status0, (n_prog,), np.intp),
+        streak=full(0, (n_prog,), np.intp),
+        performance=full(0.0, (n_prog,)),
+        consensus=full(0.0, (n_prog,)),
+        pooled=full(0.0, (n_prog, 4)),
+        reputation=full(0.0, ()),
+        partners_joined=full(0, (), np.intp),
+        sectors_opened=full(0, (), np.intp),
     )
 
 

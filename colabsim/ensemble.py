@@ -11,12 +11,17 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
+from colabsim.batch import BatchResult, run_batch
+from colabsim.engine import month_label
 from colabsim.metrics import SUMMARY_METRICS
+from colabsim.rules import actor_capacity
 from colabsim.scenario import Scenario
-from colabsim.simulate import SimulationResult, derive_seeds, simulate
+from colabsim.simulate import derive_seeds
 from colabsim.stats import mean_ci, welch_difference
+from colabsim.tables import actors_table, programmes_table, ties_table
 
 __all__ = ["Ensemble", "compare_table", "run_ensemble", "run_replications", "summary_table"]
 
@@ -42,9 +47,45 @@ class Ensemble:
     finals: dict[str, tuple[pd.DataFrame, pd.DataFrame]]
 
 
-def _run_one(job: tuple[Scenario, int]) -> SimulationResult:
-    scenario, seed = job
-    return simulate(scenario, seed)
+#: Runs advanced together in one batch (memory grows with it; speed levels off beyond a few hundred).
+BATCH_SIZE = 256
+
+
+def _run_chunk(job: tuple[Scenario, tuple[int, ...]]) -> BatchResult:
+    scenario, seeds = job
+    return run_batch(scenario, seeds)
+
+
+def _frames(
+    label: str, result: BatchResult, scenario: Scenario, first_replication: int
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The chunk's timeseries, summary and programme tables (tidy, one row per run and month)."""
+    runs, months = len(result.seeds), scenario.horizon_months
+    replication = np.repeat(np.arange(first_replication, first_replication + runs), months)
+    seeds = np.repeat(np.array(result.seeds, dtype=np.int64), months)
+    steps = np.tile(np.arange(months), runs)
+    dates = np.tile(np.array([month_label(scenario.start, m) for m in range(months)]), runs)
+    columns: dict[str, np.ndarray] = {"scenario": np.full(runs * months, label), "replication": replication}
+    columns |= {"seed": seeds, "step": steps, "date": dates}
+    columns |= {name: values.reshape(-1) for name, values in result.series.items()}
+    timeseries = pd.DataFrame(columns)
+    summary = pd.DataFrame(
+        {
+            "scenario": label,
+            "replication": np.arange(first_replication, first_replication + runs),
+            "seed": np.array(result.seeds, dtype=np.int64),
+            **{name: result.summary[name] for name in SUMMARY_METRICS},
+        }
+    )
+    programmes = programmes_table(result.structure, np.zeros((0, result.structure.n_programmes)))
+    if result.programmes is not None:
+        n_prog = result.structure.n_programmes
+        block = programmes_table(result.structure, result.programmes.reshape(runs * months, n_prog))
+        block["step"] = np.repeat(steps, n_prog)
+        programmes = block.assign(
+            scenario=label, replication=np.repeat(replication, n_prog), seed=np.repeat(seeds, n_prog)
+        )
+    return timeseries, summary, programmes
 
 
 def run_ensemble(
@@ -55,6 +96,9 @@ def run_ensemble(
     progress: Callable[[int], None] | None = None,
 ) -> Ensemble:
     """Run every scenario `replications` times with seeds derived from `seed`.
+
+    Runs go through the batch engine (`colabsim.batch`) in chunks of `BATCH_SIZE`; each run's
+    numbers equal those of ``colabsim.simulate(scenario, seed)`` with its replication seed.
 
     Args:
         scenarios: (label, scenario) pairs; labels must be unique.
@@ -74,34 +118,47 @@ def run_ensemble(
     if len(set(labels)) != len(labels):
         raise ValueError(f"scenario labels must be unique, got {labels}")
     seeds = derive_seeds(seed, replications)
-    jobs = [(scenario, run_seed) for _, scenario in scenarios for run_seed in seeds]
-    results: list[SimulationResult] = []
+    size = max(1, min(BATCH_SIZE, -(-replications // workers)))
+    chunks = [(k, start) for k in range(len(scenarios)) for start in range(0, replications, size)]
+    jobs = [(scenarios[k][1], tuple(seeds[start : start + size])) for k, start in chunks]
+    done = 0
+    results: list[BatchResult] = []
     if workers == 1:
         for job in jobs:
-            results.append(_run_one(job))
+            results.append(_run_chunk(job))
+            done += len(job[1])
             if progress is not None:
-                progress(len(results))
+                progress(done)
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            for result in pool.map(_run_one, jobs, chunksize=max(1, len(jobs) // (4 * workers))):
+            for result in pool.map(_run_chunk, jobs):
                 results.append(result)
+                done += len(result.seeds)
                 if progress is not None:
-                    progress(len(results))
+                    progress(done)
     series, rows, programmes = [], [], []
     finals: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
-    for k, result in enumerate(results):
-        label, r = labels[k // replications], k % replications
-        series.append(result.timeseries.assign(scenario=label, replication=r, seed=seeds[r]))
-        programmes.append(result.programmes.assign(scenario=label, replication=r, seed=seeds[r]))
-        rows.append({"scenario": label, "replication": r, "seed": seeds[r], **result.summary.drop("seed").to_dict()})
-        if r == 0:
-            finals[label] = (result.actors, result.ties)
+    for (k, start), result in zip(chunks, results, strict=True):
+        label, scenario = scenarios[k]
+        timeseries, summary, programme_table = _frames(label, result, scenario, start)
+        series.append(timeseries)
+        rows.append(summary)
+        programmes.append(programme_table)
+        if start == 0:
+            final = result.run_state(0)
+            capacity = actor_capacity(result.structure, result.run_levels(0))
+            finals[label] = (actors_table(result.structure, final, capacity), ties_table(result.structure, final))
     front = ["scenario", "replication", "seed"]
-    timeseries = pd.concat(series, ignore_index=True)
-    timeseries = timeseries[front + [c for c in timeseries.columns if c not in front]]
-    programme_table = pd.concat(programmes, ignore_index=True)
-    programme_table = programme_table[front + [c for c in programme_table.columns if c not in front]]
-    return Ensemble(tuple(labels), tuple(seeds), timeseries, pd.DataFrame(rows), programme_table, finals)
+    programme_frame = pd.concat(programmes, ignore_index=True)
+    programme_frame = programme_frame[front + [c for c in programme_frame.columns if c not in front]]
+    return Ensemble(
+        tuple(labels),
+        tuple(seeds),
+        pd.concat(series, ignore_index=True),
+        pd.concat(rows, ignore_index=True),
+        programme_frame,
+        finals,
+    )
 
 
 def run_replications(

@@ -13,7 +13,7 @@ from colabsim.engine import State
 from colabsim.parameters import RESOURCE_TYPES
 from colabsim.structure import ACTIVE, DORMANT, Structure
 
-__all__ = ["SUMMARY_METRICS", "TIMESERIES_METRICS", "observe", "summarise"]
+__all__ = ["SUMMARY_METRICS", "TIMESERIES_METRICS", "observe", "summarise", "summarise_series"]
 
 #: Per-month metrics (besides one ``performance_<sector>`` column per sector).
 TIMESERIES_METRICS: tuple[str, ...] = (
@@ -50,71 +50,85 @@ SUMMARY_METRICS: tuple[str, ...] = (
 )
 
 
-def _mean(values: np.ndarray, mask: np.ndarray) -> float:
-    count = int(np.sum(mask))
-    return float(np.sum(values[mask]) / count) if count else 0.0
+def _masked_mean(values: np.ndarray, mask: np.ndarray, empty: float = 0.0) -> np.ndarray:
+    """Mean of `values` over `mask` along the last axis; `empty` where the mask is all False."""
+    weights = np.broadcast_to(mask, np.shape(values)).astype(np.float64)
+    count = weights.sum(axis=-1)
+    total = np.where(weights > 0, values, 0.0).sum(axis=-1)
+    return np.where(count > 0, total / np.maximum(count, 1.0), empty)
 
 
-def observe(structure: Structure, state: State) -> dict[str, float]:
-    """Measure the current month.
+def observe(structure: Structure, state: State) -> dict[str, np.ndarray]:
+    """Measure the current month; every value has the state's batch shape (``()`` for one run).
 
     ``performance`` is the mean performance of live (active or dormant) programmes, 0 if none;
     ``performance_<sector>`` the same within a sector (NaN while the sector has no live programme);
     ``trust`` the mean trust over ties across the partnership (ends on different sides, both
-    present), ``trust_all`` over all ties between present actors; ``commitment`` the mean over
-    present actors; ``pooled_<type>`` the resources pooled this month; ``active_ties`` the ties
-    between present actors used in the last 12 months; ``alive`` is 1 while any programme runs.
+    present), ``trust_all`` over all ties between present actors; ``understanding`` the mean shared
+    understanding across the partnership; ``commitment`` the mean over present actors;
+    ``pooled_<type>`` the resources pooled this month; ``active_programmes`` and
+    ``active_sectors`` count what runs; ``active_ties`` the ties between present actors used in the
+    last 12 months; ``active_actors`` the actors present; ``alive`` is 1 while any programme runs.
     """
     s = structure
     live = (state.status == ACTIVE) | (state.status == DORMANT)
     running = state.status == ACTIVE
-    both = state.active[s.tie_src] & state.active[s.tie_dst]
+    both = state.active[..., s.tie_src] & state.active[..., s.tie_dst]
     partnership = both & s.tie_cross
-    row: dict[str, float] = {
-        "performance": _mean(state.performance, live),
-        "trust": _mean(state.trust, partnership),
-        "trust_all": _mean(state.trust, both),
-        "understanding": _mean(state.understanding, partnership),
-        "commitment": _mean(state.commitment, state.active),
+    row: dict[str, np.ndarray] = {
+        "performance": _masked_mean(state.performance, live),
+        "trust": _masked_mean(state.trust, partnership),
+        "trust_all": _masked_mean(state.trust, both),
+        "understanding": _masked_mean(state.understanding, partnership),
+        "commitment": _masked_mean(state.commitment, state.active),
     }
     for k, name in enumerate(RESOURCE_TYPES):
-        row[f"pooled_{name}"] = float(state.pooled[:, k].sum())
-    row["active_programmes"] = float(running.sum())
-    row["active_sectors"] = float(len(np.unique(s.prog_sector[running])))
-    row["active_ties"] = float(np.sum(both & (state.since_contact < 12)))
-    row["active_actors"] = float(state.active.sum())
-    row["alive"] = float(running.any())
-    row["reputation"] = float(state.reputation)
-    row["partners_joined"] = float(state.partners_joined)
-    row["sectors_opened"] = float(state.sectors_opened)
+        row[f"pooled_{name}"] = state.pooled[..., k].sum(axis=-1)
+    in_sector = s.prog_sector[:, None] == np.arange(len(s.sectors))[None, :]
+    row["active_programmes"] = running.sum(axis=-1).astype(np.float64)
+    row["active_sectors"] = np.any(running[..., :, None] & in_sector, axis=-2).sum(axis=-1).astype(np.float64)
+    row["active_ties"] = np.sum(both & (state.since_contact < 12), axis=-1).astype(np.float64)
+    row["active_actors"] = state.active.sum(axis=-1).astype(np.float64)
+    row["alive"] = running.any(axis=-1).astype(np.float64)
+    row["reputation"] = np.asarray(state.reputation, dtype=np.float64)
+    row["partners_joined"] = np.asarray(state.partners_joined, dtype=np.float64)
+    row["sectors_opened"] = np.asarray(state.sectors_opened, dtype=np.float64)
     for j, sector in enumerate(s.sectors):
-        in_sector = live & (s.prog_sector == j)
-        row[f"performance_{sector}"] = _mean(state.performance, in_sector) if in_sector.any() else float("nan")
+        row[f"performance_{sector}"] = _masked_mean(state.performance, live & (s.prog_sector == j), empty=np.nan)
     return row
 
 
-def summarise(timeseries: pd.DataFrame) -> dict[str, float]:
-    """Summarise one run's monthly metrics.
+def summarise_series(series: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Summarise monthly metrics whose last axis is time (shape ``(..., T)``), per run.
 
     ``performance``: mean over all months; ``final_performance``: mean over the last 12 months;
     ``trust`` and ``commitment``: at the last month; ``mean_trust``: over all months;
     ``peak_sectors`` / ``final_sectors``: most and last number of sectors with an active
-    programme; ``alive_share``: share of months with a running programme; ``pooled_total``: all
-    resources pooled over the run.
+    programme; ``partners_joined`` / ``sectors_opened``: totals at the end; ``alive_share``: share
+    of months with a running programme; ``alive_at_end``; ``pooled_total``: all resources pooled.
     """
-    last = timeseries.iloc[-1]
-    pooled = sum(float(timeseries[f"pooled_{k}"].sum()) for k in RESOURCE_TYPES)
+
+    def rows(name: str) -> np.ndarray:
+        return np.ascontiguousarray(series[name], dtype=np.float64)
+
+    pooled = sum(rows(f"pooled_{k}").sum(axis=-1) for k in RESOURCE_TYPES)
     return {
-        "performance": float(timeseries["performance"].mean()),
-        "final_performance": float(timeseries["performance"].iloc[-12:].mean()),
-        "trust": float(last["trust"]),
-        "mean_trust": float(timeseries["trust"].mean()),
-        "commitment": float(last["commitment"]),
-        "peak_sectors": float(timeseries["active_sectors"].max()),
-        "final_sectors": float(last["active_sectors"]),
-        "partners_joined": float(last["partners_joined"]),
-        "sectors_opened": float(last["sectors_opened"]),
-        "alive_share": float(timeseries["alive"].mean()),
-        "alive_at_end": float(last["alive"]),
-        "pooled_total": pooled,
+        "performance": rows("performance").mean(axis=-1),
+        "final_performance": rows("performance")[..., -12:].mean(axis=-1),
+        "trust": rows("trust")[..., -1],
+        "mean_trust": rows("trust").mean(axis=-1),
+        "commitment": rows("commitment")[..., -1],
+        "peak_sectors": rows("active_sectors").max(axis=-1),
+        "final_sectors": rows("active_sectors")[..., -1],
+        "partners_joined": rows("partners_joined")[..., -1],
+        "sectors_opened": rows("sectors_opened")[..., -1],
+        "alive_share": rows("alive").mean(axis=-1),
+        "alive_at_end": rows("alive")[..., -1],
+        "pooled_total": np.asarray(pooled),
     }
+
+
+def summarise(timeseries: pd.DataFrame) -> dict[str, float]:
+    """Summarise one run's monthly metrics table (see `summarise_series`)."""
+    series = {name: timeseries[name].to_numpy(dtype=np.float64) for name in TIMESERIES_METRICS}
+    return {name: float(value) for name, value in summarise_series(series).items()}

@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 
 from colabsim.agents import AGENT_CLASSES, Actor
-from colabsim.engine import Calendar, State, advance, initial_state
+from colabsim.engine import Calendar, State, advance, initial_state, month_label
 from colabsim.metrics import observe, summarise
 from colabsim.rules import actor_capacity
 from colabsim.scenario import Scenario
-from colabsim.schema import TIE_KINDS
 from colabsim.structure import Structure, build_structure
+from colabsim.tables import actors_table, programmes_table, ties_table
 from colabsim.timeline import Timeline, apply_event
 
 __all__ = ["CollaborationModel"]
@@ -57,18 +57,17 @@ class CollaborationModel(mesa.Model):
         self.actors: list[Actor] = [
             AGENT_CLASSES[spec.kind](self, index, spec) for index, spec in enumerate(scenario.spec.actors)
         ]
+        # Overridden factors are held for the whole run: the override is the experiment.
+        self._held = dict.fromkeys(scenario.overrides, True)
         self._records: list[dict[str, float]] = []
         self._programme_records: list[np.ndarray] = []
 
     def _calendar(self, month: int) -> Calendar:
-        _, first = self.setup.start
-        return Calendar.of((first - 1 + month) % 12 + 1)
+        return Calendar.at(self.setup.start, month)
 
     def date_of(self, month: int) -> str:
         """The calendar month (``YYYY-MM``) of month index `month`."""
-        year, first = self.setup.start
-        total = first - 1 + month
-        return f"{year + total // 12:04d}-{total % 12 + 1:02d}"
+        return month_label(self.setup.start, month)
 
     @property
     def capacity(self) -> np.ndarray:
@@ -80,15 +79,9 @@ class CollaborationModel(mesa.Model):
         month = self.month
         calendar = self._calendar(month)
         for event in self.timeline.at(month):
-            if event.action == "set_factors":
-                # Overridden factors are held for the whole run: the override is the experiment.
-                kept = {k: v for k, v in event.factors.items() if k not in self.setup.overrides}
-                if not kept:
-                    continue
-                event = event.model_copy(update={"factors": kept})
-            self.state, self.levels = apply_event(event, self.structure, self.state, self.levels, calendar)
+            self.state, self.levels = apply_event(event, self.structure, self.state, self.levels, calendar, self._held)
         self.state = advance(self.structure, self.state, self.levels, self.params, calendar, self.rng)
-        row = observe(self.structure, self.state)
+        row = {name: float(value) for name, value in observe(self.structure, self.state).items()}
         row["step"] = float(month)
         self._records.append(row)
         self._programme_records.append(self.state.performance.copy())
@@ -113,49 +106,16 @@ class CollaborationModel(mesa.Model):
 
     def programme_performance(self) -> pd.DataFrame:
         """Monthly performance of each programme (long format: step, programme, sector, performance)."""
-        if not self._programme_records:
-            return pd.DataFrame(columns=["step", "programme", "sector", "performance"])
-        values = np.vstack(self._programme_records)
-        steps, progs = np.meshgrid(np.arange(values.shape[0]), np.arange(values.shape[1]), indexing="ij")
-        s = self.structure
-        return pd.DataFrame(
-            {
-                "step": steps.ravel(),
-                "programme": np.array(s.programme_ids)[progs.ravel()],
-                "sector": np.array(s.sectors)[s.prog_sector[progs.ravel()]],
-                "performance": values.ravel(),
-            }
-        )
+        values = np.vstack(self._programme_records) if self._programme_records else np.zeros((0, 0))
+        return programmes_table(self.structure, values)
 
     def actors_table(self) -> pd.DataFrame:
         """The actors now: id, name, kind, side, active, commitment, capacity."""
-        s = self.structure
-        return pd.DataFrame(
-            {
-                "actor": s.actor_ids,
-                "name": s.actor_names,
-                "kind": [a.kind for a in self.actors],
-                "side": [a.side for a in self.actors],
-                "active": self.state.active,
-                "commitment": self.state.commitment,
-                "capacity": self.capacity,
-            }
-        )
+        return actors_table(self.structure, self.state, self.capacity)
 
     def ties_table(self) -> pd.DataFrame:
         """The ties now: source, target, kind, trust, understanding, months since last contact."""
-        s = self.structure
-        ids = np.array(s.actor_ids)
-        return pd.DataFrame(
-            {
-                "source": ids[s.tie_src],
-                "target": ids[s.tie_dst],
-                "kind": np.array(TIE_KINDS)[s.tie_kind],
-                "trust": self.state.trust,
-                "understanding": self.state.understanding,
-                "since_contact": self.state.since_contact,
-            }
-        )
+        return ties_table(self.structure, self.state)
 
     def summary(self) -> dict[str, float]:
         """Per-run summary metrics (see `colabsim.metrics.summarise`)."""

@@ -8,6 +8,7 @@ launched or closed. They are rare, so they are applied by plain Python on the st
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -43,16 +44,54 @@ class Timeline:
         return sum(len(v) for v in self._by_month.values())
 
 
+def _set_factors(
+    event: EventSpec,
+    structure: Structure,
+    state: State,
+    levels: dict[str, Any],
+    calendar: Calendar,
+    held: Mapping[str, Any],
+) -> tuple[State, dict[str, Any]]:
+    def kept(name: str) -> Any:
+        return np.logical_not(held.get(name, False))
+
+    new_levels = dict(levels)
+    for name, value in event.factors.items():
+        old = levels[name]
+        # Keep each level's shape: a float for one run, (B, 1) for a batch.
+        fresh = np.full(np.shape(old), value) if np.ndim(old) else value
+        new_levels[name] = np.where(held[name], old, fresh) if name in held else fresh
+    if "commitment" in event.factors:
+        lifted = np.maximum(state.commitment, initial_commitment(structure, new_levels))
+        lift = state.active & kept("commitment")
+        state = replace(state, commitment=np.where(lift, lifted, state.commitment))
+    changed = [kept(name) for name in event.factors if name in BUDGET_FACTORS]
+    if changed:
+        rescale = np.expand_dims(np.logical_or.reduce(changed), -1)
+        budget = rules.yearly_endowment(structure, new_levels, state.active, state.funded)
+        # Keep the share of the year's budget that is left; a budget of 0 had no year yet.
+        share = np.divide(state.stock, state.budget, out=np.zeros_like(budget), where=state.budget > 0)
+        left = np.where(state.budget > 0, np.clip(share, 0.0, 1.0), calendar.months_left / 12.0)
+        state = replace(
+            state,
+            budget=np.where(rescale, budget, state.budget),
+            stock=np.where(rescale, budget * left, state.stock),
+        )
+    return state, new_levels
+
+
 def apply_event(
     event: EventSpec,
     structure: Structure,
     state: State,
     levels: dict[str, Any],
     calendar: Calendar,
+    held: Mapping[str, Any] | None = None,
 ) -> tuple[State, dict[str, Any]]:
     """Apply one event and return the new state and factor levels.
 
-    - ``set_factors``: the named factors take their new values from this month on. Setting
+    - ``set_factors``: the named factors take their new values from this month on, except where
+      `held` says a factor is held (an override: the run keeps its value). Setting
       ``commitment`` also lifts every present actor's commitment to at least the new level (a
       recommitment, e.g. a new team with a mandate). Changing a resource factor or
       ``central_support`` rescales this year's budgets and what is left of them at once (a cut
@@ -62,26 +101,17 @@ def apply_event(
     - ``start_funding`` / ``stop_funding``: the actor's money flows again (the rest of this year's
       funds) or stops at once.
     - ``open_programme``: the programme becomes active; ``close_programme``: it is switched off.
+
+    The state may carry a leading batch axis; `held` maps a factor name to a bool (or an array of
+    shape ``(B, 1)``) telling which runs hold that factor.
     """
     if event.action == "set_factors":
-        new_levels = {**levels, **event.factors}
-        if "commitment" in event.factors:
-            lifted = np.maximum(state.commitment, initial_commitment(structure, new_levels))
-            state = replace(state, commitment=np.where(state.active, lifted, state.commitment))
-        if BUDGET_FACTORS & set(event.factors):
-            budget = rules.yearly_endowment(structure, new_levels, state.active, state.funded)
-            # Keep the share of the year's budget that is left; a budget of 0 had no year yet.
-            share = np.divide(state.stock, state.budget, out=np.zeros_like(budget), where=state.budget > 0)
-            left = np.where(state.budget > 0, np.clip(share, 0.0, 1.0), calendar.months_left / 12.0)
-            stock = budget * left
-            state = replace(state, budget=budget, stock=stock)
-        return state, new_levels
+        return _set_factors(event, structure, state, levels, calendar, held or {})
     if event.actor is not None:
         i = structure.actor_ids.index(event.actor)
-        one = np.zeros(structure.n_actors, dtype=bool)
-        one[i] = True
+        one = np.arange(structure.n_actors) == i
         if event.action == "add_actor":
-            budget = rules.yearly_endowment(structure, levels, one, state.funded)
+            budget = rules.yearly_endowment(structure, levels, state.active | one, state.funded)
             return replace(
                 state,
                 active=state.active | one,
@@ -91,16 +121,16 @@ def apply_event(
             ), levels
         if event.action == "remove_actor":
             return replace(state, active=state.active & ~one, stock=np.where(one[:, None], 0.0, state.stock)), levels
-        funded = state.funded | one if event.action == "start_funding" else state.funded & ~one
-        stock, budget = state.stock.copy(), state.budget.copy()
-        if event.action == "start_funding":
-            budget[i, 0] = rules.yearly_endowment(structure, levels, one & state.active, funded)[i, 0]
-            stock[i, 0] = budget[i, 0] * calendar.months_left / 12.0
-        else:
-            stock[i, 0] = 0.0
-            budget[i, 0] = 0.0
+        starting = event.action == "start_funding"
+        funded = state.funded | one if starting else state.funded & ~one
+        funds_now = rules.yearly_endowment(structure, levels, state.active, funded)[..., 0]
+        funds_budget = funds_now if starting else np.zeros_like(funds_now)
+        funds_stock = funds_budget * calendar.months_left / 12.0
+        budget, stock = state.budget.copy(), state.stock.copy()
+        budget[..., 0] = np.where(one, funds_budget, budget[..., 0])
+        stock[..., 0] = np.where(one, funds_stock, stock[..., 0])
         return replace(state, funded=funded, budget=budget, stock=stock), levels
     p = structure.programme_ids.index(str(event.programme))
     status = state.status.copy()
-    status[p] = ACTIVE if event.action == "open_programme" else OFF
+    status[..., p] = ACTIVE if event.action == "open_programme" else OFF
     return replace(state, status=status), levels

@@ -17,8 +17,26 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
 
+_OFFSETS: dict[tuple[int, int, bytes], IntArray] = {}
+
+
+def _batch_offsets(rows: int, ids: IntArray, n: int) -> IntArray:
+    """Flat bin index of every (row, entry) pair; cached, since a run's index arrays never change."""
+    key = (rows, n, ids.tobytes())
+    offsets = _OFFSETS.get(key)
+    if offsets is None:
+        if len(_OFFSETS) > 512:
+            _OFFSETS.clear()
+        offsets = (np.arange(rows, dtype=np.intp)[:, None] * n + ids[None, :]).ravel()
+        _OFFSETS[key] = offsets
+    return offsets
+
+
 def segment_sum(values: NDArray[np.float64] | NDArray[np.bool_], ids: IntArray, n: int) -> FloatArray:
     """Sum `values` (shape ``(..., K)``) into `n` groups given by `ids` (shape ``(K,)``).
+
+    Entries are added in index order whatever the batch shape, so a run's sums are the same to
+    the last bit alone or in a batch.
 
     Returns:
         Array of shape ``(..., n)``; groups with no member sum to 0.
@@ -28,9 +46,7 @@ def segment_sum(values: NDArray[np.float64] | NDArray[np.bool_], ids: IntArray, 
         return np.bincount(ids, weights=values, minlength=n).astype(np.float64)
     lead = values.shape[:-1]
     rows = int(np.prod(lead))
-    flat = values.reshape(rows, values.shape[-1])
-    offsets = (np.arange(rows, dtype=np.intp)[:, None] * n + ids[None, :]).ravel()
-    summed = np.bincount(offsets, weights=flat.ravel(), minlength=rows * n)
+    summed = np.bincount(_batch_offsets(rows, ids, n), weights=values.reshape(-1), minlength=rows * n)
     return summed.reshape(*lead, n)
 
 
@@ -52,9 +68,9 @@ def segment_mean(values: FloatArray, mask: NDArray[np.bool_], ids: IntArray, n: 
     Returns:
         Array of shape ``(..., n)``.
     """
-    weights = np.broadcast_to(np.asarray(mask, dtype=np.float64), np.shape(values))
-    total = segment_sum(np.asarray(values) * weights, ids, n)
-    count = segment_sum(weights, ids, n)
+    values, mask = np.broadcast_arrays(np.asarray(values, dtype=np.float64), np.asarray(mask, dtype=bool))
+    total = segment_sum(np.where(mask, values, 0.0), ids, n)
+    count = segment_sum(mask, ids, n)
     return np.where(count > 0, total / np.maximum(count, 1.0), empty)
 
 

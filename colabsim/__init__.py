@@ -8,31 +8,33 @@ Load a scenario, change factors, run the model and get tidy pandas tables::
     result.timeseries, result.summary
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
+from colabsim._version import __version__
 from colabsim.ensemble import Ensemble, compare_table, run_ensemble, run_replications
+from colabsim.experiment import Experiment, load_experiment
 from colabsim.factors import FACTORS, Factor
 from colabsim.model import CollaborationModel
+from colabsim.runner import ExperimentRun, run_experiment
 from colabsim.scenario import Scenario, ScenarioError, load_scenario
 from colabsim.simulate import SimulationResult, simulate
-
-try:
-    __version__ = version("colabsim")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0+unknown"
+from colabsim.store import load_results
 
 __all__ = [
     "FACTORS",
     "CollaborationModel",
     "Ensemble",
+    "Experiment",
+    "ExperimentRun",
     "Factor",
     "Scenario",
     "ScenarioError",
     "SimulationResult",
     "__version__",
     "compare_table",
+    "load_experiment",
+    "load_results",
     "load_scenario",
     "run_ensemble",
+    "run_experiment",
     "run_replications",
     "simulate",
 ]

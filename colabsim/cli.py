@@ -1,4 +1,4 @@
-"""The ``colabsim`` command line: run, compare, validate, factors.
+"""The ``colabsim`` command line: run, compare, sweep, validate, factors.
 
 Every command that runs the model writes a run directory (see `colabsim.rundir`) and shows
 progress. Bad input (a scenario file, an option) ends with a one-paragraph error naming what is
@@ -17,12 +17,15 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from colabsim import __version__
+from colabsim._version import __version__
 from colabsim.ensemble import compare_table, run_ensemble
+from colabsim.executors import EXECUTORS, ExecutorError
 from colabsim.factors import FACTORS, markdown_table
 from colabsim.report import KEY_METRICS, write_results
 from colabsim.rundir import RunDirError, new_run_dir, write_manifest
+from colabsim.runner import DEFAULT_CHUNK_SIZE, run_experiment
 from colabsim.scenario import Scenario, ScenarioError, load_scenario
+from colabsim.store import StoreError
 
 __all__ = ["main"]
 
@@ -158,6 +161,27 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return status
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    if args.resume and args.out is None:
+        raise UsageError("--resume needs --out, the results directory to continue")
+    try:
+        result = run_experiment(
+            args.experiment, args.out, args.executor, args.workers, args.scheduler, args.resume, args.chunk_size
+        )
+    except KeyboardInterrupt:
+        where = args.out or "the results directory"
+        print(
+            f"interrupted: finished chunks are kept in {where}; continue with --resume --out {where}", file=sys.stderr
+        )
+        return EXIT_INTERRUPTED
+    rate = result.ran / result.seconds if result.seconds > 0 else float("nan")
+    print(
+        f"{result.ran} runs in {result.seconds:.1f} s ({rate:.0f} runs/s); {result.total_runs} in the experiment, "
+        f"{result.failed} failed; results in {result.directory}/ (report: {result.directory / 'report.md'})"
+    )
+    return EXIT_OK
+
+
 def _cmd_factors(args: argparse.Namespace) -> int:
     rows = [
         (f.name, f.dimension, f.category, f"{f.default:g}", f"{f.low:g}-{f.high:g}", f.meaning)
@@ -177,6 +201,25 @@ def _cmd_factors(args: argparse.Namespace) -> int:
         for row in (header, *rows):
             print("  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row[:5])) + "  " + row[5])
     return EXIT_OK
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, got {value}")
+    return value
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from colabsim.app.server import ServeError, serve  # the web dependencies load only for this command
+
+    try:
+        return serve(args.scenario, host=args.host, port=args.port, open_browser=args.open)
+    except ServeError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -227,6 +270,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     factors.add_argument("--format", choices=("text", "markdown", "csv"), default="text")
     factors.set_defaults(handler=_cmd_factors)
+
+    sweep = sub.add_parser("sweep", help="run an experiment file (a design of many runs); results stream to disk")
+    sweep.add_argument("experiment", help="experiment file (.toml), see experiments/")
+    sweep.add_argument("--out", type=Path, default=None, help="results directory (default runs/sweep-<time>)")
+    sweep.add_argument(
+        "--executor", choices=EXECUTORS, default="processes", help="where runs execute (default processes)"
+    )
+    sweep.add_argument("--workers", "-j", type=_positive, default=None, help="worker processes (default: all cores)")
+    sweep.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://10.0.0.5:8786"
+    )
+    sweep.add_argument("--resume", action="store_true", help="continue the experiment in --out")
+    sweep.add_argument("--chunk-size", type=_positive, default=DEFAULT_CHUNK_SIZE, help="runs per task (default 256)")
+    sweep.set_defaults(handler=_cmd_sweep)
+
+    serve = sub.add_parser("serve", help="the workshop dashboard in the browser (http://127.0.0.1:8765 by default)")
+    serve.add_argument("scenario", nargs="?", help="scenario file to show first (default: the shipped Vlissingen)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this computer)")
+    serve.add_argument("--port", type=_port, default=8765, help="port to listen on (default 8765)")
+    serve.add_argument("--open", action="store_true", help="open the dashboard in the default browser")
+    serve.set_defaults(handler=_cmd_serve)
     return parser
 
 
@@ -235,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(args.handler(args))
-    except (UsageError, ScenarioError, RunDirError) as exc:
+    except (UsageError, ScenarioError, RunDirError, StoreError, ExecutorError) as exc:
         print(f"colabsim {args.command}: error:\n{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

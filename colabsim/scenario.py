@@ -12,11 +12,12 @@ import copy
 import hashlib
 import json
 import tomllib
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from colabsim.factors import FACTORS
 from colabsim.parameters import PARAMETER_BOUNDS, Parameters
@@ -151,25 +152,30 @@ def _has(node: dict[str, Any] | list[Any], item: int | str) -> bool:
     return isinstance(item, int) and 0 <= item < len(node)
 
 
-def _allowed_keys(loc: tuple[int | str, ...]) -> str:
-    """List the keys allowed where an unknown key was found."""
-    from colabsim import schema
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation such as ``list[ActorSpec]`` or ``Endowment | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in typing.get_args(annotation):
+        found = _nested_model(argument)
+        if found is not None:
+            return found
+    return None
 
-    tables = {
-        "scenario": schema.MetaSpec,
-        "actors": schema.ActorSpec,
-        "ties": schema.TieSpec,
-        "tie_rules": schema.TieRuleSpec,
-        "programmes": schema.ProgrammeSpec,
-        "events": schema.EventSpec,
-    }
-    model = tables.get(str(loc[0])) if loc else None
-    if model is not None and len(loc) >= 3 and loc[-2] == "endowment":
-        model = schema.Endowment
+
+def _allowed_keys(loc: tuple[int | str, ...], root: type[BaseModel]) -> str:
+    """List the keys allowed where an unknown key was found, by walking the schema along `loc`."""
+    model: type[BaseModel] | None = root
+    for item in loc[:-1]:
+        if model is None:
+            return ""
+        if isinstance(item, int):
+            continue
+        field_info = model.model_fields.get(str(item))
+        model = _nested_model(field_info.annotation) if field_info is not None else None
     if model is None:
         return ""
-    fields: dict[str, Any] = model.model_fields  # type: ignore[attr-defined]
-    return "; allowed keys: " + ", ".join(fields)
+    return "; allowed keys: " + ", ".join(model.model_fields)
 
 
 #: What a value of the wrong type should have been, by pydantic error type.
@@ -184,7 +190,9 @@ _EXPECTED_TYPE = {
 }
 
 
-def _validation_problems(exc: ValidationError, raw: dict[str, Any]) -> list[tuple[str, str]]:
+def _validation_problems(
+    exc: ValidationError, raw: dict[str, Any], root: type[BaseModel] = ScenarioFile
+) -> list[tuple[str, str]]:
     by_key: dict[str, list[str]] = {}
     wrong_type: dict[str, tuple[list[str], Any]] = {}
     for error in exc.errors():
@@ -201,7 +209,7 @@ def _validation_problems(exc: ValidationError, raw: dict[str, Any]) -> list[tupl
             by_key.setdefault(where, [])
             continue
         if error["type"] == "extra_forbidden":
-            message = "unknown key" + _allowed_keys(loc)
+            message = "unknown key" + _allowed_keys(loc, root)
         elif error["type"] == "literal_error":
             message = message.replace("Input should be", "must be one of:") + f"; got {got!r}"
         elif error["type"] == "missing":

@@ -79,3 +79,19 @@ def test_run_streams_catch_a_draw_plan_mismatch():
         streams.random((1, 5))
     with pytest.raises(ValueError, match="batch of 1"):
         streams.random((2, 1))
+
+
+def test_synthetic_networks_are_valid_reproducible_and_run():
+    from colabsim.synthetic import synthetic_scenario
+
+    first = synthetic_scenario(200, seed=3, horizon_years=2)
+    second = synthetic_scenario(200, seed=3, horizon_years=2)
+    assert first.sha256 == second.sha256
+    assert synthetic_scenario(200, seed=4, horizon_years=2).sha256 != first.sha256
+    assert len(first.spec.actors) == 200
+    result = run_batch(first, [1, 2])
+    alone = colabsim.simulate(first, 2)
+    assert result.summary["performance"][1] == alone.summary["performance"]
+    assert np.all((result.series["trust"] >= 0) & (result.series["trust"] <= 1))
+    with pytest.raises(ValueError, match="n_actors"):
+        synthetic_scenario(5, seed=1)

@@ -1,4 +1,4 @@
-"""The ``colabsim`` command line: run, compare, sweep, validate, factors.
+"""The ``colabsim`` command line: run, compare, sweep, validate, factors, serve.
 
 Every command that runs the model writes a run directory (see `colabsim.rundir`) and shows
 progress. Bad input (a scenario file, an option) ends with a one-paragraph error naming what is
@@ -25,6 +25,7 @@ from colabsim.report import KEY_METRICS, write_results
 from colabsim.rundir import RunDirError, new_run_dir, write_manifest
 from colabsim.runner import DEFAULT_CHUNK_SIZE, run_experiment
 from colabsim.scenario import Scenario, ScenarioError, load_scenario
+from colabsim.sensitivity.pipeline import SensitivityError
 from colabsim.store import StoreError
 
 __all__ = ["main"]
@@ -182,6 +183,29 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from colabsim.sensitivity import run_sensitivity
+
+    if args.resume and args.out is None:
+        raise UsageError("--resume needs --out, the directory to continue")
+    try:
+        result = run_sensitivity(args.experiment, args.out, args.executor, args.workers, args.scheduler, args.resume)
+    except KeyboardInterrupt:
+        where = args.out or "the output directory"
+        print(f"interrupted: finished runs are kept; continue with --resume --out {where}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    print(
+        f"analysis in {result.seconds:.0f} s; results in {result.directory}/ (report: {result.directory / 'report.md'})"
+    )
+    for output in dict.fromkeys(result.indices["output"]):
+        ranking = result.ranking(str(output))
+        leaders = ", ".join(
+            f"{r.factor} {r.value:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]" for r in ranking.head(3).itertuples()
+        )
+        print(f"  {output}: {leaders}")
+    return EXIT_OK
+
+
 def _cmd_factors(args: argparse.Namespace) -> int:
     rows = [
         (f.name, f.dimension, f.category, f"{f.default:g}", f"{f.low:g}-{f.high:g}", f.meaning)
@@ -285,6 +309,21 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--chunk-size", type=_positive, default=DEFAULT_CHUNK_SIZE, help="runs per task (default 256)")
     sweep.set_defaults(handler=_cmd_sweep)
 
+    sensitivity = sub.add_parser(
+        "sensitivity", help="OFAT curves, Morris or Sobol' indices with CIs, and a report, for an experiment file"
+    )
+    sensitivity.add_argument("experiment", help="experiment file with a morris or sobol design, see experiments/")
+    sensitivity.add_argument(
+        "--out", type=Path, default=None, help="output directory (default runs/sensitivity-<time>)"
+    )
+    sensitivity.add_argument("--executor", choices=EXECUTORS, default="processes", help="where runs execute")
+    sensitivity.add_argument(
+        "--workers", "-j", type=_positive, default=None, help="worker processes (default: all cores)"
+    )
+    sensitivity.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler address")
+    sensitivity.add_argument("--resume", action="store_true", help="continue an interrupted analysis in --out")
+    sensitivity.set_defaults(handler=_cmd_sensitivity)
+
     serve = sub.add_parser("serve", help="the workshop dashboard in the browser (http://127.0.0.1:8765 by default)")
     serve.add_argument("scenario", nargs="?", help="scenario file to show first (default: the shipped Vlissingen)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this computer)")
@@ -299,7 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(args.handler(args))
-    except (UsageError, ScenarioError, RunDirError, StoreError, ExecutorError) as exc:
+    except (UsageError, ScenarioError, RunDirError, StoreError, ExecutorError, SensitivityError) as exc:
         print(f"colabsim {args.command}: error:\n{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

@@ -48,13 +48,20 @@ def latin_hypercube_design(bounds: Bounds, points: int, seed: int) -> FloatArray
     return np.asarray(qmc.scale(unit, low, high), dtype=np.float64)
 
 
-def sobol_design(names: Sequence[str], bounds: Bounds, base_samples: int, second_order: bool, seed: int) -> FloatArray:
+def sobol_design(
+    names: Sequence[str],
+    bounds: Bounds,
+    base_samples: int,
+    second_order: bool,
+    seed: int,
+    groups: Sequence[str] | None = None,
+) -> FloatArray:
     """Saltelli's extension of the Sobol' sequence (Saltelli 2002), as SALib's sobol analysis expects.
 
-    ``base_samples * (2 * factors + 2)`` points with second-order terms, else
-    ``base_samples * (factors + 2)``.
+    ``base_samples * (2 * k + 2)`` points with second-order terms, else ``base_samples * (k + 2)``,
+    where k is the number of factors, or of groups if `groups` is given.
     """
-    problem = salib_problem(names, bounds)
+    problem = salib_problem(names, bounds, groups)
     return np.asarray(
         sobol_sample.sample(problem, base_samples, calc_second_order=second_order, seed=seed), dtype=np.float64
     )

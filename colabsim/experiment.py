@@ -59,6 +59,8 @@ class DesignSpec(_Strict):
     ``grid``: ``levels`` values per factor; ``lhs``: ``points`` points; ``sobol``:
     ``base_samples`` (a power of 2) and ``second_order``; ``morris``: ``trajectories`` and
     ``levels`` (even); ``table``: ``points`` as a list of tables, one value per varied factor.
+    ``groups = "dimension"`` makes Sobol' and Morris designs (and their indices) work on groups of
+    factors, one per dimension of collaboration management.
     """
 
     method: Literal["grid", "lhs", "sobol", "morris", "table"]
@@ -67,6 +69,7 @@ class DesignSpec(_Strict):
     base_samples: int | None = Field(default=None, ge=2, le=2**20)
     second_order: bool = False
     trajectories: int | None = Field(default=None, ge=2, le=100_000)
+    groups: Literal["dimension"] | None = None
 
     @model_validator(mode="after")
     def _keys_fit_method(self) -> DesignSpec:
@@ -89,6 +92,13 @@ class DesignSpec(_Strict):
         return self
 
 
+def _check_summary_metrics(value: list[str]) -> list[str]:
+    unknown = [v for v in value if v not in SUMMARY_METRICS]
+    if unknown:
+        raise ValueError(f"unknown summary metric(s) {unknown}; allowed: {', '.join(SUMMARY_METRICS)}")
+    return value
+
+
 class OutputSpec(_Strict):
     """``[outputs]``: which results to keep."""
 
@@ -98,10 +108,7 @@ class OutputSpec(_Strict):
     @field_validator("summary")
     @classmethod
     def _known_summary(cls, value: list[str]) -> list[str]:
-        unknown = [v for v in value if v not in SUMMARY_METRICS]
-        if unknown:
-            raise ValueError(f"unknown summary metric(s) {unknown}; allowed: {', '.join(SUMMARY_METRICS)}")
-        return value
+        return _check_summary_metrics(value)
 
     @field_validator("series")
     @classmethod
@@ -112,6 +119,27 @@ class OutputSpec(_Strict):
         return value
 
 
+class AnalysisSpec(_Strict):
+    """``[analysis]``: what ``colabsim sensitivity`` computes (ignored by ``sweep``).
+
+    Attributes:
+        outputs: Outputs to analyse (default: the experiment's summary outputs).
+        ofat_levels: Levels of the one-factor-at-a-time curves (0: none).
+        ofat_replications: Replications per OFAT level (default: the experiment's).
+        convergence: Recompute Sobol' indices on halves of the sample to show convergence.
+    """
+
+    outputs: list[str] = Field(default_factory=list)
+    ofat_levels: int = Field(default=9, ge=0, le=101)
+    ofat_replications: int | None = Field(default=None, ge=1, le=10_000)
+    convergence: bool = True
+
+    @field_validator("outputs")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        return _check_summary_metrics(value)
+
+
 class ExperimentFile(_Strict):
     """A whole experiment file."""
 
@@ -119,6 +147,7 @@ class ExperimentFile(_Strict):
     factors: dict[str, list[float]] = Field(min_length=1)
     design: DesignSpec
     outputs: OutputSpec = Field(default_factory=OutputSpec)
+    analysis: AnalysisSpec = Field(default_factory=AnalysisSpec)
     set: dict[str, float] = Field(default_factory=dict)
 
     @field_validator("factors")
@@ -186,7 +215,11 @@ class RunPlan:
         values = self.points.to_numpy()
         names = self.factor_names
         seeds = [run_seed(self.seed, run) for run in runs]
-        factor_sets = [dict(zip(names, map(float, values[run // self.replications]), strict=True)) for run in runs]
+        # A missing value (NaN) leaves that factor as the scenario has it (one-factor-at-a-time plans).
+        factor_sets = [
+            {name: float(v) for name, v in zip(names, values[run // self.replications], strict=True) if not np.isnan(v)}
+            for run in runs
+        ]
         return seeds, factor_sets
 
 
@@ -263,14 +296,15 @@ def _points(spec: ExperimentFile, root: int) -> pd.DataFrame:
     bounds = [(float(b[0]), float(b[1])) for b in spec.factors.values()]
     d = spec.design
     seed = _design_seed(root)
+    groups = [FACTORS[n].dimension for n in names] if d.groups == "dimension" else None
     if d.method == "grid":
         values = design.grid_design(bounds, int(d.levels or 2))
     elif d.method == "lhs":
         values = design.latin_hypercube_design(bounds, int(d.points), seed)  # type: ignore[arg-type]
     elif d.method == "sobol":
-        values = design.sobol_design(names, bounds, int(d.base_samples or 2), d.second_order, seed)
+        values = design.sobol_design(names, bounds, int(d.base_samples or 2), d.second_order, seed, groups)
     elif d.method == "morris":
-        values = design.morris_design(names, bounds, int(d.trajectories or 2), int(d.levels or 4), seed)
+        values = design.morris_design(names, bounds, int(d.trajectories or 2), int(d.levels or 4), seed, groups)
     else:
         rows = d.points if isinstance(d.points, list) else []
         values = np.array([[row[name] for name in names] for row in rows], dtype=np.float64)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 
-__all__ = ["plot_dynamics", "plot_metric", "plot_network", "plot_sectors", "plot_summary"]
+__all__ = ["plot_dynamics", "plot_factor_bands", "plot_metric", "plot_network", "plot_sectors", "plot_summary"]
 
 KIND_COLOURS = {
     "agency": "#1f77b4",
@@ -197,5 +197,36 @@ def plot_network(actors: pd.DataFrame, ties: pd.DataFrame, title: str, seed: int
     ax.set_axis_off()
     fig.tight_layout()
     fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path
+
+
+def plot_factor_bands(curves: dict[str, pd.DataFrame], ylabel: str, title: str, path: Path) -> Path:
+    """One panel per factor: an output's mean and band against the factor's value.
+
+    Args:
+        curves: For each factor, a table indexed by the factor's value with columns ``mean``,
+            ``low`` and ``high``.
+        ylabel: The output's name.
+        title: Figure title.
+        path: Where to write the PNG.
+    """
+    factors = list(curves)
+    columns = min(4, len(factors))
+    rows = -(-len(factors) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.5 * columns, 2.9 * rows), squeeze=False, sharey=True)
+    for ax, factor in zip(axes.ravel(), factors, strict=False):
+        table = curves[factor]
+        ax.fill_between(table.index, table["low"], table["high"], alpha=0.25, color="tab:blue")
+        ax.plot(table.index, table["mean"], color="tab:blue", lw=2, marker="o", ms=3)
+        ax.set_xlabel(factor)
+        ax.grid(alpha=0.3)
+    for ax in axes.ravel()[len(factors) :]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(ylabel)
+    fig.suptitle(title, y=1.0)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
     return path

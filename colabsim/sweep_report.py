@@ -16,11 +16,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from colabsim.plots import plot_factor_bands
 from colabsim.store import load_results
 
 __all__ = ["factor_panels", "write_sweep_report"]
@@ -38,24 +38,8 @@ def _binned(x: pd.Series, y: pd.Series) -> pd.DataFrame:
 def factor_panels(results: pd.DataFrame, factors: list[str], output: str, path: Path) -> Path:
     """One figure: `output` against each factor (binned mean and 10-90% band)."""
     ok = results[results["status"] == "ok"]
-    columns = min(4, len(factors))
-    rows = -(-len(factors) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 3.0 * rows), squeeze=False, sharey=True)
-    for ax, factor in zip(axes.ravel(), factors, strict=False):
-        table = _binned(ok[f"factor_{factor}"], ok[output])
-        ax.fill_between(table.index, table["low"], table["high"], alpha=0.25, color="tab:blue")
-        ax.plot(table.index, table["mean"], color="tab:blue", lw=2, marker="o", ms=3)
-        ax.set_xlabel(factor)
-        ax.grid(alpha=0.3)
-    for ax in axes.ravel()[len(factors) :]:
-        ax.set_visible(False)
-    for ax in axes[:, 0]:
-        ax.set_ylabel(output)
-    fig.suptitle(f"{output}: mean and 10-90% band of runs, by factor value", y=1.0)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    curves = {factor: _binned(ok[f"factor_{factor}"], ok[output]) for factor in factors}
+    return plot_factor_bands(curves, output, f"{output}: mean and 10-90% band of runs, by factor value", path)
 
 
 def write_sweep_report(directory: Path, manifest: dict[str, Any], factors: list[str], outputs: list[str]) -> Path:

@@ -1,0 +1,17 @@
+"""The workshop dashboard: collaboration dynamics live in the browser (``colabsim serve``).
+
+The dashboard is a Solara web app. Its logic lives in plain Python modules that need no browser
+and no web framework, so it is testable on its own:
+
+- `colabsim.app.catalog`: the scenarios to choose from (shipped files and one's own);
+- `colabsim.app.interventions`: the intervention buttons as timeline events;
+- `colabsim.app.session`: one browser session's runs (one, or two side by side), stepping,
+  sliders, interventions and reset;
+- `colabsim.app.figures`: the live figures (trust network, performance by sector, trust and
+  commitment), drawn for a projector.
+
+The web layer is `colabsim.app.controls` and `colabsim.app.views` (Solara components),
+`colabsim.app.page` (the page, one `Dashboard` per browser session) and `colabsim.app.server`
+(starts the web server). Importing this package imports none of them, so the rest of colabsim
+works without the web dependencies loaded.
+"""

@@ -1,0 +1,140 @@
+"""The scenarios a trainer can pick: the shipped files and one's own.
+
+Shipped scenarios are the ``*.toml`` files of the ``scenarios/`` folders found (see
+`scenario_dirs`), Vlissingen, Darwin and Darwin reformed first. A file of one's own is loaded by
+path; a bad file gives the validation error as text (`Catalog.load` raises `ScenarioError`, whose
+message names the file, the key and what is allowed), never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from colabsim.scenario import Scenario, ScenarioError, load_scenario
+
+__all__ = ["Catalog", "Choice", "scenario_dirs"]
+
+#: Shipped scenarios shown first, in this order; other files follow alphabetically.
+FIRST = ("vlissingen", "darwin", "darwin_reformed")
+
+#: Environment variable naming extra scenario folders (separated by the path separator).
+ENV_DIRS = "COLABSIM_SCENARIOS"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One scenario the picker offers.
+
+    Attributes:
+        key: Stable identifier: the file's resolved path.
+        label: What the picker shows.
+        scenario: The validated scenario.
+    """
+
+    key: str
+    label: str
+    scenario: Scenario
+
+    @property
+    def short(self) -> str:
+        """A short name for titles: the file name without ``.toml``."""
+        return Path(self.key).stem
+
+
+def scenario_dirs() -> list[Path]:
+    """Folders searched for shipped scenarios, without duplicates.
+
+    ``$COLABSIM_SCENARIOS`` first, then ``./scenarios`` (the working directory), then the
+    ``scenarios`` folder beside the installed package (a source checkout).
+    """
+    candidates = [Path(p) for p in os.environ.get(ENV_DIRS, "").split(os.pathsep) if p]
+    candidates.append(Path.cwd() / "scenarios")
+    candidates.append(Path(__file__).resolve().parents[2] / "scenarios")
+    found: list[Path] = []
+    for folder in candidates:
+        if folder.is_dir() and folder.resolve() not in found:
+            found.append(folder.resolve())
+    return found
+
+
+def _order(path: Path) -> tuple[int, str]:
+    return (FIRST.index(path.stem) if path.stem in FIRST else len(FIRST), path.name)
+
+
+class Catalog:
+    """The scenarios of one session: shipped files, then any loaded by path.
+
+    Args:
+        dirs: Folders with shipped scenarios (default `scenario_dirs`).
+        first: A scenario file to offer first and select (``colabsim serve FILE``).
+
+    Attributes:
+        choices: The scenarios offered, in picker order.
+        problems: One message per shipped file that failed to load (shown, not raised).
+    """
+
+    def __init__(self, dirs: list[Path] | None = None, first: str | Path | None = None) -> None:
+        """Load the shipped scenarios (and `first`)."""
+        self.choices: list[Choice] = []
+        self.problems: list[str] = []
+        files: list[Path] = []
+        for folder in scenario_dirs() if dirs is None else dirs:
+            for path in sorted(folder.glob("*.toml"), key=_order):
+                if path.resolve() not in files and path.stem != "_base":
+                    files.append(path.resolve())
+        for path in files:
+            try:
+                self._add(path, load_scenario(path))
+            except ScenarioError as exc:
+                self.problems.append(str(exc))
+        self.default_key = self.choices[0].key if self.choices else ""
+        if first is not None:
+            self.default_key = self.load(str(first)).key
+
+    def _add(self, path: Path, scenario: Scenario) -> Choice:
+        key = str(path.resolve())
+        label = scenario.name
+        if any(c.label == label and c.key != key for c in self.choices):
+            label = f"{label} ({path.name})"
+        choice = Choice(key, label, scenario)
+        for i, existing in enumerate(self.choices):
+            if existing.key == key:
+                self.choices[i] = choice
+                return choice
+        self.choices.append(choice)
+        return choice
+
+    def load(self, path: str) -> Choice:
+        """Load a scenario file by path (re-reading it if loaded before) and offer it.
+
+        Raises:
+            ScenarioError: If the path is empty, or the file is missing or invalid.
+        """
+        text = path.strip().strip("\"'")
+        if not text:
+            raise ScenarioError(None, [("", "type the path of a scenario file (.toml), e.g. scenarios/darwin.toml")])
+        file = Path(text).expanduser()
+        if file.is_dir():
+            raise ScenarioError(file, [("", "this is a folder; give the path of a scenario file (.toml) in it")])
+        return self._add(file, load_scenario(file))
+
+    def get(self, key: str) -> Choice:
+        """The choice with identifier `key`.
+
+        Raises:
+            KeyError: If no scenario has that key.
+        """
+        for choice in self.choices:
+            if choice.key == key:
+                return choice
+        raise KeyError(key)
+
+    def labels(self) -> dict[str, str]:
+        """Label by key, in picker order."""
+        return {c.key: c.label for c in self.choices}
+
+    def find(self, stem: str) -> Choice | None:
+        """The first choice whose file is called ``stem.toml``, if any."""
+        return next((c for c in self.choices if c.short == stem), None)

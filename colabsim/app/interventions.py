@@ -1,0 +1,202 @@
+"""The dashboard's intervention buttons, as timeline events applied to a running model.
+
+Each button stands for one or more `EventSpec` events, built for the current month and applied
+with `colabsim.timeline.apply_event`, exactly as a scenario's own timeline applies them. What a
+button does depends on the scenario and the moment: `plan` says whether it can act now, what it
+will do, or why it cannot (e.g. no university in Darwin), so the page can show that next to a
+disabled button.
+
+The events act from the month about to be simulated on (``model.month``): the model has simulated
+months ``0 .. month-1``, and an event "at month m" is applied at the start of month m.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from colabsim.engine import Calendar
+from colabsim.schema import EventSpec
+from colabsim.timeline import apply_event
+
+if TYPE_CHECKING:
+    from colabsim.model import CollaborationModel
+
+__all__ = ["INTERVENTIONS", "Intervention", "Plan", "apply_events", "calendar_of", "factor_event", "plan"]
+
+#: Legal-frame level of a renewed (current) agreement, and of a lapsed one (Darwin by 2018).
+RENEWED, LAPSED = 0.9, 0.15
+#: Facilitative leadership after a leadership change: a weak successor, a strong one.
+WEAK_LEADER, STRONG_LEADER = 0.2, 0.8
+
+
+@dataclass(frozen=True)
+class Intervention:
+    """One intervention button.
+
+    Attributes:
+        key: Stable identifier (used by tests and the page).
+        label: The button's text.
+        meaning: One line saying what it stands for in the study's terms.
+    """
+
+    key: str
+    label: str
+    meaning: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What pressing an intervention button would do now.
+
+    Attributes:
+        key: The intervention.
+        enabled: Whether it can act now.
+        note: What it will do, or why it cannot.
+        events: The events it applies (empty if disabled).
+        summary: A short line for the run's log.
+    """
+
+    key: str
+    enabled: bool
+    note: str
+    events: tuple[EventSpec, ...] = ()
+    summary: str = ""
+
+
+INTERVENTIONS: tuple[Intervention, ...] = (
+    Intervention("renew_mou", "Renew the agreement", "The MoU is brought up to date with current law."),
+    Intervention("lapse_mou", "Let the agreement lapse", "The MoU expires: formal activity and budgets dry up."),
+    Intervention("add_university", "Bring in the university", "The university joins as a partner (recommendation 4)."),
+    Intervention("withdraw_mediator", "Withdraw the foundation", "The mediating foundation (e.g. SSVA) leaves."),
+    Intervention("cut_funds", "Cut funds by half", "Budgets for joint programmes are halved from now on."),
+    Intervention("weak_leader", "New leader: weak", "A leadership change: the champion leaves, a weak successor."),
+    Intervention("strong_leader", "New leader: strong", "A leadership change: a facilitative leader takes over."),
+)
+
+
+def calendar_of(model: CollaborationModel) -> Calendar:
+    """Where the month about to be simulated falls in the budget year."""
+    _, first = model.setup.start
+    return Calendar.of((first - 1 + model.month) % 12 + 1)
+
+
+def apply_events(model: CollaborationModel, events: tuple[EventSpec, ...] | list[EventSpec]) -> None:
+    """Apply `events` to `model` now, at the start of the month about to be simulated."""
+    calendar = calendar_of(model)
+    for event in events:
+        model.state, model.levels = apply_event(event, model.structure, model.state, model.levels, calendar)
+
+
+def factor_event(model: CollaborationModel, name: str, value: float, note: str = "") -> EventSpec:
+    """A ``set_factors`` event setting factor `name` to `value` from the current month."""
+    return EventSpec(at=model.month, action="set_factors", factors={name: float(value)}, note=note)
+
+
+def _level(model: CollaborationModel, name: str) -> float:
+    return float(model.levels[name])
+
+
+def _set_to(model: CollaborationModel, key: str, name: str, target: float, up: bool, what: str, already: str) -> Plan:
+    """A plan that moves factor `name` to `target` (`up`: a rise), disabled if it is there already."""
+    now = _level(model, name)
+    if (now >= target - 1e-9) if up else (now <= target + 1e-9):
+        return Plan(key, False, already.format(now=now))
+    change = f"{name.replace('_', ' ')} {now:.2f} → {target:.2f}"
+    return Plan(key, True, f"{what} ({change}).", (factor_event(model, name, target, what),), f"{what} ({change})")
+
+
+def _renew(model: CollaborationModel) -> Plan:
+    what, already = "Agreement renewed", "The agreement is current already ({now:.2f})."
+    return _set_to(model, "renew_mou", "legal_frame", RENEWED, True, what, already)
+
+
+def _lapse(model: CollaborationModel) -> Plan:
+    what, already = "Agreement lapsed", "The agreement has lapsed already ({now:.2f})."
+    return _set_to(model, "lapse_mou", "legal_frame", LAPSED, False, what, already)
+
+
+def _names(model: CollaborationModel, indices: list[int]) -> str:
+    return ", ".join(model.structure.actor_names[i] for i in indices)
+
+
+def _university(model: CollaborationModel) -> Plan:
+    universities = [a.index for a in model.actors if a.kind == "university"]
+    if not universities:
+        return Plan(
+            "add_university",
+            False,
+            "This scenario has no university. Darwin reformed has Pattimura University ready to join; "
+            'in a file of your own, add one with status = "absent".',
+        )
+    absent = [i for i in universities if not model.state.active[i]]
+    if not absent:
+        return Plan("add_university", False, f"{_names(model, universities)} takes part already.")
+    events = tuple(
+        EventSpec(at=model.month, action="add_actor", actor=model.structure.actor_ids[i], note="university joins")
+        for i in absent
+    )
+    names = _names(model, absent)
+    return Plan("add_university", True, f"{names} joins.", events, f"{names} joins")
+
+
+def _mediator(model: CollaborationModel) -> Plan:
+    mediators = [i for i in range(model.structure.n_actors) if model.structure.is_mediator[i]]
+    if not mediators:
+        return Plan(
+            "withdraw_mediator",
+            False,
+            "This scenario has no mediating foundation (a foundation on the bridging side, like SSVA).",
+        )
+    present = [i for i in mediators if model.state.active[i]]
+    if not present:
+        return Plan("withdraw_mediator", False, f"{_names(model, mediators)} has left already.")
+    events = tuple(
+        EventSpec(at=model.month, action="remove_actor", actor=model.structure.actor_ids[i], note="mediator leaves")
+        for i in present
+    )
+    names = _names(model, present)
+    return Plan("withdraw_mediator", True, f"{names} leaves.", events, f"{names} leaves")
+
+
+def _cut_funds(model: CollaborationModel) -> Plan:
+    now = _level(model, "funds")
+    if now < 0.05:
+        return Plan("cut_funds", False, f"Funds are close to nothing already ({now:.2f}).")
+    target = round(now / 2.0, 2)
+    what = "Funds cut by half"
+    change = f"funds {now:.2f} → {target:.2f}"
+    return Plan(
+        "cut_funds", True, f"{what} ({change}).", (factor_event(model, "funds", target, what),), f"{what} ({change})"
+    )
+
+
+def _weak(model: CollaborationModel) -> Plan:
+    what, already = "New leader, weak", "Leadership is weak already ({now:.2f})."
+    return _set_to(model, "weak_leader", "leadership", WEAK_LEADER, False, what, already)
+
+
+def _strong(model: CollaborationModel) -> Plan:
+    what, already = "New leader, strong", "Leadership is strong already ({now:.2f})."
+    return _set_to(model, "strong_leader", "leadership", STRONG_LEADER, True, what, already)
+
+
+_PLANNERS: dict[str, Callable[[CollaborationModel], Plan]] = {
+    "renew_mou": _renew,
+    "lapse_mou": _lapse,
+    "add_university": _university,
+    "withdraw_mediator": _mediator,
+    "cut_funds": _cut_funds,
+    "weak_leader": _weak,
+    "strong_leader": _strong,
+}
+
+
+def plan(key: str, model: CollaborationModel) -> Plan:
+    """What intervention `key` would do to `model` now.
+
+    Raises:
+        KeyError: If there is no such intervention.
+    """
+    return _PLANNERS[key](model)

@@ -1,0 +1,142 @@
+"""The dashboard page: one `Dashboard` per browser session, controls on the left, views on the right.
+
+Session isolation: nothing here holds a model at module level. `Page` creates its `Dashboard` with
+``solara.use_memo(..., [])``, which Solara keeps per component instance, i.e. per virtual kernel;
+Solara gives every browser page (tab) its own virtual kernel. So every page has its own runs,
+seed and play loop, and two people in a workshop never share or disturb a run. (Mesa's SolaraViz
+takes a model instance made at import time, which all sessions would share; this page does not
+use it for that reason.) A reload of the page starts a fresh session.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+
+import solara
+
+from colabsim.app.catalog import Catalog
+from colabsim.app.controls import FactorControls, InterventionControls, RunControls, ScenarioControls
+from colabsim.app.session import Dashboard
+from colabsim.app.views import Clock, RunPanel
+from colabsim.scenario import ScenarioError
+
+__all__ = ["ENV_SCENARIO", "Layout", "Page", "new_dashboard"]
+
+#: Environment variable with the scenario file to show first (set by ``colabsim serve FILE``).
+ENV_SCENARIO = "COLABSIM_SCENARIO"
+
+logger = logging.getLogger(__name__)
+
+CSS = """
+.v-application { font-size: 18px; }
+.v-application .v-btn { font-size: 17px; text-transform: none; letter-spacing: normal; }
+.v-sheet.colabsim-header { background: #1f3b57 !important; padding: 6px 20px; width: 100%; flex-wrap: wrap; }
+.colabsim-header .v-sheet { background: transparent !important; }
+.colabsim-header span { color: white; }
+.colabsim-app-title { font-size: 26px; font-weight: 700; }
+.colabsim-scenario-names { font-size: 22px; }
+.colabsim-clock .colabsim-date { font-size: 32px; font-weight: 700; }
+.colabsim-clock .colabsim-month, .colabsim-clock .colabsim-seed { font-size: 22px; }
+.colabsim-body { flex-wrap: nowrap !important; align-items: flex-start; width: 100%; }
+.colabsim-sidebar { width: 470px; min-width: 470px; max-height: calc(100vh - 70px); overflow-y: auto; }
+.colabsim-main { flex: 1 1 auto; min-width: 0; }
+.colabsim-card { padding: 6px 10px; }
+.colabsim-card-title { font-size: 22px; font-weight: 700; display: block; margin-bottom: 6px; }
+.colabsim-label { font-size: 16px; color: #444; margin-top: 6px; display: block; }
+.colabsim-note { font-size: 15px; color: #555; margin: 2px 0 10px 4px; display: block; }
+.colabsim-log { font-size: 15px; display: block; }
+.colabsim-factor { margin: 4px 0 10px 0; }
+.colabsim-factor-name { font-size: 18px; font-weight: 600; }
+.colabsim-factor-value { font-size: 18px; font-variant-numeric: tabular-nums; }
+.colabsim-factor .v-messages__message { font-size: 15px; line-height: 1.3; }
+.colabsim-run-title { font-size: 24px; font-weight: 700; }
+.colabsim-run .colabsim-date { font-size: 24px; }
+.colabsim-figure { display: block; }
+.colabsim-file-error { white-space: pre-wrap; font-size: 15px; }
+"""
+
+HEADER_STYLE = {"align-items": "baseline", "column-gap": "28px"}
+
+
+def new_dashboard() -> tuple[Dashboard | None, str]:
+    """A fresh session's dashboard (None if no scenario is found) and any message to show."""
+    first = os.environ.get(ENV_SCENARIO) or None
+    message = ""
+    try:
+        catalog = Catalog(first=first)
+    except ScenarioError as exc:
+        catalog, message = Catalog(), str(exc)
+    if not catalog.choices:
+        return None, message or "No scenario files found: start the dashboard with `colabsim serve FILE.toml`."
+    return Dashboard(catalog), message
+
+
+@solara.component
+def Layout(children: list[solara.Element] | None = None) -> solara.Element:  # noqa: N802
+    """A plain full-width page (instead of Solara's default app layout)."""
+    return solara.Column(children=children or [], gap="0px", style={"width": "100%"})
+
+
+@solara.component
+def Page() -> None:  # noqa: N802
+    """The dashboard page of one browser session."""
+    board, message = solara.use_memo(new_dashboard, [])
+    revision = solara.use_reactive(0)
+    counter = solara.use_memo(lambda: itertools.count(1), [])
+
+    def refresh() -> int:
+        frame = next(counter)
+        revision.set(frame)
+        return frame
+
+    frame = revision.value  # redraw whenever a control or the play loop calls refresh()
+    playing = board is not None and board.playing
+
+    def drawn() -> None:
+        if board is not None:
+            board.frame_drawn(frame)
+
+    solara.use_effect(drawn, None)  # after every render: tells the play loop this frame is on screen
+
+    def play(cancel: object) -> None:
+        if board is None or not playing:
+            return
+        try:
+            board.play(cancel, refresh)  # type: ignore[arg-type]
+        except Exception as exc:  # a bug must never put a traceback on the projector
+            logger.exception("play loop failed")
+            board.playing = False
+            board.notice = f"Playing stopped: {type(exc).__name__}: {exc}"
+            refresh()
+
+    solara.use_thread(play, dependencies=[playing], intrusive_cancel=False)
+    solara.Title("colabsim workshop dashboard")
+    solara.Style(CSS)
+    if board is None:
+        solara.Error(message)
+        return
+    state = board.controls()
+    views = board.views()
+    with solara.Row(classes=["colabsim-header"], style=HEADER_STYLE):
+        solara.Text("colabsim", classes=["colabsim-app-title"])
+        solara.Text(" vs ".join(v.title for v in views), classes=["colabsim-scenario-names"])
+        Clock(views[0].date if len(views) == 1 else "", views[0].month, views[0].horizon, state.seed)
+    with solara.Row(classes=["colabsim-body"], gap="12px", style={"align-items": "flex-start"}):
+        with solara.Column(classes=["colabsim-sidebar"], gap="10px"):
+            if message:
+                solara.Warning(message)
+            if board.notice:
+                solara.Error(board.notice, classes=["colabsim-notice"])
+            RunControls(board, state, refresh)
+            InterventionControls(board, state, refresh)
+            ScenarioControls(board, state, refresh)
+            FactorControls(board, state, refresh)
+        with solara.Column(classes=["colabsim-main"], gap="8px"):
+            if board.side_by_side:
+                with solara.Columns([1, 1]):
+                    RunPanel(views[0], 0, True)
+                    RunPanel(views[1], 1, True)
+            else:
+                RunPanel(views[0], 0, False)

@@ -1,0 +1,289 @@
+"""The sensitivity pipeline: OFAT curves, then the experiment's design, then indices and a report.
+
+`run_sensitivity` takes a colabsim experiment file whose design is ``morris`` or ``sobol``;
+`analyse_function` does the same for any model ``f(params, rng) -> {output: value}``, which is
+how the pipeline is checked against analytic answers (Ishigami). Both run their designs through
+`colabsim.run_experiment` (so executors, durable results and resume work the same), average
+replications, and write ``indices.csv``, ``convergence.csv``, ``ofat.csv``, figures and
+``report.md`` into the output directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from colabsim import design as designs
+from colabsim.experiment import Experiment, RunPlan, load_experiment, run_seed
+from colabsim.runner import FACTOR_PREFIX, ModelFunction, run_experiment
+from colabsim.scenario import Scenario
+from colabsim.sensitivity import analysis
+from colabsim.sensitivity.figures import write_figures
+from colabsim.sensitivity.problem import Problem, registry_problem
+from colabsim.sensitivity.report import write_report
+
+__all__ = ["SensitivityError", "SensitivityResult", "analyse_function", "run_sensitivity"]
+
+_OFAT_STREAM = 2**32 - 2
+
+
+class SensitivityError(ValueError):
+    """The analysis cannot be done as asked."""
+
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    """What an analysis produced.
+
+    Attributes:
+        directory: Where everything was written.
+        indices: All indices (method, output, factor, index, value, ci_low, ci_high).
+        convergence: Sobol' indices at growing sample sizes (empty for Morris).
+        ofat: One-factor-at-a-time curves (factor, level, output, mean, low, high).
+        seconds: Wall time.
+    """
+
+    directory: Path
+    indices: pd.DataFrame
+    convergence: pd.DataFrame
+    ofat: pd.DataFrame
+    seconds: float
+
+    def ranking(self, output: str, method: str | None = None) -> pd.DataFrame:
+        """Factors (or groups) by decreasing main index: mu* for Morris, ST for Sobol', delta otherwise."""
+        table = self.indices[(self.indices["output"] == output)]
+        if method is None:
+            method = "sobol" if (table["method"] == "sobol").any() else "morris"
+        main = {"sobol": "ST", "morris": "mu_star", "delta": "delta"}[method]
+        chosen = table[(table["method"] == method) & (table["index"] == main)]
+        return chosen.sort_values("value", ascending=False).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class _Setup:
+    problem: Problem
+    method: str
+    levels: int
+    second_order: bool
+    outputs: list[str]
+    ofat_levels: int
+    ofat_replications: int
+    convergence: bool
+    seed: int
+
+
+def _ofat_plan(setup: _Setup, name: str, scenario: Scenario | None, outputs: list[str], sha: str) -> RunPlan:
+    """One factor at a time: each swept over its range, the others left as they are."""
+    # Others are left to the scenario (NaN); a bare model function gets their mid-range values.
+    others = {
+        f: (np.nan if scenario is not None else (low + high) / 2.0)
+        for f, (low, high) in zip(setup.problem.names, setup.problem.bounds, strict=True)
+    }
+    rows = []
+    for factor, (low, high) in zip(setup.problem.names, setup.problem.bounds, strict=True):
+        for level in np.linspace(low, high, setup.ofat_levels):
+            rows.append({**others, factor: float(level)})
+    points = pd.DataFrame(rows, columns=list(setup.problem.names))
+    points.index.name = "design_point"
+    return RunPlan(
+        name=f"{name}: one factor at a time",
+        points=points,
+        replications=setup.ofat_replications,
+        seed=run_seed(setup.seed, _OFAT_STREAM),
+        sha256=hashlib.sha256(f"ofat:{sha}".encode()).hexdigest(),
+        scenario=scenario,
+        summary_metrics=outputs,
+    )
+
+
+def _ofat_curves(results: pd.DataFrame, names: Sequence[str], outputs: Sequence[str], levels: int) -> pd.DataFrame:
+    """Mean and 10-90% band of each output at each level of each factor (its block of the design)."""
+    ok = results[results["status"] == "ok"]
+    frames = []
+    for k, factor in enumerate(names):
+        block = ok[(ok["design_point"] // levels) == k]
+        for output in outputs:
+            grouped = block.groupby(f"{FACTOR_PREFIX}{factor}")[output]
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "factor": factor,
+                        "level": grouped.mean().index.to_numpy(),
+                        "output": output,
+                        "mean": grouped.mean().to_numpy(),
+                        "low": grouped.quantile(0.1).to_numpy(),
+                        "high": grouped.quantile(0.9).to_numpy(),
+                    }
+                )
+            )
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _indices(setup: _Setup, plan: RunPlan, results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    means = analysis.replication_means(results, setup.outputs)
+    if len(means) != len(plan.points):
+        missing = len(plan.points) - len(means)
+        raise SensitivityError(f"{missing} design points have no successful run; see the failed runs in the results")
+    x = plan.points.to_numpy()
+    frames, convergence = [], []
+    for output in setup.outputs:
+        y = means[output].to_numpy()
+        if setup.method == "morris":
+            frames.append(analysis.morris_indices(setup.problem, x, y, output, setup.levels, setup.seed))
+        else:
+            frames.append(analysis.sobol_indices(setup.problem, y, output, setup.second_order, setup.seed))
+            if setup.convergence:
+                convergence.append(analysis.sobol_convergence(setup.problem, y, output, setup.second_order, setup.seed))
+        if np.ptp(y) > 0:
+            frames.append(analysis.delta_indices(setup.problem, x, y, output, setup.seed))
+        share = analysis.noise_share(results, output)
+        frames.append(
+            pd.DataFrame(
+                [["replication", output, "(all factors)", "noise_share", share, np.nan, np.nan]],
+                columns=analysis.INDEX_COLUMNS,
+            )
+        )
+    return pd.concat(frames, ignore_index=True), (
+        pd.concat(convergence, ignore_index=True) if convergence else pd.DataFrame()
+    )
+
+
+def _analyse(
+    setup: _Setup,
+    plan: RunPlan,
+    out: Path,
+    model: ModelFunction | None,
+    run_options: Mapping[str, Any],
+) -> SensitivityResult:
+    started = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    ofat = pd.DataFrame()
+    if setup.ofat_levels > 0:
+        ofat_plan = _ofat_plan(setup, plan.name, plan.scenario, setup.outputs, plan.sha256)
+        ofat_run = run_experiment(ofat_plan, out / "ofat", model=model, report=False, **run_options)
+        ofat = _ofat_curves(ofat_run.results(), setup.problem.names, setup.outputs, setup.ofat_levels)
+        ofat.to_csv(out / "ofat.csv", index=False)
+    main = run_experiment(plan, out / "runs", model=model, report=False, **run_options)
+    results = main.results()
+    indices, convergence = _indices(setup, plan, results)
+    indices.to_csv(out / "indices.csv", index=False)
+    if not convergence.empty:
+        convergence.to_csv(out / "convergence.csv", index=False)
+    result = SensitivityResult(out, indices, convergence, ofat, time.perf_counter() - started)
+    figures = write_figures(result, setup.method, out / "figures")
+    facts = {
+        "name": plan.name,
+        "method": setup.method,
+        "groups": setup.problem.groups is not None,
+        "runs": len(results),
+        "failed": int((results["status"] != "ok").sum()),
+        "design_points": len(plan.points),
+        "replications": plan.replications,
+        "seconds": round(result.seconds, 1),
+        "finished": datetime.now(UTC).isoformat(),
+    }
+    (out / "analysis.json").write_text(json.dumps(facts, indent=2) + "\n", encoding="utf-8")
+    write_report(result, facts, figures, out / "report.md")
+    return result
+
+
+def run_sensitivity(
+    experiment: Experiment | str | Path,
+    out: str | Path | None = None,
+    executor: str = "processes",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    progress: bool = True,
+) -> SensitivityResult:
+    """Analyse a colabsim experiment whose design is ``morris`` or ``sobol`` (``colabsim sensitivity``).
+
+    Raises:
+        ScenarioError: If the experiment file is invalid.
+        SensitivityError: If its design is not Morris or Sobol', or design points have no result.
+    """
+    if isinstance(experiment, str | Path):
+        experiment = load_experiment(experiment)
+    spec = experiment.spec
+    if spec.design.method not in ("morris", "sobol"):
+        raise SensitivityError(
+            f"{experiment.path}: design.method must be 'morris' or 'sobol' for a sensitivity analysis; "
+            f"got {spec.design.method!r} (use 'colabsim sweep' for other designs)"
+        )
+    setup = _Setup(
+        problem=registry_problem(spec.factors, group_by_dimension=spec.design.groups == "dimension"),
+        method=spec.design.method,
+        levels=int(spec.design.levels or 4),
+        second_order=spec.design.second_order,
+        outputs=list(spec.analysis.outputs or spec.outputs.summary),
+        ofat_levels=spec.analysis.ofat_levels,
+        ofat_replications=spec.analysis.ofat_replications or experiment.replications,
+        convergence=spec.analysis.convergence,
+        seed=spec.experiment.seed,
+    )
+    plan = experiment.plan()
+    if out is None:
+        out = Path("runs") / f"sensitivity-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}"
+    options = {"executor": executor, "workers": workers, "scheduler": scheduler, "resume": resume, "progress": progress}
+    return _analyse(setup, plan, Path(out), None, options)
+
+
+def analyse_function(
+    model: ModelFunction,
+    problem: Problem,
+    method: str,
+    samples: int,
+    seed: int,
+    out: str | Path,
+    replications: int = 1,
+    ofat_levels: int = 0,
+    executor: str = "serial",
+) -> SensitivityResult:
+    """Analyse any model ``f(params, rng) -> {output: value}`` through the same pipeline.
+
+    Args:
+        model: The model; params maps each input name to its value.
+        problem: The inputs, their ranges and optional groups.
+        method: ``sobol`` (`samples` = base samples, first- and total-order) or ``morris``
+            (`samples` = trajectories, 4 levels).
+        samples: See `method`.
+        seed: Root seed (design and runs).
+        out: Output directory (must be new).
+        replications: Runs per design point (for stochastic models).
+        ofat_levels: Levels of one-factor-at-a-time curves (0: none).
+        executor: Where runs execute (default: this process).
+
+    Raises:
+        SensitivityError: If `method` is unknown.
+    """
+    if method == "sobol":
+        values = designs.sobol_design(problem.names, problem.bounds, samples, False, seed, problem.groups)
+    elif method == "morris":
+        values = designs.morris_design(problem.names, problem.bounds, samples, 4, seed, problem.groups)
+    else:
+        raise SensitivityError(f"method must be 'sobol' or 'morris', got {method!r}")
+    points = pd.DataFrame(values, columns=list(problem.names))
+    points.index.name = "design_point"
+    probe = dict(model(dict(zip(problem.names, values[0], strict=True)), np.random.default_rng(seed)))
+    identity = hashlib.sha256(f"{problem}{method}{samples}{seed}{replications}".encode()).hexdigest()
+    plan = RunPlan(
+        name=getattr(model, "__name__", "model"),
+        points=points,
+        replications=replications,
+        seed=seed,
+        sha256=identity,
+        scenario=None,
+        summary_metrics=list(probe),
+        description={"design": {"method": method, "samples": samples, "points": len(points)}},
+    )
+    setup = _Setup(problem, method, 4, False, list(probe), ofat_levels, replications, True, seed)
+    return _analyse(setup, plan, Path(out), model, {"executor": executor, "progress": False})

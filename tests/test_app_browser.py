@@ -1,0 +1,205 @@
+"""The dashboard in a real browser: ``colabsim serve`` in a subprocess, Debian's Chromium via Playwright.
+
+Needs the ``playwright`` Python package (the dev extra) and Chromium at /usr/bin/chromium (Debian's
+``chromium`` package; ``.ci/run`` installs it). No browser is downloaded. Without them the tests
+skip, except in CI (``CI=true``), where they fail and say what is missing.
+
+Set ``COLABSIM_SCREENSHOT=docs/dashboard.png`` to save the dashboard's picture for the docs.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path(os.environ.get("COLABSIM_CHROMIUM", "/usr/bin/chromium"))
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1920, "height": 1080}
+TIMEOUT_MS = 20_000
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() in ("true", "1"):
+        pytest.fail(
+            f"the browser test cannot run: {reason}. In CI, .ci/run installs Debian's chromium and "
+            "'pip install .[dev]' installs playwright.",
+            pytrace=False,
+        )
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed (pip install -e .[dev])")
+    if not CHROMIUM.exists():
+        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as pw:
+        yield pw
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, playwright: Any) -> Iterator[str]:
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
+    env = {k: v for k, v in os.environ.items() if k != "COLABSIM_SCENARIO"}
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "colabsim", "serve", "--port", str(port)],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"colabsim serve exited with {process.returncode}:\n{log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"colabsim serve did not answer within 60 s:\n{log_path.read_text()}")
+                time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _open(playwright: Any, url: str, profile: Path) -> tuple[Any, Any]:
+    """A browser of its own (fresh profile, like another person's laptop) showing the dashboard."""
+    context = playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=str(CHROMIUM), headless=True, args=FLAGS, viewport=VIEWPORT
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.pages[0] if context.pages else context.new_page()
+    page.goto(url)
+    page.locator(".colabsim-network-0").wait_for()
+    return context, page
+
+
+def _month(page: Any) -> str:
+    return str(page.locator(".colabsim-month").text_content())
+
+
+def _click_until(page: Any, button: str, month: int) -> None:
+    from playwright.sync_api import expect
+
+    page.locator(button).click()
+    expect(page.locator(".colabsim-month")).to_have_text(f"month {month} of 216")
+
+
+def test_slider_and_steps_change_the_charts_and_the_network(playwright: Any, server: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    context, page = _open(playwright, server, tmp_path / "profile")
+    try:
+        assert _month(page) == "month 0 of 216"
+        network_before = page.locator(".colabsim-network-0").screenshot()
+        chart_before = page.locator(".colabsim-sectors-0").screenshot()
+        dynamics_before = page.locator(".colabsim-dynamics-0").screenshot()
+
+        page.locator(".colabsim-factor-admin_capacity [role=slider]").focus()
+        page.keyboard.press("End")
+        expect(page.locator(".colabsim-factor-admin_capacity .colabsim-factor-value")).to_have_text("1.00")
+        expect(page.locator(".colabsim-start-values")).to_contain_text("admin capacity 1.00")
+
+        started = time.monotonic()
+        for month in range(1, 7):
+            _click_until(page, ".colabsim-step", month)
+        step_seconds = (time.monotonic() - started) / 6
+        page.wait_for_timeout(500)  # the last frame's images
+        assert page.locator(".colabsim-network-0").screenshot() != network_before
+        assert page.locator(".colabsim-sectors-0").screenshot() != chart_before
+        assert page.locator(".colabsim-dynamics-0").screenshot() != dynamics_before
+        assert step_seconds < 3.0, f"a step and redraw took {step_seconds:.2f} s in the browser"
+        print(f"\nstep and redraw in the browser: {step_seconds:.2f} s")
+
+        for month in (18, 30, 42, 54):
+            _click_until(page, ".colabsim-year", month)
+        page.locator(".colabsim-do-withdraw_mediator").click()
+        expect(page.locator(".colabsim-log")).to_contain_text("SSVA")
+        expect(page.locator(".colabsim-do-withdraw_mediator")).to_be_disabled()
+        for month in (66, 78, 90):
+            _click_until(page, ".colabsim-year", month)
+        page.wait_for_timeout(800)
+        shot = tmp_path / "dashboard.png"
+        page.screenshot(path=str(shot))
+        assert shot.stat().st_size > 50_000
+        target = os.environ.get("COLABSIM_SCREENSHOT")
+        if target:
+            Path(target).write_bytes(shot.read_bytes())
+    finally:
+        context.close()
+
+
+def test_two_sessions_are_independent(playwright: Any, server: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    first, a = _open(playwright, server, tmp_path / "first")
+    second, b = _open(playwright, server, tmp_path / "second")
+    try:
+        for month in (1, 2, 3):
+            _click_until(a, ".colabsim-step", month)
+        assert _month(b) == "month 0 of 216"
+
+        b.locator(".colabsim-do-withdraw_mediator").click()
+        _click_until(b, ".colabsim-step", 1)
+        b.locator(".colabsim-scenario-0").click()
+        b.get_by_role("option", name="Ambon-Darwin sister city", exact=True).click()
+        expect(b.locator(".colabsim-scenario-names")).to_have_text("Ambon-Darwin sister city")
+        b.locator(".colabsim-file input").fill("no/such/scenario.toml")
+        b.locator(".colabsim-load").click()
+        expect(b.locator(".colabsim-file-error")).to_contain_text("file not found")
+
+        a.locator(".colabsim-play").click()
+        expect(a.locator(".colabsim-month")).not_to_have_text("month 3 of 216")
+        a.locator(".colabsim-play").click()
+        expect(a.locator(".colabsim-play")).to_have_text("Play")
+        paused = _month(a)
+        a.wait_for_timeout(700)
+        assert _month(a) == paused, "the run went on after Pause"
+
+        assert _month(b) == "month 0 of 216"
+        expect(a.locator(".colabsim-scenario-names")).to_have_text("Ambon-Vlissingen sister city")
+        expect(a.locator(".colabsim-do-withdraw_mediator")).to_be_enabled()
+        assert a.locator(".colabsim-file-error").count() == 0
+    finally:
+        first.close()
+        second.close()

@@ -1,0 +1,80 @@
+"""The dashboard page rendered in-process by Solara (widgets, no browser): controls drive the run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+solara = pytest.importorskip("solara")
+
+from colabsim.app.page import Page  # noqa: E402
+
+
+def _find(root: Any, css_class: str) -> list[Any]:
+    found: list[Any] = []
+
+    def walk(widget: Any) -> None:
+        if css_class in (getattr(widget, "class_", None) or "").split() or css_class in getattr(
+            widget, "_dom_classes", ()
+        ):
+            found.append(widget)
+        for child in getattr(widget, "children", None) or []:
+            if not isinstance(child, str):
+                walk(child)
+
+    walk(root)
+    return found
+
+
+def _text(root: Any, css_class: str) -> str:
+    return "".join(str(c) for c in _find(root, css_class)[0].children)
+
+
+def test_page_steps_intervenes_and_redraws(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLABSIM_SCENARIO", raising=False)
+    box, rc = solara.render(Page(), handle_error=False)
+    try:
+        assert _text(box, "colabsim-month") == "month 0 of 216"
+        network = _find(box, "colabsim-network-0")[0].value
+        _find(box, "colabsim-step")[0].fire_event("click", {})
+        _find(box, "colabsim-step")[0].fire_event("click", {})
+        assert _text(box, "colabsim-month") == "month 2 of 216"
+        assert _find(box, "colabsim-network-0")[0].value != network
+        withdraw = _find(box, "colabsim-do-withdraw_mediator")[0]
+        assert not withdraw.disabled
+        withdraw.fire_event("click", {})
+        assert _find(box, "colabsim-do-withdraw_mediator")[0].disabled
+        assert "has left already" in _text(box, "colabsim-note-withdraw_mediator")
+        assert "SSVA" in _text(box, "colabsim-log")
+        university = _find(box, "colabsim-do-add_university")[0]
+        assert university.disabled
+        _find(box, "colabsim-reset")[0].fire_event("click", {})
+        assert _text(box, "colabsim-month") == "month 0 of 216"
+        assert not _find(box, "colabsim-do-withdraw_mediator")[0].disabled
+    finally:
+        rc.close()
+
+
+def test_factor_sliders_come_from_the_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    from colabsim.factors import FACTORS
+
+    monkeypatch.delenv("COLABSIM_SCENARIO", raising=False)
+    box, rc = solara.render(Page(), handle_error=False)
+    try:
+        shown = [name for name in FACTORS if _find(box, f"colabsim-factor-{name}")]
+        # dimensions start folded except a few; the open ones show every factor with its meaning
+        assert {"legal_frame", "admin_capacity", "commitment", "mediation", "leadership"} <= set(shown)
+        container = _find(box, "colabsim-factor-legal_frame")[0]
+        sliders = [w for w in _find_all(container) if type(w).__name__ == "Slider"]
+        assert sliders[0].hint == FACTORS["legal_frame"].meaning and sliders[0].v_model == 0.9
+    finally:
+        rc.close()
+
+
+def _find_all(root: Any) -> list[Any]:
+    out = [root]
+    for child in getattr(root, "children", None) or []:
+        if not isinstance(child, str):
+            out += _find_all(child)
+    return out

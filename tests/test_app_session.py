@@ -1,0 +1,319 @@
+"""The workshop dashboard's logic, without a browser: catalog, runs, sliders, interventions, play."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from colabsim import CollaborationModel, load_scenario
+from colabsim.app import interventions
+from colabsim.app.catalog import Catalog
+from colabsim.app.figures import Painters, network_layout
+from colabsim.app.session import Dashboard, Run
+from colabsim.scenario import scenario_from_dict
+
+
+@pytest.fixture(scope="module")
+def catalog(scenario_dir: Path) -> Catalog:
+    return Catalog(dirs=[scenario_dir])
+
+
+def _run(catalog: Catalog, stem: str, seed: int = 3) -> Run:
+    choice = catalog.find(stem)
+    assert choice is not None, f"{stem}.toml is not offered"
+    return Run(choice, seed)
+
+
+def _model(path: Path, seed: int, months: int, **factors: float) -> CollaborationModel:
+    scenario = load_scenario(path)
+    model = CollaborationModel(scenario.with_factors(**factors) if factors else scenario, rng=seed)
+    for _ in range(months):
+        model.step()
+    return model
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
+
+
+# --- the scenarios on offer -------------------------------------------------------------------
+
+
+def test_catalog_offers_the_shipped_scenarios_first(catalog: Catalog) -> None:
+    shorts = [c.short for c in catalog.choices]
+    assert shorts[:3] == ["vlissingen", "darwin", "darwin_reformed"]
+    assert catalog.default_key == catalog.choices[0].key
+    assert catalog.get(catalog.choices[1].key).label == load_scenario(catalog.choices[1].key).name
+    assert catalog.problems == []
+
+
+@pytest.mark.parametrize("name", ["factor_out_of_range.toml", "unknown_actor_key.toml", "invalid_toml_syntax.toml"])
+def test_a_bad_file_shows_the_validation_error_and_keeps_the_run(
+    catalog: Catalog, bad_scenario_dir: Path, name: str
+) -> None:
+    board = Dashboard(catalog, seed=1)
+    board.step(3)
+    assert board.load_file(0, str(bad_scenario_dir / name)) is False
+    assert name in board.file_error
+    assert "Traceback" not in board.file_error
+    assert board.runs[0].choice.short == "vlissingen" and board.runs[0].month == 3
+
+
+@pytest.mark.parametrize(("path", "words"), [("", "type the path"), ("no/such/file.toml", "file not found")])
+def test_empty_and_missing_paths_say_what_to_do(catalog: Catalog, path: str, words: str) -> None:
+    board = Dashboard(catalog, seed=1)
+    assert board.load_file(0, path) is False
+    assert words in board.file_error
+
+
+def test_serve_with_a_file_shows_that_file_first(scenario_dir: Path) -> None:
+    catalog = Catalog(dirs=[scenario_dir], first=scenario_dir / "darwin_reformed.toml")
+    assert catalog.get(catalog.default_key).short == "darwin_reformed"
+    assert len(catalog.choices) == len(list(scenario_dir.glob("*.toml")))
+
+
+def test_play_pauses_when_no_frame_is_drawn(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    from colabsim.app import session
+
+    monkeypatch.setattr(session, "FRAME_TIMEOUT", 0.2)
+    board = Dashboard(catalog, seed=2)
+    board.playing = True
+    board.play(threading.Event(), lambda: 1)  # a page that never draws
+    assert not board.playing and board.runs[0].month == 1
+
+
+def test_a_good_file_of_ones_own_is_offered_and_shown(catalog: Catalog, scenario_dir: Path, tmp_path: Path) -> None:
+    own = tmp_path / "mine.toml"
+    own.write_text(f'extends = "{(scenario_dir / "darwin.toml").as_posix()}"\n[scenario]\nname = "My Darwin"\n')
+    board = Dashboard(Catalog(dirs=[scenario_dir]), seed=1)
+    assert board.load_file(0, str(own)) is True
+    assert board.runs[0].choice.label == "My Darwin"
+    assert "My Darwin" in dict(board.controls().labels).values()
+
+
+# --- runs: seeds, start values, mid-run changes -----------------------------------------------
+
+
+def test_a_run_is_the_model_with_the_same_seed(catalog: Catalog, scenario_dir: Path) -> None:
+    run = _run(catalog, "darwin", seed=7)
+    run.step(30)
+    _same(run.model.timeseries(), _model(scenario_dir / "darwin.toml", 7, 30).timeseries())
+
+
+def test_reset_replays_the_same_run(catalog: Catalog) -> None:
+    board = Dashboard(catalog, seed=11)
+    board.step(40)
+    first = board.runs[0].model.timeseries()
+    board.reset()
+    assert board.runs[0].month == 0
+    board.step(40)
+    _same(board.runs[0].model.timeseries(), first)
+    board.set_seed(12)
+    board.step(40)
+    assert not board.runs[0].model.timeseries().equals(first)
+
+
+def test_a_slider_before_the_first_step_sets_a_start_value_held_all_run(catalog: Catalog, scenario_dir: Path) -> None:
+    run = _run(catalog, "darwin", seed=5)
+    run.set_factor("legal_frame", 0.9)
+    assert run.start_values == {"legal_frame": 0.9}
+    run.step(96)  # past the 2015 and 2018 lapses scheduled in darwin.toml
+    assert run.model.levels["legal_frame"] == 0.9
+    expected = _model(scenario_dir / "darwin.toml", 5, 96, legal_frame=0.9)
+    _same(run.model.timeseries(), expected.timeseries())
+    run.reset()
+    assert run.start_values == {"legal_frame": 0.9} and run.month == 0
+    run.clear_start_values()
+    assert run.start_values == {} and run.model.levels["legal_frame"] == 0.6
+
+
+def test_a_slider_during_the_run_is_an_event_and_a_drag_is_one_change(catalog: Catalog) -> None:
+    dragged, direct = _run(catalog, "vlissingen"), _run(catalog, "vlissingen")
+    for run in (dragged, direct):
+        run.step(12)
+    for value in (0.95, 0.1, 0.99, 0.35):  # commitment lifts are not left behind by the drag
+        dragged.set_factor("commitment", value)
+    direct.set_factor("commitment", 0.35)
+    assert [e.text for e in dragged.log] == ["commitment 0.80 → 0.35"]
+    np.testing.assert_array_equal(dragged.model.state.commitment, direct.model.state.commitment)
+    for run in (dragged, direct):
+        run.step(24)
+    _same(dragged.model.timeseries(), direct.model.timeseries())
+
+
+def test_a_slider_back_to_where_it_was_changes_nothing(catalog: Catalog) -> None:
+    run, untouched = _run(catalog, "darwin"), _run(catalog, "darwin")
+    for each in (run, untouched):
+        each.step(6)
+    run.set_factor("admin_capacity", 0.8)
+    run.set_factor("admin_capacity", 0.35)
+    assert run.log == []
+    for each in (run, untouched):
+        each.step(12)
+    _same(run.model.timeseries(), untouched.model.timeseries())
+
+
+# --- interventions ----------------------------------------------------------------------------
+
+
+def test_an_intervention_acts_as_the_same_event_in_the_scenario_timeline(catalog: Catalog, scenario_dir: Path) -> None:
+    scenario = load_scenario(scenario_dir / "vlissingen.toml")
+    raw = scenario.spec.model_dump()
+    raw["events"].append({"at": 60, "action": "remove_actor", "actor": "ssva", "note": "in the file"})
+    timeline = CollaborationModel(scenario_from_dict(raw), rng=9)
+    for _ in range(120):
+        timeline.step()
+    run = _run(catalog, "vlissingen", seed=9)
+    run.step(60)
+    assert run.intervene("withdraw_mediator").enabled
+    run.step(60)
+    _same(run.model.timeseries(), timeline.timeseries())
+
+
+def test_the_university_button_follows_the_scenario(catalog: Catalog) -> None:
+    darwin = _run(catalog, "darwin").plans()["add_university"]
+    assert not darwin.enabled and "no university" in darwin.note
+    assert "takes part already" in _run(catalog, "vlissingen").plans()["add_university"].note
+    reformed = _run(catalog, "darwin_reformed")
+    reformed.step(24)
+    pattimura = reformed.model.structure.actor_ids.index("pattimura")
+    assert not reformed.model.state.active[pattimura]
+    assert reformed.intervene("add_university").enabled
+    assert reformed.model.state.active[pattimura]
+    assert not reformed.plans()["add_university"].enabled
+    assert reformed.log[-1].text == "Pattimura University joins"
+
+
+def test_the_foundation_button_follows_the_scenario(catalog: Catalog) -> None:
+    darwin = _run(catalog, "darwin").plans()["withdraw_mediator"]
+    assert not darwin.enabled and "no mediating foundation" in darwin.note
+    run = _run(catalog, "vlissingen")
+    run.step(12)
+    run.intervene("withdraw_mediator")
+    ssva = run.model.structure.actor_ids.index("ssva")
+    assert not run.model.state.active[ssva]
+    assert "has left already" in run.plans()["withdraw_mediator"].note
+
+
+def test_factor_interventions(catalog: Catalog) -> None:
+    run = _run(catalog, "darwin")
+    run.step(40)  # the MoU has lapsed to 0.35 in 2015
+    funds_before = run.model.state.budget[:, 0].sum()
+    for key in ("renew_mou", "cut_funds", "weak_leader"):
+        assert run.intervene(key).enabled
+    assert run.model.levels["legal_frame"] == interventions.RENEWED
+    assert run.model.levels["funds"] == pytest.approx(0.45 / 2, abs=0.006)
+    assert run.model.state.budget[:, 0].sum() < funds_before
+    assert run.model.levels["leadership"] == interventions.WEAK_LEADER
+    assert not run.plans()["renew_mou"].enabled and run.plans()["lapse_mou"].enabled
+    assert run.intervene("lapse_mou").enabled and run.model.levels["legal_frame"] == interventions.LAPSED
+    assert run.intervene("strong_leader").enabled and run.model.levels["leadership"] == interventions.STRONG_LEADER
+    assert [e.month for e in run.log] == [40] * 5
+
+
+def test_a_finished_run_takes_no_more_steps_or_interventions(catalog: Catalog) -> None:
+    run = _run(catalog, "darwin")
+    run.step(10_000)
+    assert run.finished and run.month == run.horizon
+    assert not any(plan.enabled for plan in run.plans().values())
+    run.step(1)
+    assert run.month == run.horizon
+
+
+# --- the session: side by side, isolation, play -----------------------------------------------
+
+
+def test_side_by_side_runs_share_the_seed_and_the_buttons_act_on_one(catalog: Catalog) -> None:
+    board = Dashboard(catalog, seed=4)
+    board.step(5)
+    board.set_side_by_side(True)
+    left, right = board.runs
+    assert (left.choice.short, right.choice.short) == ("vlissingen", "darwin")
+    assert left.month == right.month == 0 and left.seed == right.seed == 4
+    board.step(5)
+    assert left.month == right.month == 5
+    board.target = 1
+    board.intervene("renew_mou")
+    assert right.model.levels["legal_frame"] == interventions.RENEWED and not left.log
+    board.choose(0, catalog.find("darwin_reformed").key)  # type: ignore[union-attr]
+    assert board.runs[0].choice.short == "darwin_reformed" and board.runs[1].month == 0
+    board.set_side_by_side(False)
+    assert len(board.runs) == 1 and board.target == 0
+
+
+def test_sessions_do_not_share_runs(catalog: Catalog) -> None:
+    import colabsim.app.page as page
+
+    first, _ = page.new_dashboard()
+    second, _ = page.new_dashboard()
+    assert first is not None and second is not None
+    first.step(7)
+    first.intervene("withdraw_mediator")
+    assert second.runs[0].month == 0 and second.runs[0].log == []
+    assert first.runs[0].model is not second.runs[0].model
+    module_state = [v for v in vars(page).values() if isinstance(v, (Dashboard, Run, CollaborationModel))]
+    assert module_state == []
+
+
+def test_play_steps_until_paused_and_waits_for_each_frame_to_be_drawn(catalog: Catalog) -> None:
+    board = Dashboard(catalog, seed=2)
+    board.speed = "fastest"
+    board.playing = True
+    frames: list[int] = []
+
+    def on_frame() -> int:
+        frames.append(len(frames) + 1)
+        board.frame_drawn(frames[-1])  # as the page does after drawing
+        return frames[-1]
+
+    cancel = threading.Event()
+    player = threading.Thread(target=board.play, args=(cancel, on_frame))
+    player.start()
+    time.sleep(0.6)
+    board.playing = False
+    player.join(timeout=5)
+    assert not player.is_alive()
+    assert board.runs[0].month >= 5 and len(frames) >= 3
+    month = board.runs[0].month
+    time.sleep(0.2)
+    assert board.runs[0].month == month
+
+
+def test_play_stops_at_the_end_of_the_run(catalog: Catalog) -> None:
+    board = Dashboard(catalog, seed=2)
+    board.step(board.runs[0].horizon - 2)
+    board.speed = "fastest"
+    board.playing = True
+    counter = iter(range(1, 100))
+
+    def on_frame() -> int:
+        frame = next(counter)
+        board.frame_drawn(frame)
+        return frame
+
+    board.play(threading.Event(), on_frame)
+    assert board.finished and not board.playing
+
+
+# --- figures ----------------------------------------------------------------------------------
+
+
+def test_figures_are_pngs_that_change_as_the_run_goes_on_with_a_fixed_layout(catalog: Catalog) -> None:
+    board = Dashboard(catalog, seed=6)
+    start = board.views()[0]
+    painters = Painters(start)
+    pictures = [painters.network.draw(start), painters.sectors.draw(start), painters.dynamics.draw(start)]
+    assert all(p.startswith(b"\x89PNG") for p in pictures)
+    board.step(24)
+    board.intervene("withdraw_mediator")
+    later = board.views()[0]
+    assert painters.network.draw(later) != pictures[0]
+    assert painters.sectors.draw(later) != pictures[1]
+    assert painters.dynamics.draw(later) != pictures[2]
+    np.testing.assert_array_equal(network_layout(start), network_layout(later))
+    assert later.marks[-1][2] and later.marks[-1][0] == 24

@@ -66,8 +66,9 @@ class State:
     """Everything that changes during a run (the hot state), as arrays.
 
     Tie arrays: ``trust``, ``understanding``, ``since_contact`` (months), ``contact`` (this month).
-    Actor arrays: ``commitment``, ``active``, ``funded``, ``budget`` (N x 4, this year's endowment)
-    and ``stock`` (N x 4, what is left of it).
+    Actor arrays: ``commitment``, ``active``, ``funded``, ``prospective`` (may join when the city's
+    reputation draws it), ``budget`` (N x 4, this year's endowment) and ``stock`` (N x 4, what is
+    left of it).
     Membership arrays: ``inclusion_draw`` (a fixed uniform per membership; an optional member takes
     part while it is below the inclusion factor). Programme arrays: ``status``, ``streak``,
     ``performance``, ``consensus``, ``pooled`` (P x 4). City-level: ``reputation`` and the
@@ -81,6 +82,7 @@ class State:
     commitment: FloatArray
     active: BoolArray
     funded: BoolArray
+    prospective: BoolArray
     budget: FloatArray
     stock: FloatArray
     inclusion_draw: FloatArray
@@ -147,6 +149,7 @@ def initial_state(
         commitment=full(initial_commitment(structure, levels), (structure.n_actors,)),
         active=active,
         funded=funded,
+        prospective=np.broadcast_to(structure.prospective, (*lead, structure.n_actors)).copy(),
         budget=budget,
         stock=budget * calendar.months_left / 12.0,
         inclusion_draw=rng.random((*lead, structure.n_members)),
@@ -218,9 +221,10 @@ def advance(
         stock = budget
     # 8. Growth.
     streak = rules.update_streaks(state.streak, performance, status, params)
-    status, streak, opened = rules.open_new_sector(status, streak, levels, params, rng)
+    status, streak, opened = rules.open_new_sector(status, streak, levels, params, rng, viable)
     reputation = rules.update_reputation(state.reputation, performance, status, params)
-    active, joined = rules.partners_join(state.active, s.prospective, reputation, params, rng)
+    active, joined = rules.partners_join(state.active, state.prospective, reputation, params, rng)
+    status = rules.open_partner_programmes(status, joined, s)
     if np.any(joined):
         months_left = 12 if calendar.renew else calendar.months_left - 1
         fresh = rules.yearly_endowment(s, levels, joined, state.funded)

@@ -97,7 +97,9 @@ def apply_event(
       ``central_support`` rescales this year's budgets and what is left of them at once (a cut
       takes effect now, not at the next budget year).
     - ``add_actor``: the actor becomes present with its initial commitment and the rest of this
-      year's endowment; ``remove_actor``: it leaves and its stock is gone.
+      year's endowment; ``remove_actor``: it leaves and its stock is gone; ``invite_actor``: the
+      actor becomes prospective (an offer is on the table): from this month it may join, drawn by
+      the city's reputation (`colabsim.rules.partners_join`).
     - ``start_funding`` / ``stop_funding``: the actor's money flows again (the rest of this year's
       funds) or stops at once.
     - ``open_programme``: the programme becomes active; ``close_programme``: it is switched off.
@@ -119,6 +121,8 @@ def apply_event(
                 budget=np.where(one[:, None], budget, state.budget),
                 stock=np.where(one[:, None], budget * calendar.months_left / 12.0, state.stock),
             ), levels
+        if event.action == "invite_actor":
+            return replace(state, prospective=state.prospective | one), levels
         if event.action == "remove_actor":
             return replace(state, active=state.active & ~one, stock=np.where(one[:, None], 0.0, state.stock)), levels
         starting = event.action == "start_funding"

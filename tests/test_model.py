@@ -141,3 +141,19 @@ def test_an_override_holds_against_timeline_events():
     for _ in range(darwin.month_index("2019-01")):
         plain.step()
     assert plain.levels["legal_frame"] == pytest.approx(0.15)
+
+
+def test_an_invited_partner_can_join_only_after_the_invitation():
+    from colabsim.scenario import scenario_from_dict
+
+    raw = colabsim.load_scenario(SCENARIOS / "vlissingen_partners.toml").spec.model_dump()
+    for actor in raw["actors"]:
+        if actor["status"] == "prospective":
+            actor["status"] = "absent"
+            raw["events"].append({"at": "2015-01", "action": "invite_actor", "actor": actor["id"]})
+    dated = scenario_from_dict(raw)
+    invitation = dated.month_index("2015-01")
+    ensemble = colabsim.run_ensemble([("dated", dated)], seed=3, replications=20)
+    series = ensemble.timeseries
+    assert (series.loc[series["step"] < invitation, "partners_joined"] == 0).all()
+    assert series.loc[series["step"] == series["step"].max(), "partners_joined"].mean() > 0

@@ -13,7 +13,13 @@ Order of a step (DESIGN.md): 1 events (`shocks`), 2 communication, 3 deliberatio
 from colabsim.rules.communication import apply_contacts, contact_probability, draw_contacts, tie_closeness
 from colabsim.rules.contribution import contributions, pool_by, spend
 from colabsim.rules.deliberation import formal_standing, programme_consensus, update_programme_status
-from colabsim.rules.growth import open_new_sector, partners_join, update_reputation, update_streaks
+from colabsim.rules.growth import (
+    open_new_sector,
+    open_partner_programmes,
+    partners_join,
+    update_reputation,
+    update_streaks,
+)
 from colabsim.rules.learning import facilitation, realised_benefit, update_commitment, update_trust
 from colabsim.rules.production import actor_capacity, ces_output, coordination_efficiency, programme_performance
 from colabsim.rules.renewal import RESOURCE_FACTORS, decay_ties, trust_floor, yearly_endowment
@@ -34,6 +40,7 @@ __all__ = [
     "leadership_turnover",
     "newcomer_commitment",
     "open_new_sector",
+    "open_partner_programmes",
     "partners_join",
     "pool_by",
     "programme_consensus",

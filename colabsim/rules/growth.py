@@ -13,9 +13,16 @@ import numpy as np
 
 from colabsim.parameters import Parameters
 from colabsim.rules.common import BoolArray, FloatArray, IntArray, Levels, UniformSource
-from colabsim.structure import ACTIVE, DORMANT, PROPOSED
+from colabsim.rules.segments import segment_any
+from colabsim.structure import ACTIVE, DORMANT, PROPOSED, Structure
 
-__all__ = ["open_new_sector", "partners_join", "update_reputation", "update_streaks"]
+__all__ = [
+    "open_new_sector",
+    "open_partner_programmes",
+    "partners_join",
+    "update_reputation",
+    "update_streaks",
+]
 
 
 def update_streaks(streak: IntArray, performance: FloatArray, status: IntArray, params: Parameters) -> IntArray:
@@ -25,13 +32,21 @@ def update_streaks(streak: IntArray, performance: FloatArray, status: IntArray, 
 
 
 def open_new_sector(
-    status: IntArray, streak: IntArray, levels: Levels, params: Parameters, rng: UniformSource
+    status: IntArray,
+    streak: IntArray,
+    levels: Levels,
+    params: Parameters,
+    rng: UniformSource,
+    ready: BoolArray | None = None,
 ) -> tuple[IntArray, IntArray, BoolArray]:
     """Open one proposed programme after sustained success.
 
     When some programme has ``streak >= success_months``, with probability
     ``growth_rate * (0.5 + 0.5 * shared_purpose)`` one proposed programme, drawn at random, becomes
-    dormant (it then starts when its participants reach consensus) and all streaks restart.
+    dormant (it then starts when its participants reach consensus) and all streaks restart. Only
+    programmes marked `ready` (by default all) are candidates: the model passes the viable ones
+    (present members from at least two sides, `programme_consensus`), so a programme that waits
+    for a partner is left to `open_partner_programmes`.
 
     Returns:
         (status, streak, opened): opened is True for runs where a programme opened.
@@ -40,7 +55,7 @@ def open_new_sector(
     chance = params.growth_rate * (0.5 + 0.5 * np.asarray(levels["shared_purpose"]))
     chance = np.reshape(chance, np.shape(eligible))
     go = eligible & (rng.random(np.shape(eligible)) < chance)
-    candidates = status == PROPOSED
+    candidates = (status == PROPOSED) if ready is None else (status == PROPOSED) & ready
     keys = np.where(candidates, rng.random(np.shape(status)), -1.0)
     pick = np.argmax(keys, axis=-1)
     opened = go & np.any(candidates, axis=-1)
@@ -74,3 +89,16 @@ def partners_join(
     chance = params.partner_rate * np.expand_dims(np.asarray(scale), -1)
     joined = prospective & ~active & (rng.random(np.shape(active)) < chance)
     return active | joined, joined
+
+
+def open_partner_programmes(status: IntArray, joined: BoolArray, structure: Structure) -> IntArray:
+    """A partner that joins brings its programmes to the table.
+
+    Every ``proposed`` programme in which a partner that joined this month is a required
+    participant becomes ``dormant``: it starts once its participants reach consensus. A programme
+    that waits for a prospective partner is thus not live (it does not count as 0 in performance
+    and reputation) until the partner has come.
+    """
+    required = ~structure.mem_optional & joined[..., structure.mem_actor]
+    brought = segment_any(required, structure.mem_prog, structure.n_programmes)
+    return np.where(brought & (status == PROPOSED), DORMANT, status)

@@ -7,6 +7,8 @@ methods stack into one ``indices.csv``.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -121,8 +123,13 @@ def delta_indices(problem: Problem, x: np.ndarray, y: np.ndarray, output: str, s
     delta does not support groups).
     """
     ungrouped = Problem(problem.names, problem.bounds)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # SALib notes on bin sizes; the intervals carry the uncertainty
+    # SALib prints notes on bin sizes and bias to stdout and stderr; the intervals carry that uncertainty.
+    with (
+        warnings.catch_warnings(),
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(io.StringIO()),
+    ):
+        warnings.simplefilter("ignore")
         result = salib_delta.analyze(
             ungrouped.salib(), x, y, num_resamples=DELTA_RESAMPLES, seed=seed, method="delta",
             y_resamples=min(len(y), DELTA_Y_RESAMPLES),

@@ -150,7 +150,7 @@ def sweeps(quick: bool, lines: list[str]) -> None:
         for label, executor, workers in (
             ("processes, 1 worker", "processes", 1),
             ("processes, 2 workers", "processes", 2),
-            ("dask local, 2 workers", "dask", 2),
+            ("dask local, 2 workers (incl. cluster start-up)", "dask", 2),
         ):
             start = time.perf_counter()
             run = colabsim.run_experiment(

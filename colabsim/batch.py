@@ -42,7 +42,10 @@ class RunStreams:
 
     def begin(self, count: int) -> None:
         """Draw the next `count` uniforms of every run."""
-        self._block = np.stack([g.random(count) for g in self._generators]) if count else np.empty((len(self), 0))
+        # A fresh block each time: draws handed out earlier (e.g. inclusion draws kept in the state) stay valid.
+        self._block = np.empty((len(self._generators), count))
+        for row, generator in zip(self._block, self._generators, strict=True):
+            generator.random(out=row)
         self._offset = 0
 
     def random(self, size: tuple[int, ...]) -> FloatArray:
@@ -171,9 +174,9 @@ def run_batch(
         streams.begin(draws)
         state = advance(structure, state, current, scenario.parameters, calendar, streams)
         streams.end()
-        row = observe(structure, state)
+        row = observe(structure, state, full=keep_series)
         if not series:
-            needed = list(row) if keep_series else list(TIMESERIES_METRICS)
+            needed = list(row)
             series = {name: np.empty((months, runs)) for name in needed}
         for name in needed:
             series[name][month] = row[name]

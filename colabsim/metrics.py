@@ -58,7 +58,7 @@ def _masked_mean(values: np.ndarray, mask: np.ndarray, empty: float = 0.0) -> np
     return np.where(count > 0, total / np.maximum(count, 1.0), empty)
 
 
-def observe(structure: Structure, state: State) -> dict[str, np.ndarray]:
+def observe(structure: Structure, state: State, full: bool = True) -> dict[str, np.ndarray]:
     """Measure the current month; every value has the state's batch shape (``()`` for one run).
 
     ``performance`` is the mean performance of live (active or dormant) programmes, 0 if none;
@@ -69,6 +69,8 @@ def observe(structure: Structure, state: State) -> dict[str, np.ndarray]:
     ``pooled_<type>`` the resources pooled this month; ``active_programmes`` and
     ``active_sectors`` count what runs; ``active_ties`` the ties between present actors used in the
     last 12 months; ``active_actors`` the actors present; ``alive`` is 1 while any programme runs.
+    With ``full=False`` only what `summarise_series` needs is measured (a sweep that keeps no
+    monthly series saves the rest).
     """
     s = structure
     live = (state.status == ACTIVE) | (state.status == DORMANT)
@@ -78,24 +80,26 @@ def observe(structure: Structure, state: State) -> dict[str, np.ndarray]:
     row: dict[str, np.ndarray] = {
         "performance": _masked_mean(state.performance, live),
         "trust": _masked_mean(state.trust, partnership),
-        "trust_all": _masked_mean(state.trust, both),
-        "understanding": _masked_mean(state.understanding, partnership),
         "commitment": _masked_mean(state.commitment, state.active),
     }
     for k, name in enumerate(RESOURCE_TYPES):
         row[f"pooled_{name}"] = state.pooled[..., k].sum(axis=-1)
     in_sector = s.prog_sector[:, None] == np.arange(len(s.sectors))[None, :]
-    row["active_programmes"] = running.sum(axis=-1).astype(np.float64)
     row["active_sectors"] = np.any(running[..., :, None] & in_sector, axis=-2).sum(axis=-1).astype(np.float64)
-    row["active_ties"] = np.sum(both & (state.since_contact < 12), axis=-1).astype(np.float64)
-    row["active_actors"] = state.active.sum(axis=-1).astype(np.float64)
     row["alive"] = running.any(axis=-1).astype(np.float64)
-    row["reputation"] = np.asarray(state.reputation, dtype=np.float64)
     row["partners_joined"] = np.asarray(state.partners_joined, dtype=np.float64)
     row["sectors_opened"] = np.asarray(state.sectors_opened, dtype=np.float64)
+    if not full:
+        return row
+    row["trust_all"] = _masked_mean(state.trust, both)
+    row["understanding"] = _masked_mean(state.understanding, partnership)
+    row["active_programmes"] = running.sum(axis=-1).astype(np.float64)
+    row["active_ties"] = np.sum(both & (state.since_contact < 12), axis=-1).astype(np.float64)
+    row["active_actors"] = state.active.sum(axis=-1).astype(np.float64)
+    row["reputation"] = np.asarray(state.reputation, dtype=np.float64)
     for j, sector in enumerate(s.sectors):
         row[f"performance_{sector}"] = _masked_mean(state.performance, live & (s.prog_sector == j), empty=np.nan)
-    return row
+    return {name: row[name] for name in (*TIMESERIES_METRICS, *row) if name in row}
 
 
 def summarise_series(series: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -9,7 +9,7 @@ Load a scenario, change factors, run the model and get tidy pandas tables::
 """
 
 from colabsim._version import __version__
-from colabsim.ensemble import Ensemble, compare_table, run_ensemble, run_replications
+from colabsim.ensemble import Ensemble, compare_table, run_ensemble
 from colabsim.experiment import Experiment, load_experiment
 from colabsim.factors import FACTORS, Factor
 from colabsim.model import CollaborationModel
@@ -35,6 +35,5 @@ __all__ = [
     "load_scenario",
     "run_ensemble",
     "run_experiment",
-    "run_replications",
     "simulate",
 ]

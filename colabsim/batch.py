@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from colabsim.engine import Calendar, State, advance, initial_state, uniforms_per_step
-from colabsim.metrics import TIMESERIES_METRICS, observe, summarise_series
+from colabsim.metrics import observe, summarise_series
 from colabsim.rules.common import FloatArray
 from colabsim.scenario import Scenario
 from colabsim.structure import Structure, build_structure
@@ -164,22 +164,18 @@ def run_batch(
     streams.begin(structure.n_members)
     state = initial_state(structure, current, Calendar.at(scenario.start, 0), streams, batch=runs)
     streams.end()
+    params = scenario.parameters
     series: dict[str, np.ndarray] = {}
     programme_values = np.empty((months, runs, structure.n_programmes)) if keep_series else None
-    needed = list(TIMESERIES_METRICS)
     for month in range(months):
         calendar = Calendar.at(scenario.start, month)
         for event in timeline.at(month):
             state, current = apply_event(event, structure, state, current, calendar, held)
         streams.begin(draws)
-        state = advance(structure, state, current, scenario.parameters, calendar, streams)
+        state = advance(structure, state, current, params, calendar, streams)
         streams.end()
-        row = observe(structure, state, full=keep_series)
-        if not series:
-            needed = list(row)
-            series = {name: np.empty((months, runs)) for name in needed}
-        for name in needed:
-            series[name][month] = row[name]
+        for name, value in observe(structure, state, full=keep_series).items():
+            series.setdefault(name, np.empty((months, runs)))[month] = value
         if programme_values is not None:
             programme_values[month] = state.performance
     by_run = {name: np.ascontiguousarray(values.T) for name, values in series.items()}

@@ -25,7 +25,7 @@ from colabsim.report import KEY_METRICS, write_results
 from colabsim.rundir import RunDirError, new_run_dir, write_manifest
 from colabsim.runner import DEFAULT_CHUNK_SIZE, run_experiment
 from colabsim.scenario import Scenario, ScenarioError, load_scenario
-from colabsim.sensitivity.pipeline import SensitivityError
+from colabsim.sensitivity.pipeline import SensitivityError, run_sensitivity
 from colabsim.store import StoreError
 
 __all__ = ["main"]
@@ -70,24 +70,22 @@ def _labelled(paths: Sequence[str], overrides: dict[str, float]) -> list[tuple[s
     return list(zip(labels, scenarios, strict=True))
 
 
-def _positive(text: str) -> int:
+def _whole_number(text: str, minimum: int, rule: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{rule}, got {value}")
     return value
+
+
+def _positive(text: str) -> int:
+    return _whole_number(text, 1, "must be at least 1")
 
 
 def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"a seed is a non-negative whole number, got {value}")
-    return value
+    return _whole_number(text, 0, "a seed is a non-negative whole number")
 
 
 def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: str) -> int:
@@ -162,19 +160,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return status
 
 
-def _cmd_sweep(args: argparse.Namespace) -> int:
+def _check_resume(args: argparse.Namespace) -> None:
     if args.resume and args.out is None:
-        raise UsageError("--resume needs --out, the results directory to continue")
-    try:
-        result = run_experiment(
-            args.experiment, args.out, args.executor, args.workers, args.scheduler, args.resume, args.chunk_size
-        )
-    except KeyboardInterrupt:
-        where = args.out or "the results directory"
-        print(
-            f"interrupted: finished chunks are kept in {where}; continue with --resume --out {where}", file=sys.stderr
-        )
-        return EXIT_INTERRUPTED
+        raise UsageError("--resume needs --out, the directory to continue")
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    _check_resume(args)
+    result = run_experiment(
+        args.experiment, args.out, args.executor, args.workers, args.scheduler, args.resume, args.chunk_size
+    )
     rate = result.ran / result.seconds if result.seconds > 0 else float("nan")
     print(
         f"{result.ran} runs in {result.seconds:.1f} s ({rate:.0f} runs/s); {result.total_runs} in the experiment, "
@@ -184,16 +179,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
-    from colabsim.sensitivity import run_sensitivity
-
-    if args.resume and args.out is None:
-        raise UsageError("--resume needs --out, the directory to continue")
-    try:
-        result = run_sensitivity(args.experiment, args.out, args.executor, args.workers, args.scheduler, args.resume)
-    except KeyboardInterrupt:
-        where = args.out or "the output directory"
-        print(f"interrupted: finished runs are kept; continue with --resume --out {where}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    _check_resume(args)
+    result = run_sensitivity(args.experiment, args.out, args.executor, args.workers, args.scheduler, args.resume)
     print(
         f"analysis in {result.seconds:.0f} s; results in {result.directory}/ (report: {result.directory / 'report.md'})"
     )
@@ -342,5 +329,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"colabsim {args.command}: error:\n{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print(f"colabsim {args.command}: interrupted", file=sys.stderr)
+        hint = ""
+        if hasattr(args, "resume"):  # sweep and sensitivity keep what finished
+            where = args.out or "DIR"
+            hint = f"; finished work is kept, continue with --resume --out {where}"
+        print(f"colabsim {args.command}: interrupted{hint}", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -185,7 +185,8 @@ def advance(
         state.commitment, state.understanding, state.active, newcomer, turnover, (s.tie_src, s.tie_dst), params, rng
     )
     # 2. Communication.
-    probability = rules.contact_probability(s, levels, params, state.trust, state.active)
+    closeness = rules.tie_closeness(s, levels)
+    probability = rules.contact_probability(s, levels, params, state.trust, state.active, closeness)
     contact = rules.draw_contacts(probability, rng)
     trust, understanding = rules.apply_contacts(state.trust, understanding, contact, params)
     # 3. Deliberation.
@@ -212,7 +213,7 @@ def advance(
     learned = rules.update_commitment(levels, params, commitment, benefit, involved, facilitated)
     commitment = np.where(state.active, learned, commitment)
     # 7. Decay and renewal.
-    floor = rules.trust_floor(rules.tie_closeness(s, levels), params)
+    floor = rules.trust_floor(closeness, params)
     present = state.active[..., s.tie_src] & state.active[..., s.tie_dst]
     trust, understanding = rules.decay_ties(trust, understanding, contact | ~present, floor, params)
     budget = state.budget

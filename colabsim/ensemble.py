@@ -23,7 +23,7 @@ from colabsim.simulate import derive_seeds
 from colabsim.stats import mean_ci, welch_difference
 from colabsim.tables import actors_table, programmes_table, ties_table
 
-__all__ = ["Ensemble", "compare_table", "run_ensemble", "run_replications", "summary_table"]
+__all__ = ["Ensemble", "compare_table", "run_ensemble", "summary_table"]
 
 
 @dataclass(frozen=True)
@@ -159,14 +159,6 @@ def run_ensemble(
         programme_frame,
         finals,
     )
-
-
-def run_replications(
-    scenario: Scenario, seed: int, replications: int, workers: int = 1
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Replicate one scenario; return its (timeseries, summary) tables (see `run_ensemble`)."""
-    ensemble = run_ensemble([(scenario.name, scenario)], seed, replications, workers)
-    return ensemble.timeseries, ensemble.summary
 
 
 def summary_table(summary: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRICS) -> pd.DataFrame:

@@ -12,7 +12,6 @@ reproduced alone and results do not depend on how runs are grouped or executed.
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -24,7 +23,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from colabsim import design
 from colabsim.factors import FACTORS
 from colabsim.metrics import SUMMARY_METRICS, TIMESERIES_METRICS
-from colabsim.scenario import Scenario, ScenarioError, _validation_problems, load_scenario
+from colabsim.scenario import Scenario, ScenarioError, _validation_problems, load_scenario, read_toml
 from colabsim.schema import _check_factor_table, _Strict
 
 __all__ = ["Experiment", "ExperimentFile", "RunPlan", "load_experiment", "run_seed"]
@@ -343,16 +342,7 @@ def load_experiment(path: str | Path) -> Experiment:
             file, the key path and what is allowed).
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(path, [("", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(path, [("", f"cannot read the file: {exc}")]) from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(path, [("", f"not valid TOML: {exc}")]) from None
+    text, raw = read_toml(path)
     try:
         spec = ExperimentFile.model_validate(raw)
     except ValidationError as exc:

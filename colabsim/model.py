@@ -18,6 +18,7 @@ from colabsim.engine import Calendar, State, advance, initial_state, month_label
 from colabsim.metrics import observe, summarise
 from colabsim.rules import actor_capacity
 from colabsim.scenario import Scenario
+from colabsim.schema import EventSpec
 from colabsim.structure import Structure, build_structure
 from colabsim.tables import actors_table, programmes_table, ties_table
 from colabsim.timeline import Timeline, apply_event
@@ -64,6 +65,16 @@ class CollaborationModel(mesa.Model):
 
     def _calendar(self, month: int) -> Calendar:
         return Calendar.at(self.setup.start, month)
+
+    def apply(self, event: EventSpec) -> None:
+        """Apply `event` now, at the start of the month about to be simulated (an intervention).
+
+        Unlike the scenario's timeline, it applies even to factors held by `Scenario.with_factors`:
+        the one applying it means it.
+        """
+        self.state, self.levels = apply_event(
+            event, self.structure, self.state, self.levels, self._calendar(self.month)
+        )
 
     def date_of(self, month: int) -> str:
         """The calendar month (``YYYY-MM``) of month index `month`."""

@@ -25,7 +25,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from colabsim._version import __version__
-from colabsim.batch import run_batch
+from colabsim.batch import BatchResult, run_batch
 from colabsim.executors import open_executor
 from colabsim.experiment import Experiment, RunPlan, load_experiment
 from colabsim.rundir import environment
@@ -80,42 +80,32 @@ def _run_rows(task: ChunkTask) -> tuple[list[dict[str, Any]], pd.DataFrame | Non
         return records, None
     if task.scenario is None:
         raise ValueError("a chunk needs a scenario or a model function")
+    keep = bool(task.series_metrics)
+    # Each run's outcome: (its batch, its row in the batch), or the error it raised.
+    outcomes: list[tuple[BatchResult, int] | str]
     try:
-        batches = [run_batch(task.scenario, task.seeds, task.factor_sets, keep_series=bool(task.series_metrics))]
-        status = [("ok", "")] * len(task.seeds)
+        batch = run_batch(task.scenario, task.seeds, task.factor_sets, keep_series=keep)
+        outcomes = [(batch, k) for k in range(len(task.seeds))]
     except Exception:
         # Isolate the failing runs: rerun the chunk one run at a time.
-        batches, status = [], []
+        outcomes = []
         for seed, factors in zip(task.seeds, task.factor_sets, strict=True):
             try:
-                batches.append(run_batch(task.scenario, [seed], [factors], keep_series=bool(task.series_metrics)))
-                status.append(("ok", ""))
+                outcomes.append((run_batch(task.scenario, [seed], [factors], keep_series=keep), 0))
             except Exception as exc:  # recorded, not raised
-                status.append(("error", f"{type(exc).__name__}: {exc}"))
+                outcomes.append(f"{type(exc).__name__}: {exc}")
     rows: list[dict[str, Any]] = []
     series_frames = []
-    results = iter(batches)
-    batch = None
-    offset = 0
-    for i, (state, message) in enumerate(status):
-        if state != "ok":
-            rows.append({"status": state, "error": message})
+    for i, outcome in enumerate(outcomes):
+        if isinstance(outcome, str):
+            rows.append({"status": "error", "error": outcome})
             continue
-        if batch is None or offset >= len(batch.seeds):
-            batch, offset = next(results), 0
-        rows.append({"status": "ok", "error": "", **{m: float(batch.summary[m][offset]) for m in task.summary_metrics}})
-        if task.series_metrics:
+        batch, k = outcome
+        rows.append({"status": "ok", "error": "", **{m: float(batch.summary[m][k]) for m in task.summary_metrics}})
+        if keep:
             months = batch.series[task.series_metrics[0]].shape[1]
-            series_frames.append(
-                pd.DataFrame(
-                    {
-                        "run": task.first_run + i,
-                        "step": np.arange(months),
-                        **{m: batch.series[m][offset] for m in task.series_metrics},
-                    }
-                )
-            )
-        offset += 1
+            columns = {m: batch.series[m][k] for m in task.series_metrics}
+            series_frames.append(pd.DataFrame({"run": task.first_run + i, "step": np.arange(months), **columns}))
     series = pd.concat(series_frames, ignore_index=True) if series_frames else None
     return rows, series
 

@@ -47,7 +47,8 @@ class ScenarioError(ValueError):
         super().__init__("\n".join(lines))
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> tuple[str, dict[str, Any]]:
+    """Read a TOML file: its text and its tables, or a `ScenarioError` naming the file."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -55,7 +56,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(path, [("", f"cannot read the file: {exc}")]) from None
     try:
-        return tomllib.loads(text)
+        return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(path, [("", f"not valid TOML: {exc}")]) from None
 
@@ -104,7 +105,7 @@ def _load_raw(path: Path, chain: tuple[Path, ...], visited: list[Path] | None = 
         cycle = " -> ".join(str(p) for p in (*chain, resolved))
         message = f"circular 'extends': {cycle}; a file may not extend itself, directly or through others"
         raise ScenarioError(path, [("extends", message)])
-    raw = _read_toml(path)
+    raw = read_toml(path)[1]
     if visited is not None:
         visited.append(path)
     unknown = sorted(set(raw) - set(_TOP_LEVEL))

@@ -357,7 +357,7 @@ def test_communication_invariants(data: st.DataObject) -> None:
     assert_unit(closeness, "closeness")
     np.testing.assert_allclose(closeness[~s.tie_cross], 0.5)  # within one side
 
-    p = rules.contact_probability(s, x.levels, x.params, x.trust, x.active)
+    p = rules.contact_probability(s, x.levels, x.params, x.trust, x.active, rules.tie_closeness(s, x.levels))
     assert p.shape == (s.n_ties,)
     assert_unit(p, "contact probability")
     both = x.active[s.tie_src] & x.active[s.tie_dst]
@@ -868,7 +868,9 @@ def _call_every_rule(
     """Call every rule once on the state `x`; `rng(name)` gives each random rule its source."""
     out: dict[str, Any] = {}
     out["tie_closeness"] = rules.tie_closeness(s, lv)
-    out["contact_probability"] = rules.contact_probability(s, lv, params, x["trust"], x["active"])
+    out["contact_probability"] = rules.contact_probability(
+        s, lv, params, x["trust"], x["active"], rules.tie_closeness(s, lv)
+    )
     out["draw_contacts"] = rules.draw_contacts(x["probability"], rng("draw_contacts"))
     out["apply_contacts"] = rules.apply_contacts(x["trust"], x["understanding"], x["contact"], params)
     out["programme_consensus"] = rules.programme_consensus(

@@ -14,16 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-from colabsim.engine import Calendar
+import numpy as np
+
 from colabsim.schema import EventSpec
-from colabsim.timeline import apply_event
 
 if TYPE_CHECKING:
     from colabsim.model import CollaborationModel
 
-__all__ = ["INTERVENTIONS", "Intervention", "Plan", "apply_events", "calendar_of", "factor_event", "plan"]
+__all__ = ["INTERVENTIONS", "Intervention", "Plan", "apply_events", "factor_event", "plan"]
 
 #: Legal-frame level of a renewed (current) agreement, and of a lapsed one (Darwin by 2018).
 RENEWED, LAPSED = 0.9, 0.15
@@ -76,17 +76,10 @@ INTERVENTIONS: tuple[Intervention, ...] = (
 )
 
 
-def calendar_of(model: CollaborationModel) -> Calendar:
-    """Where the month about to be simulated falls in the budget year."""
-    _, first = model.setup.start
-    return Calendar.of((first - 1 + model.month) % 12 + 1)
-
-
 def apply_events(model: CollaborationModel, events: tuple[EventSpec, ...] | list[EventSpec]) -> None:
     """Apply `events` to `model` now, at the start of the month about to be simulated."""
-    calendar = calendar_of(model)
     for event in events:
-        model.state, model.levels = apply_event(event, model.structure, model.state, model.levels, calendar)
+        model.apply(event)
 
 
 def factor_event(model: CollaborationModel, name: str, value: float, note: str = "") -> EventSpec:
@@ -121,6 +114,20 @@ def _names(model: CollaborationModel, indices: list[int]) -> str:
     return ", ".join(model.structure.actor_names[i] for i in indices)
 
 
+def _move_actors(model: CollaborationModel, key: str, role: str, candidates: list[int], joining: bool) -> Plan:
+    """Bring absent `candidates` in (joining) or take present ones out, as add/remove_actor events."""
+    movable = [i for i in candidates if bool(model.state.active[i]) != joining]
+    if not movable:
+        already = "takes part" if joining else "has left"
+        return Plan(key, False, f"{_names(model, candidates)} {already} already.")
+    verb = "joins" if joining else "leaves"
+    action: Literal["add_actor", "remove_actor"] = "add_actor" if joining else "remove_actor"
+    ids = model.structure.actor_ids
+    events = tuple(EventSpec(at=model.month, action=action, actor=ids[i], note=f"{role} {verb}") for i in movable)
+    names = _names(model, movable)
+    return Plan(key, True, f"{names} {verb}.", events, f"{names} {verb}")
+
+
 def _university(model: CollaborationModel) -> Plan:
     universities = [a.index for a in model.actors if a.kind == "university"]
     if not universities:
@@ -130,34 +137,18 @@ def _university(model: CollaborationModel) -> Plan:
             "This scenario has no university. Darwin reformed has Pattimura University ready to join; "
             'in a file of your own, add one with status = "absent".',
         )
-    absent = [i for i in universities if not model.state.active[i]]
-    if not absent:
-        return Plan("add_university", False, f"{_names(model, universities)} takes part already.")
-    events = tuple(
-        EventSpec(at=model.month, action="add_actor", actor=model.structure.actor_ids[i], note="university joins")
-        for i in absent
-    )
-    names = _names(model, absent)
-    return Plan("add_university", True, f"{names} joins.", events, f"{names} joins")
+    return _move_actors(model, "add_university", "university", universities, joining=True)
 
 
 def _mediator(model: CollaborationModel) -> Plan:
-    mediators = [i for i in range(model.structure.n_actors) if model.structure.is_mediator[i]]
+    mediators = [int(i) for i in np.flatnonzero(model.structure.is_mediator)]
     if not mediators:
         return Plan(
             "withdraw_mediator",
             False,
             "This scenario has no mediating foundation (a foundation on the bridging side, like SSVA).",
         )
-    present = [i for i in mediators if model.state.active[i]]
-    if not present:
-        return Plan("withdraw_mediator", False, f"{_names(model, mediators)} has left already.")
-    events = tuple(
-        EventSpec(at=model.month, action="remove_actor", actor=model.structure.actor_ids[i], note="mediator leaves")
-        for i in present
-    )
-    names = _names(model, present)
-    return Plan("withdraw_mediator", True, f"{names} leaves.", events, f"{names} leaves")
+    return _move_actors(model, "withdraw_mediator", "mediator", mediators, joining=False)
 
 
 def _cut_funds(model: CollaborationModel) -> Plan:

@@ -44,12 +44,13 @@ def contact_probability(
     params: Parameters,
     trust: FloatArray,
     active: BoolArray,
+    closeness: FloatArray,
 ) -> FloatArray:
     """Monthly probability of at least one contact on each tie.
 
     ``p_formal = formal_rate * formal_communication * admin_capacity * (legal_frame if the tie
     crosses the border, i.e. joins a local and a foreign actor)``,
-    ``p_informal = informal_rate * informal_communication * closeness``,
+    ``p_informal = informal_rate * informal_communication * closeness`` (`tie_closeness`),
     ``p_brokered = brokered_rate * mediation * min(trust(i->m), trust(j->m))`` if an active mediator
     m knows both ends, and ``p = 1 - (1 - p_formal)(1 - p_informal)(1 - p_brokered)`` when both
     ends are present (0 otherwise).
@@ -58,7 +59,7 @@ def contact_probability(
     both = active[..., src] & active[..., dst]
     legal = np.where(structure.tie_border, levels["legal_frame"], 1.0)
     p_formal = params.formal_rate * levels["formal_communication"] * levels["admin_capacity"] * legal
-    p_informal = params.informal_rate * levels["informal_communication"] * tie_closeness(structure, levels)
+    p_informal = params.informal_rate * levels["informal_communication"] * closeness
     has_broker = structure.broker >= 0
     broker_present = active[..., np.maximum(structure.broker, 0)] & has_broker
     broker_trust = np.minimum(trust[..., structure.broker_src_edge], trust[..., structure.broker_dst_edge])

@@ -75,10 +75,10 @@ def contributions(
     defect_p = params.free_ride_rate * (1.0 - np.asarray(levels["reciprocity_norms"])) * (1.0 - c_m)
     defects = rng.random(np.shape(c_m)) < defect_p
     give = np.where(engaged & ~defects, willingness, 0.0)
-    flow = np.ones(means_m.shape)
     international = structure.prog_gated[structure.mem_prog]
-    flow[..., 0] = np.where(structure.is_local_public[mem_actor] & international, levels["legal_frame"], 1.0)
-    amount = means_m * give[..., None] * flow
+    amount = means_m * give[..., None]
+    # Only the funds of the city's own agencies in international programmes wait on the legal frame.
+    amount[..., 0] *= np.where(structure.is_local_public[mem_actor] & international, levels["legal_frame"], 1.0)
     expected = params.fair_share * means_m.sum(axis=-1)
     reciprocity = np.where(expected > 0, np.minimum(1.0, amount.sum(axis=-1) / np.maximum(expected, 1e-12)), 0.0)
     observed = engaged & (expected > 0)

@@ -67,11 +67,12 @@ def task_compare(args: list[str]) -> int:
 
 
 def task_test(args: list[str]) -> int:
-    """Lint, type-check and test; stop at the first failing stage."""
+    """Lint, type-check, check the import layers and test; stop at the first failing stage."""
     for command in (
         (BIN / "ruff", "check", "."),
         (BIN / "ruff", "format", "--check", "."),
         (BIN / "mypy",),
+        (BIN / "lint-imports",),
         (BIN / "python", "-m", "pytest", *(args or ["-q"])),
     ):
         status = _run(*command)

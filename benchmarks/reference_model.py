@@ -5,15 +5,15 @@
   networkx edge attributes, programmes as plain Python objects, and a `mesa.DataCollector`.
   ``python benchmarks/reference_model.py`` times it against `colabsim.simulate`.
 * **A statistical oracle for correctness.** It implements the same model as docs/ODD.md (the same
-  equations, `colabsim.parameters.Parameters`, factor levels, step order, initialisation and event
-  semantics, held overrides included) but independently of `colabsim.rules`, `colabsim.engine` and
-  `colabsim.metrics`. It draws its random numbers in a different order (per agent and per tie, from
+  equations, `colabsim.scenario.parameters.Parameters`, factor levels, step order, initialisation and event
+  semantics, held overrides included) but independently of `colabsim.model.rules`, `colabsim.model.engine` and
+  `colabsim.model.metrics`. It draws its random numbers in a different order (per agent and per tie, from
   Mesa's ``Model.random``), so it agrees with colabsim in distribution, not bit for bit;
   tests/test_reference.py checks that with two-sample KS tests.
 
 From colabsim it reuses only the scenario loader, the static topology of
-`colabsim.structure.build_structure` (actor ids, kinds, sides, the tie list) and the event index
-`colabsim.timeline.Timeline`. The constants below are restated from docs/ODD.md.
+`colabsim.model.structure.build_structure` (actor ids, kinds, sides, the tie list) and the event index
+`colabsim.model.timeline.Timeline`. The constants below are restated from docs/ODD.md.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ import networkx as nx
 import pandas as pd
 
 import colabsim
-from colabsim.scenario import Scenario
-from colabsim.structure import build_structure
-from colabsim.timeline import Timeline
+from colabsim.model.structure import build_structure
+from colabsim.model.timeline import Timeline
+from colabsim.scenario.loader import Scenario
 
 __all__ = ["ReferenceModel", "run_reference", "summary"]
 
@@ -427,7 +427,7 @@ def run_reference(scenario: Scenario, seed: int) -> pd.DataFrame:
 
 
 def summary(timeseries: pd.DataFrame) -> dict[str, float]:
-    """Per-run summary, as `colabsim.metrics.summarise` defines it (for the metrics kept here)."""
+    """Per-run summary, as `colabsim.model.metrics.summarise` defines it (for the metrics kept here)."""
     ts, last = timeseries, timeseries.iloc[-1]
     means = {"performance": "performance", "mean_trust": "trust", "alive_share": "alive"}
     out = {name: float(ts[column].mean()) for name, column in means.items()}

@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 
 import colabsim
-from colabsim.batch import run_batch
-from colabsim.structure import build_structure
-from colabsim.synthetic import synthetic_scenario
+from colabsim.model.batch import run_batch
+from colabsim.model.structure import build_structure
+from colabsim.scenario.synthetic import synthetic_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -9,14 +9,15 @@ Load a scenario, change factors, run the model and get tidy pandas tables::
 """
 
 from colabsim._version import __version__
-from colabsim.ensemble import Ensemble, compare_table, run_ensemble
-from colabsim.experiment import Experiment, load_experiment
-from colabsim.factors import FACTORS, Factor
-from colabsim.model import CollaborationModel
-from colabsim.runner import ExperimentRun, run_experiment
-from colabsim.scenario import Scenario, ScenarioError, load_scenario
-from colabsim.simulate import SimulationResult, simulate
-from colabsim.store import load_results
+from colabsim.experiments.ensemble import Ensemble, compare_table, run_ensemble
+from colabsim.experiments.experiment import Experiment, load_experiment
+from colabsim.experiments.runner import ExperimentRun
+from colabsim.experiments.store import load_results
+from colabsim.model.collaboration import CollaborationModel
+from colabsim.model.simulate import SimulationResult, simulate
+from colabsim.scenario.factors import FACTORS, Factor
+from colabsim.scenario.loader import Scenario, ScenarioError, load_scenario
+from colabsim.workflows import run_experiment
 
 __all__ = [
     "FACTORS",

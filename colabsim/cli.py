@@ -1,6 +1,6 @@
 """The ``colabsim`` command line: run, compare, sweep, validate, factors, serve.
 
-Every command that runs the model writes a run directory (see `colabsim.rundir`) and shows
+Every command that runs the model writes a run directory (see `colabsim.experiments.rundir`) and shows
 progress. Bad input (a scenario file, an option) ends with a one-paragraph error naming what is
 wrong and exit status 2, never a Python traceback.
 """
@@ -18,15 +18,16 @@ from pathlib import Path
 from tqdm import tqdm
 
 from colabsim._version import __version__
-from colabsim.ensemble import compare_table, run_ensemble
-from colabsim.executors import EXECUTORS, ExecutorError
-from colabsim.factors import FACTORS, markdown_table
-from colabsim.report import KEY_METRICS, write_results
-from colabsim.rundir import RunDirError, new_run_dir, write_manifest
-from colabsim.runner import DEFAULT_CHUNK_SIZE, run_experiment
-from colabsim.scenario import Scenario, ScenarioError, load_scenario
+from colabsim.experiments.ensemble import compare_table, run_ensemble
+from colabsim.experiments.executors import EXECUTORS, ExecutorError
+from colabsim.experiments.rundir import RunDirError, new_run_dir, write_manifest
+from colabsim.experiments.runner import DEFAULT_CHUNK_SIZE
+from colabsim.experiments.store import StoreError
+from colabsim.reporting.report import KEY_METRICS, write_results
+from colabsim.scenario.factors import FACTORS, markdown_table
+from colabsim.scenario.loader import Scenario, ScenarioError, load_scenario
 from colabsim.sensitivity.pipeline import SensitivityError, run_sensitivity
-from colabsim.store import StoreError
+from colabsim.workflows import run_experiment
 
 __all__ = ["main"]
 

@@ -57,7 +57,7 @@ def test_page_steps_intervenes_and_redraws(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_factor_sliders_come_from_the_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    from colabsim.factors import FACTORS
+    from colabsim.scenario.factors import FACTORS
 
     monkeypatch.delenv("COLABSIM_SCENARIO", raising=False)
     box, rc = solara.render(Page(), handle_error=False)

@@ -15,7 +15,7 @@ from colabsim.app import interventions
 from colabsim.app.catalog import Catalog
 from colabsim.app.figures import Painters, network_layout
 from colabsim.app.session import Dashboard, Run
-from colabsim.scenario import scenario_from_dict
+from colabsim.scenario.loader import scenario_from_dict
 
 
 @pytest.fixture(scope="module")

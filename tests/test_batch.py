@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import colabsim
-from colabsim.batch import RunStreams, run_batch
+from colabsim.model.batch import RunStreams, run_batch
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -82,7 +82,7 @@ def test_run_streams_catch_a_draw_plan_mismatch():
 
 
 def test_synthetic_networks_are_valid_reproducible_and_run():
-    from colabsim.synthetic import synthetic_scenario
+    from colabsim.scenario.synthetic import synthetic_scenario
 
     first = synthetic_scenario(200, seed=3, horizon_years=2)
     second = synthetic_scenario(200, seed=3, horizon_years=2)

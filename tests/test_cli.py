@@ -21,7 +21,7 @@ def colabsim(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 
 
 def test_factors_lists_every_registered_factor():
-    from colabsim.factors import FACTORS
+    from colabsim.scenario.factors import FACTORS
 
     result = colabsim("factors")
     assert result.returncode == 0

@@ -23,13 +23,13 @@ from pathlib import Path
 
 import pytest
 
-from colabsim import rules
-from colabsim.factors import FACTORS, markdown_table
-from colabsim.metrics import SUMMARY_METRICS, TIMESERIES_METRICS
-from colabsim.parameters import Parameters
+from colabsim.model import rules
+from colabsim.model.metrics import SUMMARY_METRICS, TIMESERIES_METRICS
+from colabsim.scenario.factors import FACTORS, markdown_table
+from colabsim.scenario.parameters import Parameters
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
-BEGIN = "<!-- BEGIN GENERATED from colabsim.factors.FACTORS -->"
+BEGIN = "<!-- BEGIN GENERATED from colabsim.scenario.factors.FACTORS -->"
 END = "<!-- END GENERATED -->"
 FACTOR_HEADER = (
     "| # | identifier | dimension | category | default | bounds | meaning | drives |",
@@ -159,7 +159,7 @@ def test_parameter_table_has_no_stale_rows(odd):
 
 def test_every_rule_function_is_named_by_its_dotted_name(odd):
     functions = {name: obj for name in rules.__all__ if inspect.isfunction(obj := getattr(rules, name))}
-    assert functions, "colabsim.rules.__all__ exports no functions?"
+    assert functions, "colabsim.model.rules.__all__ exports no functions?"
     missing = [f"{obj.__module__}.{name}" for name, obj in functions.items() if f"`{obj.__module__}.{name}`" not in odd]
     assert not missing, f"docs/ODD.md does not name these rule functions: {missing}"
 

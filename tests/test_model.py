@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 import colabsim
-from colabsim.agents import Actor, Donor, Foundation
-from colabsim.factors import FACTORS
-from colabsim.metrics import SUMMARY_METRICS
-from colabsim.scenario import scenario_from_dict
+from colabsim.model.agents import Actor, Donor, Foundation
+from colabsim.model.metrics import SUMMARY_METRICS
+from colabsim.scenario.factors import FACTORS
+from colabsim.scenario.loader import scenario_from_dict
 from colabsim.stats import mean_ci
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -144,7 +144,7 @@ def test_an_override_holds_against_timeline_events():
 
 
 def test_an_invited_partner_can_join_only_after_the_invitation():
-    from colabsim.scenario import scenario_from_dict
+    from colabsim.scenario.loader import scenario_from_dict
 
     raw = colabsim.load_scenario(SCENARIOS / "vlissingen_partners.toml").spec.model_dump()
     for actor in raw["actors"]:

@@ -23,8 +23,8 @@ import pytest
 from scipy.stats import ks_2samp
 
 import colabsim
-from colabsim.scenario import Scenario, scenario_from_dict
-from colabsim.simulate import derive_seeds
+from colabsim.model.simulate import derive_seeds
+from colabsim.scenario.loader import Scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))

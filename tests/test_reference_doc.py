@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from colabsim.experiment import ExperimentFile
-from colabsim.factors import FACTORS
-from colabsim.parameters import Parameters
-from colabsim.reference_doc import EVENTS, NOTES, scenario_reference
-from colabsim.schema import EVENT_ACTIONS, EventSpec, ScenarioFile
+from colabsim.experiments.experiment import ExperimentFile
+from colabsim.reporting.reference_doc import EVENTS, NOTES, scenario_reference
+from colabsim.scenario.factors import FACTORS
+from colabsim.scenario.parameters import Parameters
+from colabsim.scenario.schema import EVENT_ACTIONS, EventSpec, ScenarioFile
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "scenarios.md"
-REGENERATE = "python -m colabsim.reference_doc > docs/scenarios.md"
+REGENERATE = "python -m colabsim.reporting.reference_doc > docs/scenarios.md"
 
 
 def _models(root: type[BaseModel]) -> list[type[BaseModel]]:
@@ -67,7 +67,9 @@ def test_factors_parameters_and_event_actions_are_listed(reference):
         assert f"| `{name}` |" in reference, f"factor {name} missing"
     for name in Parameters.names():
         assert f"| `{name}` |" in reference, f"parameter {name} missing"
-    assert list(EVENTS) == list(EVENT_ACTIONS), "colabsim.reference_doc.EVENTS must describe every event action"
+    assert list(EVENTS) == list(EVENT_ACTIONS), (
+        "colabsim.reporting.reference_doc.EVENTS must describe every event action"
+    )
     assert set(EVENT_ACTIONS) == set(EventSpec.model_fields["action"].annotation.__args__)
     for action in EVENT_ACTIONS:
         assert f"| `{action}` |" in reference

@@ -1,4 +1,4 @@
-"""Property-based and known-answer tests of the rule functions in `colabsim.rules`.
+"""Property-based and known-answer tests of the rule functions in `colabsim.model.rules`.
 
 Inputs are random but valid: structures built from generated scenario dicts (or the shipped
 scenarios), factor levels within their bounds, trust / understanding / commitment in [0, 1],
@@ -22,14 +22,14 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import colabsim
-from colabsim import rules
-from colabsim.engine import Calendar, State, advance, initial_state
-from colabsim.factors import FACTORS
-from colabsim.parameters import Parameters
-from colabsim.rules.segments import segment_any, segment_count, segment_mean, segment_sum
-from colabsim.scenario import scenario_from_dict
-from colabsim.schema import ACTOR_KINDS, SIDES, TIE_KINDS
-from colabsim.structure import ACTIVE, DORMANT, OFF, PROPOSED, Structure, build_structure
+from colabsim.model import rules
+from colabsim.model.engine import Calendar, State, advance, initial_state
+from colabsim.model.rules.segments import segment_any, segment_count, segment_mean, segment_sum
+from colabsim.model.structure import ACTIVE, DORMANT, OFF, PROPOSED, Structure, build_structure
+from colabsim.scenario.factors import FACTORS
+from colabsim.scenario.loader import scenario_from_dict
+from colabsim.scenario.parameters import Parameters
+from colabsim.scenario.schema import ACTOR_KINDS, SIDES, TIE_KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))

@@ -16,7 +16,7 @@ import pytest
 
 import colabsim
 from colabsim import ScenarioError, load_scenario
-from colabsim.factors import FACTORS
+from colabsim.scenario.factors import FACTORS
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = ROOT / "tests" / "bad_scenarios"

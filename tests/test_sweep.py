@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 import colabsim
-from colabsim.experiment import load_experiment, run_seed
-from colabsim.runner import run_experiment
-from colabsim.store import load_results
+from colabsim.experiments.experiment import load_experiment, run_seed
+from colabsim.experiments.store import load_results
+from colabsim.workflows import run_experiment
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -77,7 +77,7 @@ def test_a_run_that_raises_is_recorded_and_the_others_go_on(tmp_path):
 
 
 def test_a_failing_run_in_a_batch_is_isolated(tmp_path, monkeypatch):
-    from colabsim import runner
+    from colabsim.experiments import runner
 
     bad_seed = run_seed(7, 3)
     real = runner.run_batch
@@ -131,11 +131,11 @@ def test_killed_then_resumed_has_every_run_exactly_once(tmp_path):
 def test_results_are_never_overwritten_and_resume_checks_the_file(tmp_path):
     out = tmp_path / "once"
     _sweep(out, executor="serial")
-    with pytest.raises(colabsim.store.StoreError, match="not empty"):
+    with pytest.raises(colabsim.experiments.store.StoreError, match="not empty"):
         _sweep(out, executor="serial")
     other = tmp_path / "other.toml"
     other.write_text(SMALL.read_text().replace("seed = 7", "seed = 8").replace('"../../', f'"{ROOT}/'))
-    with pytest.raises(colabsim.store.StoreError, match="another version"):
+    with pytest.raises(colabsim.experiments.store.StoreError, match="another version"):
         run_experiment(other, out=out, resume=True, executor="serial", progress=False)
 
 

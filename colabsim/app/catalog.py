@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from colabsim.scenario import Scenario, ScenarioError, load_scenario
+from colabsim.scenario.loader import Scenario, ScenarioError, load_scenario
 
 __all__ = ["Catalog", "Choice", "scenario_dirs"]
 

@@ -21,7 +21,7 @@ import solara
 
 from colabsim.app.interventions import INTERVENTIONS
 from colabsim.app.session import SPEEDS, Controls, Dashboard
-from colabsim.factors import DIMENSIONS, FACTORS, Factor
+from colabsim.scenario.factors import DIMENSIONS, FACTORS, Factor
 
 __all__ = ["FactorControls", "InterventionControls", "RunControls", "ScenarioControls", "act"]
 

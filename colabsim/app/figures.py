@@ -34,7 +34,7 @@ from matplotlib.patheffects import withStroke
 from PIL import Image
 
 from colabsim.app.session import RunView
-from colabsim.plots import KIND_COLOURS
+from colabsim.reporting.plots import KIND_COLOURS
 
 __all__ = ["KIND_COLOURS", "ChartPainter", "NetworkPainter", "Painters", "network_layout"]
 

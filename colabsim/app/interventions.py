@@ -1,7 +1,7 @@
 """The dashboard's intervention buttons, as timeline events applied to a running model.
 
 Each button stands for one or more `EventSpec` events, built for the current month and applied
-with `colabsim.timeline.apply_event`, exactly as a scenario's own timeline applies them. What a
+with `colabsim.model.timeline.apply_event`, exactly as a scenario's own timeline applies them. What a
 button does depends on the scenario and the moment: `plan` says whether it can act now, what it
 will do, or why it cannot (e.g. no university in Darwin), so the page can show that next to a
 disabled button.
@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from colabsim.schema import EventSpec
+from colabsim.scenario.schema import EventSpec
 
 if TYPE_CHECKING:
-    from colabsim.model import CollaborationModel
+    from colabsim.model.collaboration import CollaborationModel
 
 __all__ = ["INTERVENTIONS", "Intervention", "Plan", "apply_events", "factor_event", "plan"]
 

@@ -20,7 +20,7 @@ from colabsim.app.catalog import Catalog
 from colabsim.app.controls import FactorControls, InterventionControls, RunControls, ScenarioControls
 from colabsim.app.session import Dashboard
 from colabsim.app.views import Clock, RunPanel
-from colabsim.scenario import ScenarioError
+from colabsim.scenario.loader import ScenarioError
 
 __all__ = ["ENV_SCENARIO", "Layout", "Page", "new_dashboard"]
 

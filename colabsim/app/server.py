@@ -16,7 +16,7 @@ import warnings
 import webbrowser
 from pathlib import Path
 
-from colabsim.scenario import load_scenario
+from colabsim.scenario.loader import load_scenario
 
 __all__ = ["ServeError", "serve"]
 

@@ -34,11 +34,11 @@ import pandas as pd
 
 from colabsim.app.catalog import Catalog, Choice
 from colabsim.app.interventions import INTERVENTIONS, Plan, apply_events, factor_event, plan
-from colabsim.engine import State
-from colabsim.factors import FACTORS
-from colabsim.model import CollaborationModel
-from colabsim.scenario import ScenarioError
-from colabsim.schema import EventSpec
+from colabsim.model.collaboration import CollaborationModel
+from colabsim.model.engine import State
+from colabsim.scenario.factors import FACTORS
+from colabsim.scenario.loader import ScenarioError
+from colabsim.scenario.schema import EventSpec
 
 __all__ = ["SPEEDS", "Controls", "Dashboard", "LogEntry", "Run", "RunView"]
 

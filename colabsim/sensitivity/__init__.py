@@ -16,12 +16,14 @@ from colabsim.sensitivity.analysis import (
     sobol_convergence,
     sobol_indices,
 )
-from colabsim.sensitivity.pipeline import SensitivityResult, run_sensitivity
+from colabsim.sensitivity.pipeline import analyse_function, run_sensitivity
 from colabsim.sensitivity.problem import Problem, registry_problem
+from colabsim.sensitivity.result import SensitivityResult
 
 __all__ = [
     "Problem",
     "SensitivityResult",
+    "analyse_function",
     "delta_indices",
     "morris_indices",
     "noise_share",

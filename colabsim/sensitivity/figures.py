@@ -12,10 +12,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from colabsim.plots import plot_factor_bands
+from colabsim.reporting.plots import plot_factor_bands
 
 if TYPE_CHECKING:
-    from colabsim.sensitivity.pipeline import SensitivityResult
+    from colabsim.sensitivity.result import SensitivityResult
 
 __all__ = ["write_figures"]
 

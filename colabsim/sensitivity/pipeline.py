@@ -22,14 +22,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from colabsim import design as designs
-from colabsim.experiment import Experiment, RunPlan, load_experiment, run_seed
-from colabsim.runner import FACTOR_PREFIX, ModelFunction, run_experiment
-from colabsim.scenario import Scenario
+from colabsim.experiments import design as designs
+from colabsim.experiments.experiment import Experiment, RunPlan, load_experiment, run_seed
+from colabsim.experiments.runner import FACTOR_PREFIX, ModelFunction, run_experiment
+from colabsim.scenario.loader import Scenario
 from colabsim.sensitivity import analysis
 from colabsim.sensitivity.figures import write_figures
 from colabsim.sensitivity.problem import Problem, registry_problem
 from colabsim.sensitivity.report import write_report
+from colabsim.sensitivity.result import SensitivityResult
 
 __all__ = ["SensitivityError", "SensitivityResult", "analyse_function", "run_sensitivity"]
 
@@ -38,34 +39,6 @@ _OFAT_STREAM = 2**32 - 2
 
 class SensitivityError(ValueError):
     """The analysis cannot be done as asked."""
-
-
-@dataclass(frozen=True)
-class SensitivityResult:
-    """What an analysis produced.
-
-    Attributes:
-        directory: Where everything was written.
-        indices: All indices (method, output, factor, index, value, ci_low, ci_high).
-        convergence: Sobol' indices at growing sample sizes (empty for Morris).
-        ofat: One-factor-at-a-time curves (factor, level, output, mean, low, high).
-        seconds: Wall time.
-    """
-
-    directory: Path
-    indices: pd.DataFrame
-    convergence: pd.DataFrame
-    ofat: pd.DataFrame
-    seconds: float
-
-    def ranking(self, output: str, method: str | None = None) -> pd.DataFrame:
-        """Factors (or groups) by decreasing main index: mu* for Morris, ST for Sobol', delta otherwise."""
-        table = self.indices[(self.indices["output"] == output)]
-        if method is None:
-            method = "sobol" if (table["method"] == "sobol").any() else "morris"
-        main = {"sobol": "ST", "morris": "mu_star", "delta": "delta"}[method]
-        chosen = table[(table["method"] == method) & (table["index"] == main)]
-        return chosen.sort_values("value", ascending=False).reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -169,10 +142,10 @@ def _analyse(
     ofat = pd.DataFrame()
     if setup.ofat_levels > 0:
         ofat_plan = _ofat_plan(setup, plan.name, plan.scenario, setup.outputs, plan.sha256)
-        ofat_run = run_experiment(ofat_plan, out / "ofat", model=model, report=False, **run_options)
+        ofat_run = run_experiment(ofat_plan, out / "ofat", model=model, **run_options)
         ofat = _ofat_curves(ofat_run.results(), setup.problem.names, setup.outputs, setup.ofat_levels)
         ofat.to_csv(out / "ofat.csv", index=False)
-    main = run_experiment(plan, out / "runs", model=model, report=False, **run_options)
+    main = run_experiment(plan, out / "runs", model=model, **run_options)
     results = main.results()
     indices, convergence = _indices(setup, plan, results)
     indices.to_csv(out / "indices.csv", index=False)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from colabsim.factors import FACTORS
+from colabsim.scenario.factors import FACTORS
 
 __all__ = ["Problem", "registry_problem"]
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 if TYPE_CHECKING:
-    from colabsim.sensitivity.pipeline import SensitivityResult
+    from colabsim.sensitivity.result import SensitivityResult
 
 __all__ = ["ranking_sentences", "write_report"]
 

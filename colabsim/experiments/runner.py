@@ -1,0 +1,307 @@
+"""Run an experiment: chunks of runs through an executor, results written as chunks finish.
+
+The runs of an experiment are split into chunks of consecutive run numbers. A worker runs a whole
+chunk through the batch engine (`colabsim.model.batch`), many runs per task; the main process writes
+each finished chunk at once as Parquet parts (`colabsim.experiments.store`) and keeps only counters, so memory
+stays flat however many runs there are. A run that raises is recorded with its design point, seed
+and error, and the experiment goes on. An interrupted experiment resumes with the chunks it has
+not written. Because a run's numbers depend only on its seed and factor values, the result tables
+are the same whatever the executor, the number of workers or the chunk size.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from colabsim._version import __version__
+from colabsim.experiments.executors import open_executor
+from colabsim.experiments.experiment import Experiment, RunPlan, load_experiment
+from colabsim.experiments.rundir import environment
+from colabsim.experiments.store import ResultStore, StoreError, load_results
+from colabsim.model.batch import BatchResult, run_batch
+from colabsim.scenario.loader import Scenario
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "FACTOR_PREFIX",
+    "CompletionHook",
+    "ExperimentRun",
+    "ModelFunction",
+    "run_chunk",
+    "run_experiment",
+]
+
+# No monitor thread: worker processes are forked, and a forked child should not inherit threads.
+tqdm.monitor_interval = 0
+
+#: Runs per chunk: large enough for the batch engine to be efficient, small enough to lose little
+#: work when an experiment is killed.
+DEFAULT_CHUNK_SIZE = 256
+
+#: Prefix of the factor columns in result tables (``factor_legal_frame``, ...).
+FACTOR_PREFIX = "factor_"
+
+#: Columns of a result table that are not outputs.
+_FIXED = ("run", "design_point", "replication", "seed", "status", "error")
+
+#: Any model as a function of factor values and a random generator returning named outputs.
+ModelFunction = Callable[[dict[str, float], np.random.Generator], Mapping[str, float]]
+#: Called once an experiment is complete: (results directory, manifest, factor names, output columns).
+CompletionHook = Callable[[Path, dict[str, Any], list[str], list[str]], object]
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """One chunk of runs, as sent to a worker."""
+
+    chunk: int
+    first_run: int
+    replications: int
+    seeds: list[int]
+    factor_sets: list[dict[str, float]]
+    scenario: Scenario | None
+    model: ModelFunction | None
+    summary_metrics: list[str]
+    series_metrics: list[str] = field(default_factory=list)
+
+
+def _run_rows(task: ChunkTask) -> tuple[list[dict[str, Any]], pd.DataFrame | None]:
+    """Outputs of each run of the chunk; a run that raises gets status ``error`` and its message."""
+    if task.model is not None:
+        records: list[dict[str, Any]] = []
+        for seed, factors in zip(task.seeds, task.factor_sets, strict=True):
+            try:
+                outputs = dict(task.model(dict(factors), np.random.default_rng(seed)))
+                records.append({"status": "ok", "error": "", **{k: float(v) for k, v in outputs.items()}})
+            except Exception as exc:  # a failing run is recorded, the others go on
+                records.append({"status": "error", "error": f"{type(exc).__name__}: {exc}"})
+        return records, None
+    if task.scenario is None:
+        raise ValueError("a chunk needs a scenario or a model function")
+    keep = bool(task.series_metrics)
+    # Each run's outcome: (its batch, its row in the batch), or the error it raised.
+    outcomes: list[tuple[BatchResult, int] | str]
+    try:
+        batch = run_batch(task.scenario, task.seeds, task.factor_sets, keep_series=keep)
+        outcomes = [(batch, k) for k in range(len(task.seeds))]
+    except Exception:
+        # Isolate the failing runs: rerun the chunk one run at a time.
+        outcomes = []
+        for seed, factors in zip(task.seeds, task.factor_sets, strict=True):
+            try:
+                outcomes.append((run_batch(task.scenario, [seed], [factors], keep_series=keep), 0))
+            except Exception as exc:  # recorded, not raised
+                outcomes.append(f"{type(exc).__name__}: {exc}")
+    rows: list[dict[str, Any]] = []
+    series_frames = []
+    for i, outcome in enumerate(outcomes):
+        if isinstance(outcome, str):
+            rows.append({"status": "error", "error": outcome})
+            continue
+        batch, k = outcome
+        rows.append({"status": "ok", "error": "", **{m: float(batch.summary[m][k]) for m in task.summary_metrics}})
+        if keep:
+            months = batch.series[task.series_metrics[0]].shape[1]
+            columns = {m: batch.series[m][k] for m in task.series_metrics}
+            series_frames.append(pd.DataFrame({"run": task.first_run + i, "step": np.arange(months), **columns}))
+    series = pd.concat(series_frames, ignore_index=True) if series_frames else None
+    return rows, series
+
+
+def run_chunk(task: ChunkTask) -> tuple[int, pd.DataFrame, pd.DataFrame | None]:
+    """Run one chunk (in a worker) and return its summary table and, if kept, its monthly table."""
+    outputs, series = _run_rows(task)
+    runs = np.arange(task.first_run, task.first_run + len(task.seeds))
+    summary = pd.DataFrame(
+        {
+            "run": runs,
+            "design_point": runs // task.replications,
+            "replication": runs % task.replications,
+            "seed": np.array(task.seeds, dtype=np.int64),
+        }
+    )
+    # Factor columns carry a prefix: a factor and an output may share a name (commitment).
+    factors = pd.DataFrame(task.factor_sets).add_prefix(FACTOR_PREFIX)
+    results = pd.DataFrame(outputs)
+    for column in task.summary_metrics:
+        if column not in results:
+            results[column] = np.nan
+    frame = pd.concat([summary, factors, results], axis=1)
+    return task.chunk, frame, series
+
+
+@dataclass(frozen=True)
+class ExperimentRun:
+    """What `run_experiment` did.
+
+    Attributes:
+        directory: The results directory.
+        total_runs: Runs in the experiment.
+        ran: Runs executed by this call (fewer than total when resuming).
+        failed: Runs recorded as failed, in the whole directory.
+        seconds: Wall time of this call.
+    """
+
+    directory: Path
+    total_runs: int
+    ran: int
+    failed: int
+    seconds: float
+
+    def results(self, table: str = "summary") -> pd.DataFrame:
+        """The results as one table (see `colabsim.experiments.store.load_results`)."""
+        return load_results(self.directory, table)
+
+
+def _manifest(plan: RunPlan, chunk_size: int) -> dict[str, Any]:
+    return {
+        "colabsim_version": __version__,
+        "name": plan.name,
+        "experiment": {"name": plan.name, "sha256": plan.sha256},
+        **plan.description,
+        "root_seed": plan.seed,
+        "seeds": "run r uses SeedSequence(root_seed, spawn_key=(r,)); each run's seed is in its row",
+        "total_runs": plan.total_runs,
+        "chunk_size": chunk_size,
+        "environment": environment(),
+        "runs": [],
+    }
+
+
+def _open_store(plan: RunPlan, out: Path, resume: bool, chunk_size: int) -> tuple[ResultStore, dict[str, Any]]:
+    if resume:
+        store = ResultStore.open(out)
+        manifest = store.manifest()
+        if manifest["experiment"]["sha256"] != plan.sha256:
+            raise StoreError(
+                f"{out} holds results of another version of the experiment file; "
+                "resume with the same file, or start again with another --out"
+            )
+        return store, manifest
+    store = ResultStore.create(out)
+    if plan.source is not None:
+        shutil.copyfile(plan.source, out / "experiment.toml")
+    plan.points.reset_index().to_parquet(out / "design.parquet", index=False)
+    return store, _manifest(plan, chunk_size)
+
+
+def _output_columns(results: pd.DataFrame) -> list[str]:
+    return [str(c) for c in results.columns if c not in _FIXED and not str(c).startswith(FACTOR_PREFIX)]
+
+
+def run_experiment(
+    experiment: Experiment | RunPlan | str | Path,
+    out: str | Path | None = None,
+    executor: str = "processes",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    progress: bool = True,
+    model: ModelFunction | None = None,
+    on_complete: CompletionHook | None = None,
+) -> ExperimentRun:
+    """Run an experiment and write its results (same as ``colabsim sweep``).
+
+    Args:
+        experiment: An experiment file's path, an `Experiment`, or a `RunPlan` built in code.
+        out: Results directory (default ``runs/sweep-<UTC time>``); must be new unless resuming.
+        executor: ``serial``, ``processes`` (default) or ``dask``.
+        workers: Worker processes (default: all cores).
+        scheduler: Address of a Dask scheduler (implies ``dask``).
+        resume: Continue the experiment in `out`, running only the chunks not yet written.
+        chunk_size: Runs per chunk (a resumed experiment keeps the size it started with).
+        progress: Show a progress bar (runs done, runs per second, time left) on stderr.
+        model: Run this function instead of colabsim's model for each run (factor values, rng).
+        on_complete: Called when every run is written, with the results directory, the manifest, the
+            factor names and the output columns (the CLI writes the sweep report through it).
+
+    Returns:
+        A summary of what ran.
+
+    Raises:
+        ScenarioError: If the experiment file is invalid.
+        StoreError: If `out` cannot be used (not empty, or resuming another experiment).
+    """
+    started = time.perf_counter()
+    if isinstance(experiment, str | Path):
+        experiment = load_experiment(experiment)
+    plan = experiment.plan() if isinstance(experiment, Experiment) else experiment
+    if plan.scenario is None and model is None:
+        raise ValueError("a run plan without a scenario needs a model function")
+    if out is None:
+        out = Path("runs") / f"sweep-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}"
+    out = Path(out)
+    store, manifest = _open_store(plan, out, resume, chunk_size)
+    chunk_size = int(manifest.get("chunk_size", chunk_size))
+    manifest.setdefault("runs", []).append(
+        {"started": datetime.now(UTC).isoformat(), "executor": executor, "workers": workers, "resumed": resume}
+    )
+    manifest["status"] = "running"
+    store.write_manifest(manifest)
+
+    total = plan.total_runs
+    chunks = range(-(-total // chunk_size))
+    done = store.done_chunks()
+    todo = [c for c in chunks if c not in done]
+    already = sum(min(chunk_size, total - c * chunk_size) for c in done if c in chunks)
+    ran = 0
+
+    def task(chunk: int) -> ChunkTask:
+        first = chunk * chunk_size
+        seeds, factor_sets = plan.run_plan(first, first + chunk_size)
+        return ChunkTask(
+            chunk, first, plan.replications, seeds, factor_sets,
+            None if model is not None else plan.scenario, model, plan.summary_metrics, plan.series_metrics,
+        )  # fmt: skip
+
+    bar = tqdm(total=total, initial=already, unit="run", desc="sweep", disable=not progress, smoothing=0.1)
+    try:
+        with open_executor(executor, workers, scheduler) as pool:
+            pending: set[Future[Any]] = set()
+            queue = iter(todo)
+            limit = 2 * (workers or 2) + 2
+            while True:
+                for chunk in queue:
+                    pending.add(pool.submit(run_chunk, task(chunk)))
+                    if len(pending) >= limit:
+                        break
+                if not pending:
+                    break
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    chunk, summary, series = future.result()
+                    if series is not None:
+                        store.write_part("series", chunk, series)
+                    store.write_part("summary", chunk, summary)
+                    ran += len(summary)
+                    bar.update(len(summary))
+    except BaseException:
+        manifest["status"] = "interrupted"
+        manifest["runs"][-1]["finished"] = datetime.now(UTC).isoformat()
+        store.write_manifest(manifest)
+        raise
+    finally:
+        bar.close()
+    results = load_results(out)
+    failed = int((results["status"] != "ok").sum())
+    seconds = time.perf_counter() - started
+    manifest["status"] = "complete"
+    manifest["runs"][-1].update({"finished": datetime.now(UTC).isoformat(), "ran": ran, "seconds": round(seconds, 3)})
+    manifest["counts"] = {"runs": len(results), "failed": failed}
+    store.write_manifest(manifest)
+    if on_complete is not None:
+        outputs = plan.summary_metrics if model is None else _output_columns(results)
+        on_complete(out, manifest, plan.factor_names, outputs)
+    return ExperimentRun(out, total, ran, failed, seconds)

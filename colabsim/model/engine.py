@@ -1,0 +1,253 @@
+"""One month of the model: the nine processes of DESIGN.md applied to array state.
+
+`initial_state` sets a run up and `advance` moves it one month by calling the rule functions of
+`colabsim.model.rules` in the documented order. Both work on a single run here and are written so that
+a leading batch axis can be added to every state array; the Mesa model (`colabsim.model.collaboration`) and any
+batched engine share them, so the rules exist once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from colabsim.model import rules
+from colabsim.model.rules.common import BoolArray, FloatArray, IntArray, Levels, UniformSource
+from colabsim.model.structure import ACTIVE, DORMANT, Structure
+from colabsim.scenario.parameters import Parameters
+
+#: Months-since-contact given to every tie at the start: no contact has been seen yet.
+NO_RECENT_CONTACT = 12
+
+__all__ = [
+    "Calendar",
+    "State",
+    "advance",
+    "initial_commitment",
+    "initial_state",
+    "member_included",
+    "month_label",
+    "uniforms_per_step",
+]
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Where a month falls in the budget year.
+
+    Attributes:
+        months_left: Months left in the budget year, counting the current one (12 in January).
+        renew: Whether budgets renew at the end of this month (the next month is January).
+    """
+
+    months_left: int
+    renew: bool
+
+    @staticmethod
+    def of(calendar_month: int) -> Calendar:
+        """The calendar position of a month numbered 1 (January) to 12."""
+        return Calendar(months_left=13 - calendar_month, renew=calendar_month == 12)
+
+    @staticmethod
+    def at(start: tuple[int, int], month: int) -> Calendar:
+        """The calendar position of month index `month` of a run starting at (year, month)."""
+        return Calendar.of((start[1] - 1 + month) % 12 + 1)
+
+
+def month_label(start: tuple[int, int], month: int) -> str:
+    """The date (``YYYY-MM``) of month index `month` of a run starting at (year, month)."""
+    total = start[1] - 1 + month
+    return f"{start[0] + total // 12:04d}-{total % 12 + 1:02d}"
+
+
+@dataclass(frozen=True)
+class State:
+    """Everything that changes during a run (the hot state), as arrays.
+
+    Tie arrays: ``trust``, ``understanding``, ``since_contact`` (months), ``contact`` (this month).
+    Actor arrays: ``commitment``, ``active``, ``funded``, ``prospective`` (may join when the city's
+    reputation draws it), ``budget`` (N x 4, this year's endowment) and ``stock`` (N x 4, what is
+    left of it).
+    Membership arrays: ``inclusion_draw`` (a fixed uniform per membership; an optional member takes
+    part while it is below the inclusion factor). Programme arrays: ``status``, ``streak``,
+    ``performance``, ``consensus``, ``pooled`` (P x 4). City-level: ``reputation`` and the
+    counters ``partners_joined`` and ``sectors_opened``.
+    """
+
+    trust: FloatArray
+    understanding: FloatArray
+    since_contact: IntArray
+    contact: BoolArray
+    commitment: FloatArray
+    active: BoolArray
+    funded: BoolArray
+    prospective: BoolArray
+    budget: FloatArray
+    stock: FloatArray
+    inclusion_draw: FloatArray
+    status: IntArray
+    streak: IntArray
+    performance: FloatArray
+    consensus: FloatArray
+    pooled: FloatArray
+    reputation: FloatArray
+    partners_joined: IntArray
+    sectors_opened: IntArray
+
+
+def initial_commitment(structure: Structure, levels: Levels) -> FloatArray:
+    """Commitment an actor brings when it (first) takes part: its own value, else the factor."""
+    return np.where(np.isnan(structure.commitment_override), levels["commitment"], structure.commitment_override)
+
+
+def member_included(structure: Structure, state: State, levels: Levels) -> BoolArray:
+    """Which memberships take part: required ones always, optional ones while draw < inclusion."""
+    return ~structure.mem_optional | (state.inclusion_draw < np.asarray(levels["inclusion"]))
+
+
+def uniforms_per_step(structure: Structure) -> int:
+    """How many uniform draws `advance` takes in one month (fixed by the structure).
+
+    Turnover (N), contacts (E), defection (M), growth (1 + P) and joining (N), in that order. A
+    batch engine draws this many per run and month in one call, which yields the same numbers as
+    the single-run model's separate calls.
+    """
+    s = structure
+    return 2 * s.n_actors + s.n_ties + s.n_members + 1 + s.n_programmes
+
+
+def initial_state(
+    structure: Structure, levels: Levels, calendar: Calendar, rng: UniformSource, batch: int | None = None
+) -> State:
+    """Set up month 0, for one run or, with `batch`, for that many runs along a leading axis.
+
+    Trust across the partnership starts at ``0.2 + 0.6 * history`` and shared understanding at
+    ``0.1 + 0.6 * history`` (within a side: 0.5 each) unless a tie gives its own trust; commitment
+    at the commitment factor unless an actor gives its own; stocks at the share of the yearly
+    endowment for the months left in the first budget year. Each membership draws one uniform
+    (``inclusion_draw``). For a batch, factor levels are arrays of shape ``(batch, 1)``.
+    """
+    lead = () if batch is None else (batch,)
+    history = np.asarray(levels["history"])
+    default_trust = np.where(structure.tie_cross, 0.2 + 0.6 * history, 0.5)
+    trust = np.where(np.isnan(structure.tie_trust0), default_trust, structure.tie_trust0)
+    understanding = np.where(structure.tie_cross, 0.1 + 0.6 * history, 0.5)
+    active = np.broadcast_to(structure.initially_active, (*lead, structure.n_actors)).copy()
+    funded = np.broadcast_to(structure.initially_funded, (*lead, structure.n_actors)).copy()
+    budget = rules.yearly_endowment(structure, levels, active, funded)
+    n_prog = structure.n_programmes
+
+    def full(value: np.ndarray | float, shape: tuple[int, ...], dtype: type = np.float64) -> np.ndarray:
+        return np.broadcast_to(np.asarray(value, dtype=dtype), (*lead, *shape)).copy()
+
+    return State(
+        trust=full(trust, (structure.n_ties,)),
+        understanding=full(understanding, (structure.n_ties,)),
+        since_contact=full(NO_RECENT_CONTACT, (structure.n_ties,), np.intp),
+        contact=full(False, (structure.n_ties,), np.bool_),
+        commitment=full(initial_commitment(structure, levels), (structure.n_actors,)),
+        active=active,
+        funded=funded,
+        prospective=np.broadcast_to(structure.prospective, (*lead, structure.n_actors)).copy(),
+        budget=budget,
+        stock=budget * calendar.months_left / 12.0,
+        inclusion_draw=rng.random((*lead, structure.n_members)),
+        status=full(structure.prog_status0, (n_prog,), np.intp),
+        streak=full(0, (n_prog,), np.intp),
+        performance=full(0.0, (n_prog,)),
+        consensus=full(0.0, (n_prog,)),
+        pooled=full(0.0, (n_prog, 4)),
+        reputation=full(0.0, ()),
+        partners_joined=full(0, (), np.intp),
+        sectors_opened=full(0, (), np.intp),
+    )
+
+
+def advance(
+    structure: Structure,
+    state: State,
+    levels: Levels,
+    params: Parameters,
+    calendar: Calendar,
+    rng: UniformSource,
+) -> State:
+    """Advance one month: processes 1-8 of DESIGN.md (observation is `colabsim.model.metrics`).
+
+    Scheduled events are applied before this call (`colabsim.model.timeline`); random leadership
+    turnover is the part of process 1 done here.
+    """
+    s = structure
+    # 1. Events: random leadership turnover.
+    turnover = rules.turnover_level(s.turnover_override, levels)
+    newcomer = rules.newcomer_commitment(initial_commitment(s, levels), levels)
+    commitment, understanding, _ = rules.leadership_turnover(
+        state.commitment, state.understanding, state.active, newcomer, turnover, (s.tie_src, s.tie_dst), params, rng
+    )
+    # 2. Communication.
+    closeness = rules.tie_closeness(s, levels)
+    probability = rules.contact_probability(s, levels, params, state.trust, state.active, closeness)
+    contact = rules.draw_contacts(probability, rng)
+    trust, understanding = rules.apply_contacts(state.trust, understanding, contact, params)
+    # 3. Deliberation.
+    member_live = member_included(s, state, levels) & state.active[..., s.mem_actor]
+    consensus, viable = rules.programme_consensus(s, levels, params, commitment, understanding, member_live)
+    status = rules.update_programme_status(state.status, consensus, viable, s.prog_gated, levels, params)
+    running = status == ACTIVE
+    # 4. Contribution.
+    engaged = member_live & running[..., s.mem_prog]
+    amount, reciprocity, observed = rules.contributions(
+        s, levels, params, (commitment, trust, state.stock, state.budget), engaged, calendar.months_left, rng
+    )
+    stock = rules.spend(state.stock, amount, s)
+    pooled = rules.pool_by(amount, s.mem_prog, s.n_programmes)
+    # 5. Production.
+    capacity = rules.actor_capacity(s, levels)
+    efficiency = rules.coordination_efficiency(s, levels, params, capacity, member_live)
+    performance = rules.programme_performance(pooled, s.prog_need, efficiency, running, params)
+    # 6. Learning.
+    trust = rules.update_trust(s, levels, params, trust, reciprocity, observed, engaged)
+    live_programme = running | (status == DORMANT)
+    benefit, involved = rules.realised_benefit(s, performance, member_live, live_programme)
+    facilitated = rules.facilitation(s, levels, member_live, live_programme)
+    learned = rules.update_commitment(levels, params, commitment, benefit, involved, facilitated)
+    commitment = np.where(state.active, learned, commitment)
+    # 7. Decay and renewal.
+    floor = rules.trust_floor(closeness, params)
+    present = state.active[..., s.tie_src] & state.active[..., s.tie_dst]
+    trust, understanding = rules.decay_ties(trust, understanding, contact | ~present, floor, params)
+    budget = state.budget
+    if calendar.renew:
+        budget = rules.yearly_endowment(s, levels, state.active, state.funded)
+        stock = budget
+    # 8. Growth.
+    streak = rules.update_streaks(state.streak, performance, status, params)
+    status, streak, opened = rules.open_new_sector(status, streak, levels, params, rng, viable)
+    reputation = rules.update_reputation(state.reputation, performance, status, params)
+    active, joined = rules.partners_join(state.active, state.prospective, reputation, params, rng)
+    status = rules.open_partner_programmes(status, joined, s)
+    if np.any(joined):
+        months_left = 12 if calendar.renew else calendar.months_left - 1
+        fresh = rules.yearly_endowment(s, levels, joined, state.funded)
+        budget = np.where(joined[..., None], fresh, budget)
+        stock = np.where(joined[..., None], fresh * months_left / 12.0, stock)
+        commitment = np.where(joined, initial_commitment(s, levels), commitment)
+    return replace(
+        state,
+        trust=trust,
+        understanding=understanding,
+        since_contact=np.where(contact, 0, state.since_contact + 1),
+        contact=contact,
+        commitment=commitment,
+        active=active,
+        budget=budget,
+        stock=stock,
+        status=status,
+        streak=streak,
+        performance=performance,
+        consensus=consensus,
+        pooled=pooled,
+        reputation=reputation,
+        partners_joined=state.partners_joined + np.sum(joined, axis=-1),
+        sectors_opened=state.sectors_opened + opened,
+    )

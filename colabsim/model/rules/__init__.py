@@ -1,0 +1,59 @@
+"""The model's rules: one pure function per mechanism, in the order of a step.
+
+Each function takes arrays (and, where the rule is random, a source of uniform draws) and returns
+new arrays; none keeps state or mutates its inputs. The last axis runs over actors, ties,
+programmes or memberships; any leading axes are a batch of runs. docs/ODD.md gives each rule's
+equation and reason; the module docstrings cite the literature.
+
+Order of a step (DESIGN.md): 1 events (`shocks`), 2 communication, 3 deliberation,
+4 contribution, 5 production, 6 learning, 7 decay and renewal (`renewal`), 8 growth,
+9 observation (`colabsim.model.metrics`).
+"""
+
+from colabsim.model.rules.communication import apply_contacts, contact_probability, draw_contacts, tie_closeness
+from colabsim.model.rules.contribution import contributions, pool_by, spend
+from colabsim.model.rules.deliberation import formal_standing, programme_consensus, update_programme_status
+from colabsim.model.rules.growth import (
+    open_new_sector,
+    open_partner_programmes,
+    partners_join,
+    update_reputation,
+    update_streaks,
+)
+from colabsim.model.rules.learning import facilitation, realised_benefit, update_commitment, update_trust
+from colabsim.model.rules.production import actor_capacity, ces_output, coordination_efficiency, programme_performance
+from colabsim.model.rules.renewal import RESOURCE_FACTORS, decay_ties, trust_floor, yearly_endowment
+from colabsim.model.rules.shocks import leadership_turnover, newcomer_commitment, turnover_level
+
+__all__ = [
+    "RESOURCE_FACTORS",
+    "actor_capacity",
+    "apply_contacts",
+    "ces_output",
+    "contact_probability",
+    "contributions",
+    "coordination_efficiency",
+    "decay_ties",
+    "draw_contacts",
+    "facilitation",
+    "formal_standing",
+    "leadership_turnover",
+    "newcomer_commitment",
+    "open_new_sector",
+    "open_partner_programmes",
+    "partners_join",
+    "pool_by",
+    "programme_consensus",
+    "programme_performance",
+    "realised_benefit",
+    "spend",
+    "tie_closeness",
+    "trust_floor",
+    "turnover_level",
+    "update_commitment",
+    "update_programme_status",
+    "update_reputation",
+    "update_streaks",
+    "update_trust",
+    "yearly_endowment",
+]

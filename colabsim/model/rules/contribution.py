@@ -1,0 +1,91 @@
+"""Process 4 (contribution): participants put resources into their active programmes.
+
+Mechanism: each participant gives part of its monthly means of each resource type, in proportion
+to its commitment, its trust in its co-participants and the benefits it expects from the exchange
+(Thomson & Perry 2006: "mutuality"; Emerson et al. 2012: "capacity for joint action"). Free riding
+is possible and is curbed by norms of reciprocity and by commitment (Ostrom 1998). Public money of
+the city's agencies flows to international programmes only as far as the legal frame is current
+(budget lines need a legal basis under PP 28/2018).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from colabsim.model.rules.common import BoolArray, FloatArray, Levels, UniformSource
+from colabsim.model.rules.segments import segment_count, segment_mean, segment_sum
+from colabsim.model.structure import Structure
+from colabsim.scenario.parameters import Parameters
+
+__all__ = ["contributions", "pool_by", "spend"]
+
+
+def pool_by(amounts: FloatArray, ids: np.ndarray, n: int) -> FloatArray:
+    """Sum per-membership amounts ``(..., M, 4)`` into ``(..., n, 4)`` groups (actors or programmes)."""
+    moved = np.moveaxis(amounts, -1, -2)
+    return np.moveaxis(segment_sum(moved, ids, n), -1, -2)
+
+
+def contributions(
+    structure: Structure,
+    levels: Levels,
+    params: Parameters,
+    state: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+    engaged: BoolArray,
+    months_left: int,
+    rng: UniformSource,
+) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """What each membership contributes this month, and how it measures against a fair share.
+
+    For actor i in active programme p (membership m), with ``n_i`` active programmes, ``S_i`` its
+    remaining stock and ``B_i`` its yearly budget by type, monthly means are
+    ``q_m = min(S_i / months_left, B_i / 12) / n_i``: spending is planned at one twelfth of the
+    budget a month and what is not spent lapses (no year-end absorption);
+    willingness ``w_m = c_i * (0.5 + 0.5 * trust_m) * (0.5 + 0.5 * mutuality)`` where ``trust_m``
+    is i's mean trust in its co-participants in p (0 if it has no tie to any). The member defects
+    (gives nothing) with probability ``free_ride_rate * (1 - reciprocity_norms) * (1 - c_i)``.
+    Contribution ``x_m = q_m * w_m * flow_m`` where ``flow`` is ``legal_frame`` for the funds of
+    the city's own agencies in international programmes (those with a foreign participant) and 1
+    otherwise. Reciprocity ``r_m = min(1, sum(x_m) / (fair_share * sum(q_m)))``.
+
+    Args:
+        structure: The run's structure.
+        levels: Factor levels.
+        params: Rule parameters.
+        state: (commitment ``(..., N)``, trust ``(..., E)``, stock ``(..., N, 4)``,
+            budget ``(..., N, 4)``).
+        engaged: Memberships that count this month: member present and included, programme active.
+        months_left: Months left in the budget year, including this one (1 to 12).
+        rng: Source of uniform draws.
+
+    Returns:
+        (contribution ``(..., M, 4)``, reciprocity ``(..., M)``, observed ``(..., M)``): observed
+        marks memberships whose actor had means to give, so that partners can judge it.
+    """
+    commitment, trust, stock, budget = state
+    mem_actor = structure.mem_actor
+    n_active = segment_count(engaged, mem_actor, structure.n_actors)
+    monthly = np.minimum(stock / float(months_left), budget / 12.0)
+    means = monthly / np.maximum(n_active, 1.0)[..., None]
+    means_m = means[..., mem_actor, :]
+    pair_live = engaged[..., structure.pair_src_mem] & engaged[..., structure.pair_dst_mem]
+    trust_m = segment_mean(trust[..., structure.pair_edge], pair_live, structure.pair_src_mem, structure.n_members)
+    c_m = commitment[..., mem_actor]
+    willingness = c_m * (0.5 + 0.5 * trust_m) * (0.5 + 0.5 * np.asarray(levels["mutuality"]))
+    defect_p = params.free_ride_rate * (1.0 - np.asarray(levels["reciprocity_norms"])) * (1.0 - c_m)
+    defects = rng.random(np.shape(c_m)) < defect_p
+    give = np.where(engaged & ~defects, willingness, 0.0)
+    international = structure.prog_gated[structure.mem_prog]
+    amount = means_m * give[..., None]
+    # Only the funds of the city's own agencies in international programmes wait on the legal frame.
+    amount[..., 0] *= np.where(structure.is_local_public[mem_actor] & international, levels["legal_frame"], 1.0)
+    expected = params.fair_share * means_m.sum(axis=-1)
+    reciprocity = np.where(expected > 0, np.minimum(1.0, amount.sum(axis=-1) / np.maximum(expected, 1e-12)), 0.0)
+    observed = engaged & (expected > 0)
+    return amount, reciprocity, observed
+
+
+def spend(stock: FloatArray, amount: FloatArray, structure: Structure) -> FloatArray:
+    """Take this month's contributions out of each actor's stock; stocks never go negative."""
+    spent = pool_by(amount, structure.mem_actor, structure.n_actors)
+    return np.maximum(stock - spent, 0.0)

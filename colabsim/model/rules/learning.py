@@ -1,0 +1,108 @@
+"""Process 6 (learning): trust follows observed reciprocity; commitment follows benefits.
+
+Mechanism: each actor compares what its partners put in with a fair share and moves its trust
+toward the reciprocity it observed (Ring & Van de Ven 1994; Thomson & Perry 2006, "norms of trust
+and reciprocity"). Disappointments weigh more than pleasant surprises (loss aversion, Kahneman &
+Tversky 1979), and kinship softens them (the study: the Vlissingen ties are "family-like").
+Strong reciprocity norms make partners learn faster. Commitment grows with realised benefits, the
+"small wins" of Ansell & Gash (2008), scaled by mutuality and by facilitation, and falls with
+frustration, which a long time horizon makes easier to bear. Facilitation comes from the
+collaboration's leadership or from a mediator taking part (Ansell & Gash 2008 count facilitation
+and mediation as forms of facilitative leadership; the study: commitment on both sides "mediated
+by the SSVA team").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from colabsim.model.rules.common import BoolArray, FloatArray, Levels
+from colabsim.model.rules.communication import KINSHIP_WEIGHT
+from colabsim.model.rules.segments import segment_any, segment_mean
+from colabsim.model.structure import Structure
+from colabsim.scenario.parameters import Parameters
+
+__all__ = ["facilitation", "realised_benefit", "update_commitment", "update_trust"]
+
+
+def update_trust(
+    structure: Structure,
+    levels: Levels,
+    params: Parameters,
+    trust: FloatArray,
+    reciprocity: FloatArray,
+    observed: BoolArray,
+    engaged: BoolArray,
+) -> FloatArray:
+    """Move trust i->j toward j's observed reciprocity in the programmes they share.
+
+    ``r_e`` is the mean reciprocity of j over the active programmes i and j share (where j had means
+    to give). ``tau <- tau + eta * lambda * (r_e - tau)`` with learning rate
+    ``eta = learning_base + learning_norms_weight * reciprocity_norms`` and
+    ``lambda = loss_aversion * (1 - 0.5 * kin_e)`` when ``r_e < tau`` (else 1), where
+    ``kin_e = KINSHIP_WEIGHT[kind] * kinship`` on cross-side ties (0 within a side). Ties with
+    nothing observed are unchanged. The result is clipped to [0, 1].
+    """
+    seen_pair = engaged[..., structure.pair_src_mem] & observed[..., structure.pair_dst_mem]
+    n_ties = structure.n_ties
+    recip = segment_mean(reciprocity[..., structure.pair_dst_mem], seen_pair, structure.pair_edge, n_ties)
+    seen = segment_any(seen_pair, structure.pair_edge, n_ties)
+    eta = params.learning_base + params.learning_norms_weight * np.asarray(levels["reciprocity_norms"])
+    kin = np.where(structure.tie_cross, KINSHIP_WEIGHT[structure.tie_kind] * levels["kinship"], 0.0)
+    weight = np.where(recip < trust, params.loss_aversion * (1.0 - 0.5 * kin), 1.0)
+    updated = np.clip(trust + eta * weight * (recip - trust), 0.0, 1.0)
+    return np.where(seen, updated, trust)
+
+
+def realised_benefit(
+    structure: Structure, performance: FloatArray, member_live: BoolArray, live_programme: BoolArray
+) -> tuple[FloatArray, BoolArray]:
+    """Each actor's benefit: mean performance of the live programmes it takes part in.
+
+    A programme is live when it is active or dormant (a dormant programme yields 0: frustration).
+
+    Returns:
+        (benefit ``(..., N)``, involved ``(..., N)``): involved marks actors in any live programme.
+    """
+    counted = member_live & live_programme[..., structure.mem_prog]
+    n = structure.n_actors
+    benefit = segment_mean(performance[..., structure.mem_prog], counted, structure.mem_actor, n)
+    return benefit, segment_any(counted, structure.mem_actor, n)
+
+
+def facilitation(structure: Structure, levels: Levels, member_live: BoolArray, live_programme: BoolArray) -> FloatArray:
+    """Facilitation each actor receives: ``f_i = max(leadership, mediation * [mediated_i])``.
+
+    ``mediated_i`` is true when i takes part in a live programme in which a present mediator
+    (a bridging foundation) also takes part.
+    """
+    n_prog = structure.n_programmes
+    with_mediator = segment_any(member_live & structure.is_mediator[structure.mem_actor], structure.mem_prog, n_prog)
+    counted = member_live & live_programme[..., structure.mem_prog] & with_mediator[..., structure.mem_prog]
+    mediated = segment_any(counted, structure.mem_actor, structure.n_actors)
+    return np.maximum(np.asarray(levels["leadership"]), np.asarray(levels["mediation"]) * mediated)
+
+
+def update_commitment(
+    levels: Levels,
+    params: Parameters,
+    commitment: FloatArray,
+    benefit: FloatArray,
+    involved: BoolArray,
+    facilitated: FloatArray,
+) -> FloatArray:
+    """Commitment grows with benefits, falls with frustration, and is kept up by facilitation.
+
+    For an involved actor with benefit b and facilitation f (see `facilitation`):
+    ``gain = commitment_gain * (0.5 + 0.5 * mutuality) * (0.5 + 0.5 * f) * b * (1 - c)``,
+    ``loss = commitment_loss * (1 - patience_weight * time_horizon) * (1 - b) * c``;
+    every actor passed in also gets ``upkeep = leadership_upkeep * f * (1 - c)`` (the model passes
+    present actors only). ``c <- clip(c + gain - loss + upkeep, 0, 1)``.
+    """
+    mutual = 0.5 + 0.5 * np.asarray(levels["mutuality"])
+    lead = np.asarray(facilitated)
+    gain = params.commitment_gain * mutual * (0.5 + 0.5 * lead) * benefit * (1.0 - commitment)
+    patience = 1.0 - params.patience_weight * np.asarray(levels["time_horizon"])
+    loss = params.commitment_loss * patience * (1.0 - benefit) * commitment
+    upkeep = params.leadership_upkeep * lead * (1.0 - commitment)
+    return np.clip(commitment + np.where(involved, gain - loss, 0.0) + upkeep, 0.0, 1.0)

@@ -1,0 +1,61 @@
+"""Process 7 (decay and renewal): trust fades without contact; budgets renew every year.
+
+Mechanism: trust that is not refreshed by contact fades (Ring & Van de Ven 1994), but not below a
+floor set by kinship and shared history: old friendships are not forgotten (the study's
+Vlissingen finding). Shared understanding fades too. Resources follow the annual budget cycle of
+Indonesian local government and of the partners; the city's own budgets are co-funded by central
+government programmes (central support); a donor's money stops when its funding window ends.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from colabsim.model.rules.common import BoolArray, FloatArray, Levels
+from colabsim.model.structure import Structure
+from colabsim.scenario.parameters import Parameters
+
+__all__ = ["RESOURCE_FACTORS", "decay_ties", "trust_floor", "yearly_endowment"]
+
+#: The factor that scales each resource type (funds, materials, people, time).
+RESOURCE_FACTORS: tuple[str, str, str, str] = ("funds", "materials", "staff", "time_horizon")
+
+
+def trust_floor(closeness: FloatArray, params: Parameters) -> FloatArray:
+    """Trust floor of each tie: ``floor_weight * closeness``."""
+    return params.floor_weight * closeness
+
+
+def decay_ties(
+    trust: FloatArray,
+    understanding: FloatArray,
+    contact: BoolArray,
+    floor: FloatArray,
+    params: Parameters,
+) -> tuple[FloatArray, FloatArray]:
+    """Let trust and shared understanding fade on ties without contact this month.
+
+    Ties between actors who are not both present are passed as "contact" by the model: a relation
+    does not fade before it exists. ``tau <- tau - trust_decay * max(tau - floor, 0)`` and
+    ``u <- u * (1 - understanding_decay)``. Ties with contact are unchanged.
+    """
+    faded = trust - params.trust_decay * np.maximum(trust - floor, 0.0)
+    new_trust = np.where(contact, trust, faded)
+    new_understanding = np.where(contact, understanding, understanding * (1.0 - params.understanding_decay))
+    return new_trust, new_understanding
+
+
+def yearly_endowment(structure: Structure, levels: Levels, active: BoolArray, funded: BoolArray) -> FloatArray:
+    """Each actor's resources for a budget year, shape ``(..., N, 4)``.
+
+    ``B_ik = 12 * e_ik * level_k * [active]``, with ``e_ik`` the actor's relative endowment and
+    ``level_k`` the factors funds, materials, staff, time_horizon (a unit of 1 per month at full
+    level). Funds are further multiplied by ``0.5 + 0.5 * central_support`` for the city's own
+    agencies (central co-funding) and by ``[funded]`` (a donor's window).
+    """
+    level = np.stack([np.asarray(levels[name], dtype=np.float64) for name in RESOURCE_FACTORS], axis=-1)
+    base = 12.0 * structure.endowment * level
+    result = np.broadcast_to(base, (*np.shape(active), 4)).copy()
+    cofund = np.where(structure.is_local_public, 0.5 + 0.5 * np.asarray(levels["central_support"]), 1.0)
+    result[..., 0] = result[..., 0] * cofund * funded
+    return np.where(active[..., None], result, 0.0)

@@ -1,0 +1,140 @@
+"""Scheduled events of a scenario's timeline, applied at the start of their month.
+
+Events are interventions and shocks the scenario names (DESIGN.md process 1): the MoU is renewed
+(``set_factors``), an actor joins or leaves, a donor's funding window opens or ends, a programme is
+launched or closed. They are rare, so they are applied by plain Python on the state arrays.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from colabsim.model import rules
+from colabsim.model.engine import Calendar, State, initial_commitment
+from colabsim.model.structure import ACTIVE, OFF, Structure
+from colabsim.scenario.loader import Scenario
+from colabsim.scenario.schema import EventSpec
+
+__all__ = ["BUDGET_FACTORS", "Timeline", "apply_event"]
+
+#: Factors that set budgets: an event changing one rescales this year's budgets at once.
+BUDGET_FACTORS = frozenset({*rules.RESOURCE_FACTORS, "central_support"})
+
+
+class Timeline:
+    """The scenario's events, indexed by month."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        """Index the scenario's events by month index."""
+        self._by_month: dict[int, list[EventSpec]] = defaultdict(list)
+        for event in scenario.spec.events:
+            self._by_month[scenario.month_index(event.at)].append(event)
+
+    def at(self, month: int) -> list[EventSpec]:
+        """The events scheduled for `month`, in file order."""
+        return list(self._by_month.get(month, []))
+
+    def __len__(self) -> int:
+        """Number of events."""
+        return sum(len(v) for v in self._by_month.values())
+
+
+def _set_factors(
+    event: EventSpec,
+    structure: Structure,
+    state: State,
+    levels: dict[str, Any],
+    calendar: Calendar,
+    held: Mapping[str, Any],
+) -> tuple[State, dict[str, Any]]:
+    def kept(name: str) -> Any:
+        return np.logical_not(held.get(name, False))
+
+    new_levels = dict(levels)
+    for name, value in event.factors.items():
+        old = levels[name]
+        # Keep each level's shape: a float for one run, (B, 1) for a batch.
+        fresh = np.full(np.shape(old), value) if np.ndim(old) else value
+        new_levels[name] = np.where(held[name], old, fresh) if name in held else fresh
+    if "commitment" in event.factors:
+        lifted = np.maximum(state.commitment, initial_commitment(structure, new_levels))
+        lift = state.active & kept("commitment")
+        state = replace(state, commitment=np.where(lift, lifted, state.commitment))
+    changed = [kept(name) for name in event.factors if name in BUDGET_FACTORS]
+    if changed:
+        rescale = np.expand_dims(np.logical_or.reduce(changed), -1)
+        budget = rules.yearly_endowment(structure, new_levels, state.active, state.funded)
+        # Keep the share of the year's budget that is left; a budget of 0 had no year yet.
+        share = np.divide(state.stock, state.budget, out=np.zeros_like(budget), where=state.budget > 0)
+        left = np.where(state.budget > 0, np.clip(share, 0.0, 1.0), calendar.months_left / 12.0)
+        state = replace(
+            state,
+            budget=np.where(rescale, budget, state.budget),
+            stock=np.where(rescale, budget * left, state.stock),
+        )
+    return state, new_levels
+
+
+def apply_event(
+    event: EventSpec,
+    structure: Structure,
+    state: State,
+    levels: dict[str, Any],
+    calendar: Calendar,
+    held: Mapping[str, Any] | None = None,
+) -> tuple[State, dict[str, Any]]:
+    """Apply one event and return the new state and factor levels.
+
+    - ``set_factors``: the named factors take their new values from this month on, except where
+      `held` says a factor is held (an override: the run keeps its value). Setting
+      ``commitment`` also lifts every present actor's commitment to at least the new level (a
+      recommitment, e.g. a new team with a mandate). Changing a resource factor or
+      ``central_support`` rescales this year's budgets and what is left of them at once (a cut
+      takes effect now, not at the next budget year).
+    - ``add_actor``: the actor becomes present with its initial commitment and the rest of this
+      year's endowment; ``remove_actor``: it leaves and its stock is gone; ``invite_actor``: the
+      actor becomes prospective (an offer is on the table): from this month it may join, drawn by
+      the city's reputation (`colabsim.model.rules.partners_join`).
+    - ``start_funding`` / ``stop_funding``: the actor's money flows again (the rest of this year's
+      funds) or stops at once.
+    - ``open_programme``: the programme becomes active; ``close_programme``: it is switched off.
+
+    The state may carry a leading batch axis; `held` maps a factor name to a bool (or an array of
+    shape ``(B, 1)``) telling which runs hold that factor.
+    """
+    if event.action == "set_factors":
+        return _set_factors(event, structure, state, levels, calendar, held or {})
+    if event.actor is not None:
+        i = structure.actor_ids.index(event.actor)
+        one = np.arange(structure.n_actors) == i
+        if event.action == "add_actor":
+            budget = rules.yearly_endowment(structure, levels, state.active | one, state.funded)
+            return replace(
+                state,
+                active=state.active | one,
+                commitment=np.where(one, initial_commitment(structure, levels), state.commitment),
+                budget=np.where(one[:, None], budget, state.budget),
+                stock=np.where(one[:, None], budget * calendar.months_left / 12.0, state.stock),
+            ), levels
+        if event.action == "invite_actor":
+            return replace(state, prospective=state.prospective | one), levels
+        if event.action == "remove_actor":
+            return replace(state, active=state.active & ~one, stock=np.where(one[:, None], 0.0, state.stock)), levels
+        starting = event.action == "start_funding"
+        funded = state.funded | one if starting else state.funded & ~one
+        funds_now = rules.yearly_endowment(structure, levels, state.active, funded)[..., 0]
+        funds_budget = funds_now if starting else np.zeros_like(funds_now)
+        funds_stock = funds_budget * calendar.months_left / 12.0
+        budget, stock = state.budget.copy(), state.stock.copy()
+        budget[..., 0] = np.where(one, funds_budget, budget[..., 0])
+        stock[..., 0] = np.where(one, funds_stock, stock[..., 0])
+        return replace(state, funded=funded, budget=budget, stock=stock), levels
+    p = structure.programme_ids.index(str(event.programme))
+    status = state.status.copy()
+    status[..., p] = ACTIVE if event.action == "open_programme" else OFF
+    return replace(state, status=status), levels

@@ -1,0 +1,127 @@
+"""Technical parameters of the model's rules.
+
+The determinant factors (`colabsim.scenario.factors`) describe a collaboration; these constants describe the
+model's mechanisms (rates, weights, thresholds). Each is documented in docs/ODD.md next to the rule
+that uses it, with the reason for its value. A scenario may override them in a ``[parameters]``
+table, which is how a modeller tests the model's robustness to its own assumptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+__all__ = ["PARAMETER_BOUNDS", "RESOURCE_TYPES", "Parameters"]
+
+#: Resource types pooled in programmes, in array order (DESIGN.md: funds, materials, people, time).
+RESOURCE_TYPES: tuple[str, ...] = ("funds", "materials", "people", "time")
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """Rates, weights and thresholds of the rules (units: per month unless stated).
+
+    Attributes:
+        turnover_rate: Monthly chance of a leadership change at ``turnover = 1`` (1/24: every two
+            years on average, typical of rotation in Indonesian local government).
+        turnover_loss: Share of an actor's commitment replaced by a newcomer's, and share of the shared
+            understanding on its ties lost, at a leadership change.
+        formal_rate: Monthly formal contact chance on a tie at full formal communication,
+            legal frame and administrative capacity.
+        informal_rate: Monthly informal contact chance on a tie of full closeness at full
+            informal communication.
+        brokered_rate: Monthly chance that an active mediator brokers a contact on a tie whose
+            ends it both knows, at full mediation and full trust in the mediator.
+        understanding_gain: Share of the gap to full shared understanding closed by one contact.
+        contact_trust_gain: Share of the gap to full trust closed by one contact.
+        consensus_base: Consensus threshold at ``shared_purpose = 0``.
+        consensus_purpose_weight: How much shared purpose lowers the consensus threshold.
+        consensus_hysteresis: An active programme stays active until consensus falls this far below
+            the threshold (agreements are not renegotiated every month).
+        mediator_consensus_bonus: Consensus added by an active mediator taking part, at full mediation.
+        formal_gate: Minimum formal standing (legal frame x central support weight) a programme with
+            foreign participants needs to run.
+        free_ride_rate: Monthly chance of contributing nothing at zero norms and zero commitment.
+        fair_share: Share of its monthly means a partner is expected to put in (reciprocity = 1).
+        efficiency_floor: Coordination efficiency of a programme whose members have no capacity.
+        plan_weight: Share of coordination efficiency that depends on a shared long-term plan.
+        knowledge_bonus: Share of coordination efficiency lost when no university takes part.
+        patience_weight: How much a long time horizon damps frustration.
+        ces_rho: Exponent of the CES production function (negative: complementary inputs).
+        resource_weights: CES weights of funds, materials, people, time.
+        learning_base: Trust learning rate at ``reciprocity_norms = 0``.
+        learning_norms_weight: Extra trust learning rate at ``reciprocity_norms = 1``.
+        loss_aversion: Weight of disappointments relative to gains in trust learning.
+        commitment_gain: Rate at which realised benefits raise commitment ("small wins").
+        commitment_loss: Rate at which frustration lowers commitment.
+        leadership_upkeep: Monthly pull of facilitation (leadership or a mediator) toward full commitment.
+        trust_decay: Monthly share of the gap to the trust floor lost without contact.
+        understanding_decay: Monthly share of shared understanding lost without contact.
+        floor_weight: Trust floor per unit of tie closeness (see ``tie_closeness``).
+        success_level: Performance that counts as success for growth and reputation.
+        success_months: Months of sustained success before a new sector can open.
+        growth_rate: Monthly chance of opening a proposed programme once eligible, at full
+            shared purpose.
+        reputation_rate: Monthly weight of current performance in the city's reputation.
+        partner_rate: Monthly chance that a prospective partner joins at full reputation.
+        reputation_threshold: Reputation below which no prospective partner joins.
+    """
+
+    turnover_rate: float = 1.0 / 24.0
+    turnover_loss: float = 0.5
+    formal_rate: float = 0.6
+    informal_rate: float = 0.5
+    brokered_rate: float = 0.5
+    understanding_gain: float = 0.12
+    contact_trust_gain: float = 0.03
+    consensus_base: float = 0.45
+    consensus_purpose_weight: float = 0.25
+    consensus_hysteresis: float = 0.1
+    mediator_consensus_bonus: float = 0.15
+    formal_gate: float = 0.25
+    free_ride_rate: float = 0.5
+    fair_share: float = 0.5
+    efficiency_floor: float = 0.3
+    plan_weight: float = 0.15
+    knowledge_bonus: float = 0.2
+    patience_weight: float = 0.7
+    ces_rho: float = -1.0
+    resource_weights: tuple[float, float, float, float] = (0.35, 0.15, 0.35, 0.15)
+    learning_base: float = 0.03
+    learning_norms_weight: float = 0.12
+    loss_aversion: float = 2.0
+    commitment_gain: float = 0.06
+    commitment_loss: float = 0.03
+    leadership_upkeep: float = 0.01
+    trust_decay: float = 0.02
+    understanding_decay: float = 0.01
+    floor_weight: float = 0.6
+    success_level: float = 0.6
+    success_months: int = 24
+    growth_rate: float = 0.08
+    reputation_rate: float = 0.05
+    partner_rate: float = 1.0 / 24.0
+    reputation_threshold: float = 0.3
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """Return the parameter names in declaration order."""
+        return tuple(f.name for f in fields(cls))
+
+    def updated(self, values: dict[str, Any]) -> Parameters:
+        """Return a copy with `values` replacing the defaults."""
+        return replace(self, **values)
+
+
+_UNIT = (0.0, 1.0)
+
+#: Allowed range of each scalar parameter (inclusive), checked when a scenario overrides it.
+#: Rates, shares and weights are in [0, 1]; the rest have the ranges their rules stay sound in.
+PARAMETER_BOUNDS: dict[str, tuple[float, float]] = {
+    **{name: _UNIT for name in Parameters.names() if name != "resource_weights"},
+    "fair_share": (0.01, 1.0),
+    "reputation_threshold": (0.0, 0.99),
+    "loss_aversion": (0.0, 10.0),
+    "ces_rho": (-20.0, 5.0),
+    "success_months": (1, 600),
+}

@@ -57,6 +57,16 @@ BAD_FILES: dict[str, tuple[str, str]] = {
     "duplicate_participant.toml": ("programmes[0] (clinic).participants[2]", "list each actor once"),
     "missing_actor_name.toml": ("actors[2] (donor).name", "required key is missing"),
     "bad_identifier.toml": ("actors[2] (Big Donor).id", "lower-case letters, digits and '_'"),
+    "coded_range_missing_value.toml": ("factors.kinship.value", "required key is missing"),
+    "coded_range_without_range.toml": ("factors.kinship.range", "required key is missing"),
+    "coded_range_not_containing_value.toml": ("factors.kinship", "must contain its value 0.9"),
+    "coded_range_outside_bounds.toml": ("factors.kinship", "allowed: 0.0 to 1.0"),
+    "coded_range_reversed.toml": ("factors.kinship", "[low, high] with low <= high"),
+    "coded_range_one_number.toml": ("factors.kinship", "two numbers, [low, high]"),
+    "coded_range_unknown_distribution.toml": ("factors.kinship.distribution", "'uniform' or 'triangular'"),
+    "coded_range_unknown_key.toml": ("factors.kinship.source", "allowed keys: value, range, distribution"),
+    "coded_range_bad_group.toml": ("factors.kinship.group", "lower-case letters, digits and '_'"),
+    "coded_range_in_event.toml": ("events[0].factors.legal_frame", "must be a number"),
 }
 
 
@@ -399,3 +409,43 @@ def test_good_parameter_values_are_used(tmp_path: Path) -> None:
     assert params.success_months == 12
     assert params.formal_rate == 1
     assert params.resource_weights == (1.0, 1.0, 1.0, 1.0)
+
+
+# --- Coded factors: a value with the range the evidence supports ------------------------------
+
+
+def _coded(tmp_path: Path, factors: str, parent: str | None = None) -> colabsim.Scenario:
+    if parent is not None:
+        (tmp_path / "parent.toml").write_text(f'extends = "{BAD / "_base.toml"}"\n[factors]\n{parent}\n')
+        base = tmp_path / "parent.toml"
+    else:
+        base = BAD / "_base.toml"
+    path = tmp_path / "coded.toml"
+    path.write_text(f'extends = "{base}"\n[factors]\n{factors}\n', encoding="utf-8")
+    return load_scenario(path)
+
+
+def test_a_coded_factor_runs_at_its_value_and_keeps_its_range(tmp_path: Path) -> None:
+    scenario = _coded(
+        tmp_path,
+        'kinship = { value = 0.9, range = [0.75, 0.95], distribution = "triangular", evidence = "ikatan kekeluargaan",'
+        ' group = "family" }\nhistory = 0.8',
+    )
+    assert scenario.factors["kinship"] == 0.9
+    assert scenario.factors["history"] == 0.8
+    coding = scenario.codings["kinship"]
+    assert (coding.range, coding.distribution, coding.group) == ([0.75, 0.95], "triangular", "family")
+    assert coding.evidence == "ikatan kekeluargaan"
+    assert set(scenario.codings) == {"kinship"}
+    # A run of the coded scenario is the run of the same value written plainly.
+    plain = _coded(tmp_path, "kinship = 0.9\nhistory = 0.8")
+    first = colabsim.simulate(scenario, seed=3).summary
+    assert first.equals(colabsim.simulate(plain, seed=3).summary)
+
+
+def test_a_child_file_replaces_a_coded_factor_whole(tmp_path: Path) -> None:
+    parent = "kinship = { value = 0.9, range = [0.75, 0.95] }\nmediation = { value = 0.6, range = [0.4, 0.8] }"
+    child = _coded(tmp_path, "kinship = 0.5", parent=parent)
+    assert child.factors["kinship"] == 0.5
+    assert "kinship" not in child.codings  # a plain number carries no range
+    assert child.codings["mediation"].range == [0.4, 0.8]  # what the child does not set is inherited

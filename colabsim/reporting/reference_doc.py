@@ -24,7 +24,7 @@ from colabsim.experiments.experiment import ExperimentFile
 from colabsim.model.metrics import SUMMARY_METRICS, TIMESERIES_METRICS
 from colabsim.scenario.factors import markdown_table
 from colabsim.scenario.parameters import PARAMETER_BOUNDS, Parameters
-from colabsim.scenario.schema import ScenarioFile
+from colabsim.scenario.schema import FactorCoding, ScenarioFile
 
 __all__ = ["EVENTS", "NOTES", "main", "scenario_reference", "type_text"]
 
@@ -53,9 +53,11 @@ actors and programmes merge by `id`, field by field; ties, tie rules and events 
 The tables below describe the file after merging.
 """
 
-FACTORS_INTRO = """`[factors]` sets determinant factors of collaboration success, each a number within its bounds.
-A factor not set keeps its default. Actor-level `commitment`, `capacity` and `turnover` override
-the scenario's factor for that actor. `colabsim factors` prints the same table.
+FACTORS_INTRO = """`[factors]` sets determinant factors of collaboration success, each a number within its
+bounds, or a coded factor: a table with the value and the range of values the study's evidence
+supports (see the table after the factors). A factor not set keeps its default. Actor-level
+`commitment`, `capacity` and `turnover` override the scenario's factor for that actor.
+`colabsim factors` prints the same table.
 """
 
 PARAMETERS_INTRO = """`[parameters]` overrides the technical constants of the model's rules (rates, weights,
@@ -242,7 +244,7 @@ def _file_sections(root: type[BaseModel]) -> list[str]:
     lines: list[str] = []
     for name, field in root.model_fields.items():
         models = _nested_models(field.annotation)
-        if models:
+        if models and get_origin(field.annotation) is not dict:  # a coded factor is described with [factors]
             bracket = f"[[{name}]]" if get_origin(field.annotation) is list else f"[{name}]"
             lines += _table(models[0], f"`{bracket}`")
     return lines
@@ -280,6 +282,7 @@ def scenario_reference() -> str:
     lines += ["### Event actions", "", EVENTS_INTRO, "| action | needs | what it does |", "|---|---|---|"]
     lines += [f"| `{action}` | `{needs}` | {text} |" for action, (needs, text) in EVENTS.items()]
     lines += ["", "### `[factors]`", "", FACTORS_INTRO, markdown_table()]
+    lines += _table(FactorCoding, "A coded factor: `name = { value = ..., range = [low, high], ... }`", "####")
     lines += ["### `[parameters]`", "", PARAMETERS_INTRO, *_parameters_table(), ""]
     lines += [EXPERIMENT_INTRO, *_top_level(ExperimentFile), *_file_sections(ExperimentFile), METRICS_INTRO]
     lines += [", ".join(f"`{m}`" for m in SUMMARY_METRICS), ""]

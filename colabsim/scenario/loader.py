@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from colabsim.scenario.factors import FACTORS
 from colabsim.scenario.parameters import PARAMETER_BOUNDS, Parameters
-from colabsim.scenario.schema import ScenarioFile, parse_month
+from colabsim.scenario.schema import FactorCoding, ScenarioFile, parse_month
 
 __all__ = ["Scenario", "ScenarioError", "load_scenario", "scenario_from_dict"]
 
@@ -168,9 +168,10 @@ def _allowed_keys(loc: tuple[int | str, ...], root: type[BaseModel]) -> str:
     """List the keys allowed where an unknown key was found, by walking the schema along `loc`."""
     model: type[BaseModel] | None = root
     for item in loc[:-1]:
-        if model is None:
-            return ""
-        if isinstance(item, int):
+        if isinstance(item, str) and (item == "FactorCoding" or item.endswith(", FactorCoding]")):
+            model = FactorCoding  # pydantic names the union member a factor's table was checked against
+            continue
+        if model is None or isinstance(item, int):
             continue
         field_info = model.model_fields.get(str(item))
         model = _nested_model(field_info.annotation) if field_info is not None else None
@@ -201,9 +202,11 @@ def _validation_problems(
         key = (error.get("ctx") or {}).get("key")
         if error["type"] == "factor_table" and isinstance(key, str):
             loc = (*loc, key)
+        got = error.get("input")
+        if error["type"] == "float_type" and isinstance(got, dict) and loc[-1:] == ("float",):
+            continue  # a factor written as a table is a coding: its own errors say what is wrong
         where = _format_location(loc, raw)
         message = str(error["msg"]).removeprefix("Value error, ")
-        got = error.get("input")
         if error["type"] in _EXPECTED_TYPE:
             # A union reports one error per member: merge them into one "must be A or B".
             wrong_type.setdefault(where, ([], got))[0].append(_EXPECTED_TYPE[error["type"]])
@@ -342,9 +345,14 @@ class Scenario:
     def factors(self) -> dict[str, float]:
         """Every registered factor's value: registry default, then the file, then overrides."""
         values = {name: f.default for name, f in FACTORS.items()}
-        values.update(self.spec.factors)
+        values.update(self.spec.factor_values())
         values.update(self.overrides)
         return values
+
+    @property
+    def codings(self) -> dict[str, FactorCoding]:
+        """The factors the file codes with a plausible range (``kinship = { value, range, ... }``)."""
+        return self.spec.factor_codings()
 
     @property
     def parameters(self) -> Parameters:

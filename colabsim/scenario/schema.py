@@ -19,9 +19,11 @@ from colabsim.scenario.factors import FACTORS
 
 __all__ = [
     "ACTOR_KINDS",
+    "DISTRIBUTIONS",
     "SIDES",
     "ActorSpec",
     "EventSpec",
+    "FactorCoding",
     "MetaSpec",
     "ProgrammeSpec",
     "ScenarioFile",
@@ -50,6 +52,9 @@ EVENT_ACTIONS: tuple[str, ...] = (
     "close_programme",
 )
 
+#: How a coded range is meant: every value in it equally plausible, or peaked at the coded value.
+DISTRIBUTIONS: tuple[str, ...] = ("uniform", "triangular")
+
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -67,17 +72,54 @@ def _factor_error(name: str, message: str) -> PydanticCustomError:
     return PydanticCustomError("factor_table", "{message}", {"message": message, "key": name})
 
 
-def _check_factor_table(values: dict[str, float]) -> dict[str, float]:
-    """Check that every key is a registered factor and every value is within its bounds."""
-    for name, value in values.items():
+def _check_factor_table[V: (float, float | FactorCoding)](values: dict[str, V]) -> dict[str, V]:
+    """Check that every key is a registered factor and every value (and coded range) is within its bounds."""
+    for name, entry in values.items():
         if name not in FACTORS:
             raise _factor_error(name, f"unknown factor {name!r}; allowed: {', '.join(FACTORS)}")
         factor = FACTORS[name]
+        bounds = f"allowed: {factor.low} to {factor.high}"
+        value = entry.value if isinstance(entry, FactorCoding) else entry
         if not factor.check(value):
-            raise _factor_error(
-                name, f"factor {name!r} = {value} is out of range; allowed: {factor.low} to {factor.high}"
-            )
+            raise _factor_error(name, f"factor {name!r} = {value} is out of range; {bounds}")
+        if isinstance(entry, FactorCoding):
+            low, high = entry.range
+            if not (factor.check(low) and factor.check(high)):
+                raise _factor_error(name, f"range [{low}, {high}] of {name!r} leaves the factor's bounds; {bounds}")
+            if not low <= value <= high:
+                raise _factor_error(name, f"range [{low}, {high}] of {name!r} must contain its value {value}")
     return values
+
+
+class FactorCoding(_Strict):
+    """A factor coded from evidence, with the range of values the evidence supports.
+
+    Written in ``[factors]`` as ``kinship = { value = 0.9, range = [0.75, 0.95], evidence = "..." }``
+    instead of ``kinship = 0.9`` (docs/coding.md is the codebook these come from).
+
+    Attributes:
+        value: The coded value, used by every run unless an analysis samples the range.
+        range: The lowest and highest value a careful reading of the evidence supports.
+        distribution: ``uniform`` (every value in the range equally plausible) or ``triangular``
+            (peaked at `value`).
+        evidence: The study's words (or a pointer to the codebook) the coding rests on.
+        group: Factors coded from the same sentence share a group name and move together
+            when codings are sampled.
+    """
+
+    value: float
+    range: list[float]
+    distribution: Literal["uniform", "triangular"] = "uniform"
+    evidence: str = ""
+    group: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _range_is_ordered(self) -> FactorCoding:
+        if len(self.range) != 2:
+            raise ValueError(f"range must be two numbers, [low, high]; got {self.range}")
+        if self.range[0] > self.range[1]:
+            raise ValueError(f"range must be [low, high] with low <= high; got {self.range}")
+        return self
 
 
 def parse_month(text: str) -> tuple[int, int]:
@@ -243,7 +285,7 @@ class ScenarioFile(_Strict):
     """A whole scenario file after ``extends`` has been merged."""
 
     scenario: MetaSpec
-    factors: dict[str, float] = Field(default_factory=dict)
+    factors: dict[str, float | FactorCoding] = Field(default_factory=dict)
     parameters: dict[str, float | int | list[float]] = Field(default_factory=dict)
     actors: list[ActorSpec] = Field(min_length=2)
     ties: list[TieSpec] = Field(default_factory=list)
@@ -253,5 +295,13 @@ class ScenarioFile(_Strict):
 
     @field_validator("factors")
     @classmethod
-    def _factors_known(cls, value: dict[str, float]) -> dict[str, float]:
+    def _factors_known(cls, value: dict[str, float | FactorCoding]) -> dict[str, float | FactorCoding]:
         return _check_factor_table(value)
+
+    def factor_values(self) -> dict[str, float]:
+        """The file's factors as plain values (a coded factor gives its `FactorCoding.value`)."""
+        return {name: e.value if isinstance(e, FactorCoding) else e for name, e in self.factors.items()}
+
+    def factor_codings(self) -> dict[str, FactorCoding]:
+        """The factors written with a coded range, by name."""
+        return {name: e for name, e in self.factors.items() if isinstance(e, FactorCoding)}

@@ -24,6 +24,7 @@ from colabsim.experiments.rundir import RunDirError, new_run_dir, write_manifest
 from colabsim.experiments.runner import DEFAULT_CHUNK_SIZE
 from colabsim.experiments.store import StoreError
 from colabsim.reporting.report import KEY_METRICS, write_results
+from colabsim.robustness.pipeline import run_robustness
 from colabsim.scenario.factors import FACTORS, markdown_table
 from colabsim.scenario.loader import Scenario, ScenarioError, load_scenario
 from colabsim.sensitivity.pipeline import SensitivityError, run_sensitivity
@@ -194,6 +195,24 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_robustness(args: argparse.Namespace) -> int:
+    _check_resume(args)
+    what_if = _parse_sets(args.what_if) if args.what_if else None
+    options = {"executor": args.executor, "workers": args.workers, "scheduler": args.scheduler, "resume": args.resume}
+    result = run_robustness(args.file, args.out, what_if=what_if, run_options=options)
+    where = result.directory
+    print(f"robustness in {result.seconds:.0f} s; results in {where}/ (report: {where / 'report.md'})")
+    if result.p1 is not None:
+        p1 = result.p1
+        print(f"  P1 holds in {p1.share:.0%} of the coding space (± {p1.mc_error:.1%} Monte Carlo error", end="")
+        print(f"; misclassification {p1.misclassification:.1%})")
+    if result.what_if is not None:
+        helps, median = result.what_if.helps, result.what_if.quantiles["q50"]
+        print(f"  the what-if helps in {helps.share:.0%} of the coding space (± {helps.mc_error:.1%})", end="")
+        print(f", median effect {median:+.3f}")
+    return EXIT_OK
+
+
 def _cmd_factors(args: argparse.Namespace) -> int:
     rows = [
         (f.name, f.dimension, f.category, f"{f.default:g}", f"{f.low:g}-{f.high:g}", f.meaning)
@@ -311,6 +330,26 @@ def _parser() -> argparse.ArgumentParser:
     sensitivity.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler address")
     sensitivity.add_argument("--resume", action="store_true", help="continue an interrupted analysis in --out")
     sensitivity.set_defaults(handler=_cmd_sensitivity)
+
+    robustness = sub.add_parser(
+        "robustness", help="does P1 hold, does a what-if help, under every coding of the evidence? (robustness file)"
+    )
+    robustness.add_argument("file", help="robustness file (.toml), see experiments/robustness_*.toml")
+    robustness.add_argument("--out", type=Path, default=None, help="output directory (default runs/robustness-<time>)")
+    robustness.add_argument(
+        "--what-if",
+        action="append",
+        default=[],
+        metavar="FACTOR=VALUE",
+        help="the what-if to evaluate (repeatable), replacing the file's [what_if] factors",
+    )
+    robustness.add_argument("--executor", choices=EXECUTORS, default="processes", help="where runs execute")
+    robustness.add_argument(
+        "--workers", "-j", type=_positive, default=None, help="worker processes (default: all cores)"
+    )
+    robustness.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler address")
+    robustness.add_argument("--resume", action="store_true", help="continue an interrupted study in --out")
+    robustness.set_defaults(handler=_cmd_robustness)
 
     serve = sub.add_parser("serve", help="the workshop dashboard in the browser (http://127.0.0.1:8765 by default)")
     serve.add_argument("scenario", nargs="?", help="scenario file to show first (default: the shipped Vlissingen)")

@@ -185,6 +185,9 @@ class RunPlan:
         series_metrics: Monthly outputs to keep.
         source: The experiment file, copied into the results (None if built in code).
         description: Extra facts for the manifest (design method, factor ranges, scenario).
+        hold_factors: The design's values hold for the whole run (as ``--set``); if false they
+            replace the scenario file's values and the timeline's events still change them (a
+            sampled coding of the evidence).
     """
 
     name: str
@@ -197,6 +200,7 @@ class RunPlan:
     series_metrics: list[str] = field(default_factory=list)
     source: Path | None = None
     description: dict[str, Any] = field(default_factory=dict)
+    hold_factors: bool = True
 
     @property
     def factor_names(self) -> list[str]:

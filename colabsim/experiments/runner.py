@@ -74,6 +74,15 @@ class ChunkTask:
     model: ModelFunction | None
     summary_metrics: list[str]
     series_metrics: list[str] = field(default_factory=list)
+    hold_factors: bool = True
+
+    def batch(self, seeds: list[int], factor_sets: list[dict[str, float]], keep: bool) -> BatchResult:
+        """Run `seeds` through the batch engine, the design's values held or as start values."""
+        if self.scenario is None:
+            raise ValueError("a chunk needs a scenario or a model function")
+        if self.hold_factors:
+            return run_batch(self.scenario, seeds, factor_sets, keep_series=keep)
+        return run_batch(self.scenario, seeds, None, keep_series=keep, start_values=factor_sets)
 
 
 def _run_rows(task: ChunkTask) -> tuple[list[dict[str, Any]], pd.DataFrame | None]:
@@ -93,14 +102,14 @@ def _run_rows(task: ChunkTask) -> tuple[list[dict[str, Any]], pd.DataFrame | Non
     # Each run's outcome: (its batch, its row in the batch), or the error it raised.
     outcomes: list[tuple[BatchResult, int] | str]
     try:
-        batch = run_batch(task.scenario, task.seeds, task.factor_sets, keep_series=keep)
+        batch = task.batch(task.seeds, task.factor_sets, keep)
         outcomes = [(batch, k) for k in range(len(task.seeds))]
     except Exception:
         # Isolate the failing runs: rerun the chunk one run at a time.
         outcomes = []
         for seed, factors in zip(task.seeds, task.factor_sets, strict=True):
             try:
-                outcomes.append((run_batch(task.scenario, [seed], [factors], keep_series=keep), 0))
+                outcomes.append((task.batch([seed], [factors], keep), 0))
             except Exception as exc:  # recorded, not raised
                 outcomes.append(f"{type(exc).__name__}: {exc}")
     rows: list[dict[str, Any]] = []
@@ -264,6 +273,7 @@ def run_experiment(
         return ChunkTask(
             chunk, first, plan.replications, seeds, factor_sets,
             None if model is not None else plan.scenario, model, plan.summary_metrics, plan.series_metrics,
+            plan.hold_factors,
         )  # fmt: skip
 
     bar = tqdm(total=total, initial=already, unit="run", desc="sweep", disable=not progress, smoothing=0.1)

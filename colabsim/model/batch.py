@@ -109,13 +109,20 @@ class BatchResult:
 
 
 def _levels(
-    scenario: Scenario, factor_sets: Sequence[Mapping[str, float]]
+    scenario: Scenario,
+    factor_sets: Sequence[Mapping[str, float]],
+    start_values: Sequence[Mapping[str, float]] | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[dict[str, float]]]:
     base = scenario.factors
     per_run = []
-    for values in factor_sets:
+    for k, values in enumerate(factor_sets):
         checked = scenario.with_factors(**values) if values else scenario
-        per_run.append(checked.factors)
+        factors = checked.factors
+        if start_values is not None and start_values[k]:
+            scenario.with_factors(**start_values[k])  # the same checks of names and bounds
+            # A start value is what the file would say: held factors and overrides still win.
+            factors.update({n: float(v) for n, v in start_values[k].items() if n not in checked.overrides})
+        per_run.append(factors)
     levels = {name: np.array([[run[name]] for run in per_run]) for name in base}
     held_names = set(scenario.overrides).union(*(set(v) for v in factor_sets))
     held = {
@@ -130,6 +137,7 @@ def run_batch(
     seeds: Sequence[int],
     factor_sets: Sequence[Mapping[str, float]] | None = None,
     keep_series: bool = True,
+    start_values: Sequence[Mapping[str, float]] | None = None,
 ) -> BatchResult:
     """Run len(seeds) runs of `scenario` together.
 
@@ -139,6 +147,9 @@ def run_batch(
         factor_sets: Per run, factor values to set on top of the scenario's (held for the whole
             run, like `Scenario.with_factors`); None for the scenario's own values.
         keep_series: Keep the monthly metrics and programme performance (memory: runs x months).
+        start_values: Per run, factor values that replace the scenario file's own, as another
+            coding of the same evidence would: the timeline's events still change them, unlike
+            `factor_sets`. None for the file's values.
 
     Returns:
         The batch's outputs; run r equals ``colabsim.simulate(scenario.with_factors(**factor_sets[r]),
@@ -154,7 +165,9 @@ def run_batch(
     sets: Sequence[Mapping[str, float]] = factor_sets if factor_sets is not None else [{}] * runs
     if len(sets) != runs:
         raise ValueError(f"{len(sets)} factor sets for {runs} seeds")
-    levels, held, per_run = _levels(scenario, sets)
+    if start_values is not None and len(start_values) != runs:
+        raise ValueError(f"{len(start_values)} sets of start values for {runs} seeds")
+    levels, held, per_run = _levels(scenario, sets, start_values)
     structure = build_structure(scenario.spec)
     timeline = Timeline(scenario)
     streams = RunStreams([int(seed) for seed in seeds])

@@ -1,0 +1,73 @@
+"""Sampling codings: a Latin hypercube over the coded ranges, one dimension per co-moving group.
+
+Each scenario codes some factors with a plausible range and the distribution meant on it (uniform,
+or triangular peaked at the coded value). Factors coded from the same sentence of the study share a
+group and move together: they take the same quantile of their own ranges. Each group (and each
+ungrouped factor) of each scenario is one dimension of a Latin hypercube (McKay, Beckman & Conover
+1979; `scipy.stats.qmc`), whose uniform coordinates are turned into values by each range's
+quantile function. Different scenarios are coded from different evidence, so their dimensions are
+independent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from scipy import stats
+from scipy.stats import qmc
+
+from colabsim.scenario.schema import FactorCoding
+
+__all__ = ["coding_dimensions", "coding_quantile", "sample_codings"]
+
+
+def coding_dimensions(codings: Mapping[str, FactorCoding]) -> list[tuple[str, ...]]:
+    """The sampling dimensions of one scenario: each group's factors together, each other factor alone.
+
+    Dimensions come in the order their first factor appears in `codings`.
+    """
+    dimensions: dict[str, list[str]] = {}
+    for name, coding in codings.items():
+        dimensions.setdefault(coding.group if coding.group is not None else f"factor:{name}", []).append(name)
+    return [tuple(names) for names in dimensions.values()]
+
+
+def coding_quantile(coding: FactorCoding, u: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Values of a coded factor at uniform quantiles `u` of its range's distribution.
+
+    ``uniform`` maps `u` linearly onto the range; ``triangular`` is peaked at the coded value
+    (scipy's ``triang`` with its mode at the value). A range of zero width gives the value.
+    """
+    low, high = coding.range
+    u = np.asarray(u, dtype=np.float64)
+    if high <= low:
+        return np.full_like(u, coding.value)
+    if coding.distribution == "uniform":
+        return low + u * (high - low)
+    mode = (coding.value - low) / (high - low)
+    return np.asarray(stats.triang.ppf(u, mode, loc=low, scale=high - low), dtype=np.float64)
+
+
+def sample_codings(arms: Mapping[str, Mapping[str, FactorCoding]], codings: int, seed: int) -> dict[str, pd.DataFrame]:
+    """Draw `codings` codings of every arm's coded factors together.
+
+    Args:
+        arms: Per arm (e.g. ``strong``, ``weak``), its coded factors by name.
+        codings: How many codings to draw.
+        seed: Seed of the Latin hypercube.
+
+    Returns:
+        Per arm, a table with one row per coding and one column per coded factor.
+    """
+    layout = [(arm, dimension) for arm, coded in arms.items() for dimension in coding_dimensions(coded)]
+    if not layout:
+        return {arm: pd.DataFrame(index=range(codings)) for arm in arms}
+    unit = qmc.LatinHypercube(d=len(layout), rng=np.random.default_rng(seed)).random(codings)
+    columns: dict[str, dict[str, NDArray[np.float64]]] = {arm: {} for arm in arms}
+    for j, (arm, dimension) in enumerate(layout):
+        for name in dimension:
+            columns[arm][name] = coding_quantile(arms[arm][name], unit[:, j])
+    return {arm: pd.DataFrame({name: columns[arm][name] for name in arms[arm]}) for arm in arms}

@@ -82,6 +82,7 @@ def test_a_coding_is_well_formed(scenario: str, factor: str, coding: dict) -> No
     assert coding["support"] in SUPPORT
     assert set(coding["evidence"]) <= set(BOOK.evidence)
     assert (coding["support"] == "silent") == (not coding["evidence"])
+    assert coding["group"] in [*coding["evidence"], ""], "a group is named after a passage the factor cites"
     assert coding["note"]
     if coding["support"] == "silent":
         assert coding["distribution"] == "uniform" and high - low >= 0.4 - 1e-9
@@ -138,3 +139,63 @@ def test_the_packet_quotes_every_passage_cited_for_the_study_scenarios() -> None
 
 def test_the_generated_files_are_up_to_date() -> None:
     assert BUILD.main(["--check"]) == 0, "run: python docs/coding/build.py"
+
+
+# --- agreement with a second coding (docs/coding/agreement.py) ------------------------------
+
+
+def _agreement() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("codebook_agreement", CODING / "agreement.py")
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {CODING / 'agreement.py'}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+AGREEMENT = _agreement()
+
+
+def test_alpha_has_the_hand_computed_value() -> None:
+    # values 1,1,2,2,3,4: D_o = (0 + 0 + 1) / 3; D_e = 82 / 30 (ordered pairs of differing values)
+    alpha = AGREEMENT.interval_alpha([(1, 1), (2, 2), (3, 4)])
+    assert alpha == pytest.approx(1 - (1 / 3) / (82 / 30))
+
+
+def test_alpha_is_one_for_identical_codings_and_falls_with_disagreement() -> None:
+    same = [(0.1, 0.1), (0.5, 0.5), (0.9, 0.9)]
+    assert AGREEMENT.interval_alpha(same) == pytest.approx(1.0)
+    assert AGREEMENT.interval_alpha([(0.1, 0.9), (0.5, 0.5), (0.9, 0.1)]) < 0
+    with pytest.raises(ValueError, match="undefined"):
+        AGREEMENT.interval_alpha([(0.5, 0.5), (0.5, 0.5)])
+
+
+def _worksheet(tmp_path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    lines = ["| collaboration | factor | value | range | shape | basis |", "|---|---|---|---|---|---|"]
+    lines += [f"| {s} | `{f}` | {v} | | | |" for s, f, v in rows]
+    path = tmp_path / "filled.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def test_the_first_coding_agrees_with_itself(tmp_path: Path) -> None:
+    rows = []
+    for scenario in BUILD.PACKET_SCENARIOS:
+        for factor, c in BOOK.codings[scenario].items():
+            value = c["later"][-1]["value"] if c.get("later") else c["value"]
+            rows.append((scenario, factor, f"{value:g}"))
+    alpha, pairs = AGREEMENT.compare(AGREEMENT.read_worksheet(_worksheet(tmp_path, rows)))
+    assert alpha == pytest.approx(1.0)
+    assert len(pairs) == 2 * len(FACTORS)
+
+
+def test_a_bad_worksheet_gets_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(AGREEMENT.WorksheetError, match=r"line 3: value 'high' of darwin/kinship"):
+        AGREEMENT.read_worksheet(_worksheet(tmp_path, [("darwin", "kinship", "high")]))
+    with pytest.raises(AGREEMENT.WorksheetError, match="outside"):
+        AGREEMENT.read_worksheet(_worksheet(tmp_path, [("darwin", "kinship", "1.5")]))
+    with pytest.raises(AGREEMENT.WorksheetError, match="no filled worksheet rows"):
+        AGREEMENT.read_worksheet(_worksheet(tmp_path, []))
+    with pytest.raises(AGREEMENT.WorksheetError, match="no filled worksheet rows"):
+        AGREEMENT.read_worksheet(CODING / "packet.md")  # the blank worksheet

@@ -199,3 +199,14 @@ def test_a_bad_worksheet_gets_a_clear_error(tmp_path: Path) -> None:
         AGREEMENT.read_worksheet(_worksheet(tmp_path, []))
     with pytest.raises(AGREEMENT.WorksheetError, match="no filled worksheet rows"):
         AGREEMENT.read_worksheet(CODING / "packet.md")  # the blank worksheet
+
+
+def test_the_second_coding_agreement_in_the_codebook_is_current() -> None:
+    spec = importlib.util.spec_from_file_location("codebook_agreement", CODING / "agreement.py")
+    assert spec is not None and spec.loader is not None
+    agreement = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = agreement
+    spec.loader.exec_module(agreement)
+    alpha, rows = agreement.compare(agreement.read_worksheet(CODING / "second_coding.md"))
+    assert len(rows) == 38
+    assert f"α = **{alpha:.3f}**" in (ROOT / "docs" / "coding.md").read_text(encoding="utf-8")

@@ -209,4 +209,4 @@ def test_the_second_coding_agreement_in_the_codebook_is_current() -> None:
     spec.loader.exec_module(agreement)
     alpha, rows = agreement.compare(agreement.read_worksheet(CODING / "second_coding.md"))
     assert len(rows) == 38
-    assert f"α = **{alpha:.3f}**" in (ROOT / "docs" / "coding.md").read_text(encoding="utf-8")
+    assert f"\u03b1 = **{alpha:.3f}**" in (ROOT / "docs" / "coding.md").read_text(encoding="utf-8")

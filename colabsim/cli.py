@@ -24,6 +24,8 @@ from colabsim.experiments.rundir import RunDirError, new_run_dir, write_manifest
 from colabsim.experiments.runner import DEFAULT_CHUNK_SIZE
 from colabsim.experiments.store import StoreError
 from colabsim.reporting.report import KEY_METRICS, write_results
+from colabsim.robustness.boxes import DiscoveryUnavailableError
+from colabsim.robustness.discovery import box_sentence, run_discovery
 from colabsim.robustness.pipeline import run_robustness
 from colabsim.scenario.factors import FACTORS, markdown_table
 from colabsim.scenario.loader import Scenario, ScenarioError, load_scenario
@@ -213,6 +215,19 @@ def _cmd_robustness(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_discover(args: argparse.Namespace) -> int:
+    _check_resume(args)
+    options = {"executor": args.executor, "workers": args.workers, "scheduler": args.scheduler, "resume": args.resume}
+    try:
+        result = run_discovery(args.file, args.out, run_options=options)
+    except DiscoveryUnavailableError as exc:
+        raise UsageError(str(exc)) from None
+    where = result.directory
+    print(f"discovery in {result.seconds:.0f} s; results in {where}/ (report: {where / 'report.md'})")
+    print("  PRIM: " + box_sentence(result.prim, "of interest").replace("**", ""))
+    return EXIT_OK
+
+
 def _cmd_factors(args: argparse.Namespace) -> int:
     rows = [
         (f.name, f.dimension, f.category, f"{f.default:g}", f"{f.low:g}-{f.high:g}", f.meaning)
@@ -350,6 +365,17 @@ def _parser() -> argparse.ArgumentParser:
     robustness.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler address")
     robustness.add_argument("--resume", action="store_true", help="continue an interrupted study in --out")
     robustness.set_defaults(handler=_cmd_robustness)
+
+    discover = sub.add_parser(
+        "discover", help="scenario discovery: the factor boxes where a collaboration succeeds or fails (PRIM, CART)"
+    )
+    discover.add_argument("file", help="discovery file (.toml), see experiments/discover_*.toml")
+    discover.add_argument("--out", type=Path, default=None, help="output directory (default runs/discover-<time>)")
+    discover.add_argument("--executor", choices=EXECUTORS, default="processes", help="where runs execute")
+    discover.add_argument("--workers", "-j", type=_positive, default=None, help="worker processes (default: all cores)")
+    discover.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler address")
+    discover.add_argument("--resume", action="store_true", help="continue an interrupted discovery in --out")
+    discover.set_defaults(handler=_cmd_discover)
 
     serve = sub.add_parser("serve", help="the workshop dashboard in the browser (http://127.0.0.1:8765 by default)")
     serve.add_argument("scenario", nargs="?", help="scenario file to show first (default: the shipped Vlissingen)")

@@ -11,17 +11,28 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 
 from colabsim.model.metrics import SUMMARY_METRICS
 from colabsim.scenario.loader import Scenario, ScenarioError, _validation_problems, load_scenario, read_toml
 from colabsim.scenario.schema import _check_factor_table, _Strict
 
-__all__ = ["MAX_RUNS", "RobustnessFile", "RobustnessStudy", "load_robustness"]
+__all__ = ["MAX_RUNS", "RobustnessFile", "RobustnessStudy", "SummaryMetric", "load_robustness"]
 
-#: The most runs a robustness file may ask for without ``--max-runs`` (about an hour on 2 cores).
+#: The most runs a robustness file may ask for (about an hour on 2 cores).
 MAX_RUNS = 2_000_000
+
+
+def _summary_metric(value: str) -> str:
+    if value not in SUMMARY_METRICS:
+        raise ValueError(f"unknown metric {value!r}; allowed: {', '.join(SUMMARY_METRICS)}")
+    return value
+
+
+#: A per-run summary metric's name, checked against `colabsim.model.metrics.SUMMARY_METRICS`.
+SummaryMetric = Annotated[str, AfterValidator(_summary_metric)]
 
 
 class RobustnessMeta(_Strict):
@@ -32,14 +43,7 @@ class RobustnessMeta(_Strict):
     seed: int = Field(ge=0)
     codings: int = Field(ge=2, le=1_000_000)
     replications: int = Field(default=10, ge=2, le=10_000)
-    metric: str = "performance"
-
-    @field_validator("metric")
-    @classmethod
-    def _metric_known(cls, value: str) -> str:
-        if value not in SUMMARY_METRICS:
-            raise ValueError(f"unknown metric {value!r}; allowed: {', '.join(SUMMARY_METRICS)}")
-        return value
+    metric: SummaryMetric = "performance"
 
 
 class PairSpec(_Strict):

@@ -123,6 +123,29 @@ def _moment_indices(setup: _Setup, x: np.ndarray, y: np.ndarray, output: str) ->
     ]
 
 
+def _output_indices(
+    setup: _Setup, x: np.ndarray, y: np.ndarray, output: str
+) -> tuple[list[pd.DataFrame], list[pd.DataFrame], list[str]]:
+    """The design's indices of one output, its convergence check, and what SALib said meanwhile."""
+    resamples = setup.estimation.resamples
+    frames, convergence = [], []
+    with analysis.salib_notes() as said:
+        if setup.method == "morris":
+            frames.append(analysis.morris_indices(setup.problem, x, y, output, setup.levels, setup.seed, resamples))
+        else:
+            main = analysis.sobol_indices(setup.problem, y, output, setup.second_order, setup.seed, resamples)
+            frames.append(main)
+            steps = setup.estimation.convergence_steps
+            if steps >= 2:
+                convergence.append(
+                    analysis.sobol_convergence(
+                        setup.problem, y, output, setup.second_order, setup.seed, steps, resamples, main
+                    )
+                )
+        frames += _moment_indices(setup, x, y, output)
+    return frames, convergence, [f"SALib, {output}: {note}" for note in said]
+
+
 def _indices(setup: _Setup, plan: RunPlan, results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     means = analysis.replication_means(results, setup.outputs)
     if len(means) != len(plan.points):
@@ -132,24 +155,11 @@ def _indices(setup: _Setup, plan: RunPlan, results: pd.DataFrame) -> tuple[pd.Da
     frames, convergence, notes = [], [], []
     if setup.method == "morris":
         notes.append(MORRIS_SKIPS_MOMENT_INDICES)
-    resamples = setup.estimation.resamples
     for output in setup.outputs:
-        y = means[output].to_numpy()
-        with analysis.salib_notes() as said:
-            if setup.method == "morris":
-                frames.append(analysis.morris_indices(setup.problem, x, y, output, setup.levels, setup.seed, resamples))
-            else:
-                main = analysis.sobol_indices(setup.problem, y, output, setup.second_order, setup.seed, resamples)
-                frames.append(main)
-                steps = setup.estimation.convergence_steps
-                if steps >= 2:
-                    convergence.append(
-                        analysis.sobol_convergence(
-                            setup.problem, y, output, setup.second_order, setup.seed, steps, resamples, main
-                        )
-                    )
-            frames += _moment_indices(setup, x, y, output)
-        notes += [f"SALib, {output}: {note}" for note in said]
+        indices, checks, said = _output_indices(setup, x, means[output].to_numpy(), output)
+        frames += indices
+        convergence += checks
+        notes += said
         share = analysis.noise_share(results, output)
         frames.append(
             pd.DataFrame(

@@ -270,7 +270,8 @@ def pawn_indices(
     (``ci_low`` is NaN).
     """
     ungrouped = Problem(problem.names, problem.bounds).salib()
-    result = salib_pawn.analyze(ungrouped, x, y, S=slices, seed=seed)
+    with _legacy_seed(seed):  # SALib's PAWN reseeds the global generator; this restores it
+        result = salib_pawn.analyze(ungrouped, x, y, S=slices, seed=seed)
     rows, per_slice = len(y), len(y) / slices
     threshold = 1.36 * float(np.sqrt(1.0 / per_slice + 1.0 / rows))
     table = []

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = ["write_figures"]
 
-_MAIN = {"morris": ["mu_star"], "sobol": ["S1", "ST"], "delta": ["delta"]}
+_MAIN = {"morris": ["mu_star"], "sobol": ["S1", "ST"], "delta": ["delta"], "pawn": ["pawn_median"]}
 
 
 def _bars(table: pd.DataFrame, method: str, output: str, path: Path) -> Path:
@@ -31,14 +31,18 @@ def _bars(table: pd.DataFrame, method: str, output: str, path: Path) -> Path:
     for k, name in enumerate(names):
         rows = table[table["index"] == name].set_index("factor").loc[order]
         y = [i + (k - (len(names) - 1) / 2) * height for i in range(len(order))]
+        if method == "pawn":  # no interval: ci_high is the distance of an input that does nothing
+            ax.barh(y, rows["value"], height=height, label=name, alpha=0.85)
+            ax.axvline(float(rows["ci_high"].max()), color="grey", ls="--", lw=0.8, label="KS critical value (5%)")
+            continue
         err = [(rows["value"] - rows["ci_low"]).clip(lower=0), (rows["ci_high"] - rows["value"]).clip(lower=0)]
         ax.barh(y, rows["value"], height=height, xerr=err, capsize=3, label=name, alpha=0.85)
     ax.set_yticks(range(len(order)), order)
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlabel(f"{', '.join(names)} with 95% CI")
+    ax.set_xlabel(f"{', '.join(names)} with 95% CI" if method != "pawn" else "PAWN median KS distance")
     ax.set_title(f"{method}: {output}")
     ax.grid(alpha=0.3, axis="x")
-    if len(names) > 1:
+    if len(names) > 1 or method == "pawn":
         ax.legend(loc="lower right", frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -107,7 +111,7 @@ def write_figures(result: SensitivityResult, method: str, directory: Path) -> di
     written: dict[str, list[Path]] = {}
     for output, table in result.indices.groupby("output", sort=False):
         paths = written.setdefault(str(output), [])
-        for kind in (method, "delta"):
+        for kind in (method, "delta", "pawn"):
             rows = table[table["method"] == kind]
             if not rows.empty:
                 paths.append(_bars(rows, kind, str(output), directory / f"{kind}_{output}.png"))

@@ -4,8 +4,12 @@
 `analyse_function` does the same for any model ``f(params, rng) -> {output: value}``, which is
 how the pipeline is checked against analytic answers (Ishigami). Both run their designs through
 `colabsim.run_experiment` (so executors, durable results and resume work the same), average
-replications, and write ``indices.csv``, ``convergence.csv``, ``ofat.csv``, figures and
-``report.md`` into the output directory.
+replications, and write ``indices.csv``, ``convergence.csv``, ``ofat.csv``, figures,
+``analysis.json`` and ``report.md`` into the output directory.
+
+Moment-independent indices (delta, PAWN) assume a random sample of the input space: they are
+estimated on the base samples of a Saltelli design and skipped, with the reason in the report, for
+a Morris design. What SALib warns or prints is recorded in ``analysis.json`` and the report.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import hashlib
 import json
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,7 @@ from colabsim.experiments.experiment import Experiment, RunPlan, load_experiment
 from colabsim.experiments.runner import FACTOR_PREFIX, ModelFunction, run_experiment
 from colabsim.scenario.loader import Scenario
 from colabsim.sensitivity import analysis
+from colabsim.sensitivity.analysis import Estimation
 from colabsim.sensitivity.figures import write_figures
 from colabsim.sensitivity.problem import Problem, registry_problem
 from colabsim.sensitivity.report import write_report
@@ -35,6 +40,11 @@ from colabsim.sensitivity.result import SensitivityResult
 __all__ = ["SensitivityError", "SensitivityResult", "analyse_function", "run_sensitivity"]
 
 _OFAT_STREAM = 2**32 - 2
+MORRIS_SKIPS_MOMENT_INDICES = (
+    "delta and PAWN were not computed: they estimate conditional output distributions from a random "
+    "sample of the input space, and a Morris design is a set of one-at-a-time trajectories on a few "
+    "levels (SALib's delta fails on it for want of data per bin). Use a Sobol' design for them."
+)
 
 
 class SensitivityError(ValueError):
@@ -50,7 +60,7 @@ class _Setup:
     outputs: list[str]
     ofat_levels: int
     ofat_replications: int
-    convergence: bool
+    estimation: Estimation
     seed: int
 
 
@@ -101,23 +111,55 @@ def _ofat_curves(results: pd.DataFrame, names: Sequence[str], outputs: Sequence[
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _indices(setup: _Setup, plan: RunPlan, results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _moment_indices(setup: _Setup, x: np.ndarray, y: np.ndarray, output: str) -> list[pd.DataFrame]:
+    """Delta and PAWN on the design's rows that sample the input space (none for Morris)."""
+    rows = analysis.given_data_rows(setup.method, setup.problem, len(y), setup.second_order)
+    if rows is None or np.ptp(y[rows]) == 0:
+        return []
+    resamples = setup.estimation.moment_resamples
+    return [
+        analysis.delta_indices(setup.problem, x[rows], y[rows], output, setup.seed, resamples),
+        analysis.pawn_indices(setup.problem, x[rows], y[rows], output, setup.seed, setup.estimation.pawn_slices),
+    ]
+
+
+def _output_indices(
+    setup: _Setup, x: np.ndarray, y: np.ndarray, output: str
+) -> tuple[list[pd.DataFrame], list[pd.DataFrame], list[str]]:
+    """The design's indices of one output, its convergence check, and what SALib said meanwhile."""
+    resamples = setup.estimation.resamples
+    frames, convergence = [], []
+    with analysis.salib_notes() as said:
+        if setup.method == "morris":
+            frames.append(analysis.morris_indices(setup.problem, x, y, output, setup.levels, setup.seed, resamples))
+        else:
+            main = analysis.sobol_indices(setup.problem, y, output, setup.second_order, setup.seed, resamples)
+            frames.append(main)
+            steps = setup.estimation.convergence_steps
+            if steps >= 2:
+                convergence.append(
+                    analysis.sobol_convergence(
+                        setup.problem, y, output, setup.second_order, setup.seed, steps, resamples, main
+                    )
+                )
+        frames += _moment_indices(setup, x, y, output)
+    return frames, convergence, [f"SALib, {output}: {note}" for note in said]
+
+
+def _indices(setup: _Setup, plan: RunPlan, results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     means = analysis.replication_means(results, setup.outputs)
     if len(means) != len(plan.points):
         missing = len(plan.points) - len(means)
         raise SensitivityError(f"{missing} design points have no successful run; see the failed runs in the results")
     x = plan.points.to_numpy()
-    frames, convergence = [], []
+    frames, convergence, notes = [], [], []
+    if setup.method == "morris":
+        notes.append(MORRIS_SKIPS_MOMENT_INDICES)
     for output in setup.outputs:
-        y = means[output].to_numpy()
-        if setup.method == "morris":
-            frames.append(analysis.morris_indices(setup.problem, x, y, output, setup.levels, setup.seed))
-        else:
-            frames.append(analysis.sobol_indices(setup.problem, y, output, setup.second_order, setup.seed))
-            if setup.convergence:
-                convergence.append(analysis.sobol_convergence(setup.problem, y, output, setup.second_order, setup.seed))
-        if np.ptp(y) > 0:
-            frames.append(analysis.delta_indices(setup.problem, x, y, output, setup.seed))
+        indices, checks, said = _output_indices(setup, x, means[output].to_numpy(), output)
+        frames += indices
+        convergence += checks
+        notes += said
         share = analysis.noise_share(results, output)
         frames.append(
             pd.DataFrame(
@@ -125,8 +167,10 @@ def _indices(setup: _Setup, plan: RunPlan, results: pd.DataFrame) -> tuple[pd.Da
                 columns=analysis.INDEX_COLUMNS,
             )
         )
-    return pd.concat(frames, ignore_index=True), (
-        pd.concat(convergence, ignore_index=True) if convergence else pd.DataFrame()
+    return (
+        pd.concat(frames, ignore_index=True),
+        pd.concat(convergence, ignore_index=True) if convergence else pd.DataFrame(),
+        notes,
     )
 
 
@@ -147,11 +191,11 @@ def _analyse(
         ofat.to_csv(out / "ofat.csv", index=False)
     main = run_experiment(plan, out / "runs", model=model, **run_options)
     results = main.results()
-    indices, convergence = _indices(setup, plan, results)
+    indices, convergence, notes = _indices(setup, plan, results)
     indices.to_csv(out / "indices.csv", index=False)
     if not convergence.empty:
         convergence.to_csv(out / "convergence.csv", index=False)
-    result = SensitivityResult(out, indices, convergence, ofat, time.perf_counter() - started)
+    result = SensitivityResult(out, indices, convergence, ofat, time.perf_counter() - started, tuple(notes))
     figures = write_figures(result, setup.method, out / "figures")
     facts = {
         "name": plan.name,
@@ -163,10 +207,16 @@ def _analyse(
         "replications": plan.replications,
         "seconds": round(result.seconds, 1),
         "finished": datetime.now(UTC).isoformat(),
+        "estimation": asdict(setup.estimation),
+        "notes": list(notes),
     }
     (out / "analysis.json").write_text(json.dumps(facts, indent=2) + "\n", encoding="utf-8")
     write_report(result, facts, figures, out / "report.md")
     return result
+
+
+def _with_convergence(estimation: Estimation, convergence: bool) -> Estimation:
+    return estimation if convergence else replace(estimation, convergence_steps=0)
 
 
 def run_sensitivity(
@@ -177,8 +227,12 @@ def run_sensitivity(
     scheduler: str | None = None,
     resume: bool = False,
     progress: bool = True,
+    estimation: Estimation | None = None,
 ) -> SensitivityResult:
     """Analyse a colabsim experiment whose design is ``morris`` or ``sobol`` (``colabsim sensitivity``).
+
+    `estimation` sets the bootstrap sizes (default: `Estimation()`, for results to report); the
+    experiment's ``analysis.convergence`` says whether the convergence check runs at all.
 
     Raises:
         ScenarioError: If the experiment file is invalid.
@@ -200,7 +254,7 @@ def run_sensitivity(
         outputs=list(spec.analysis.outputs or spec.outputs.summary),
         ofat_levels=spec.analysis.ofat_levels,
         ofat_replications=spec.analysis.ofat_replications or experiment.replications,
-        convergence=spec.analysis.convergence,
+        estimation=_with_convergence(estimation or Estimation(), spec.analysis.convergence),
         seed=spec.experiment.seed,
     )
     plan = experiment.plan()
@@ -220,6 +274,7 @@ def analyse_function(
     replications: int = 1,
     ofat_levels: int = 0,
     executor: str = "serial",
+    estimation: Estimation | None = None,
 ) -> SensitivityResult:
     """Analyse any model ``f(params, rng) -> {output: value}`` through the same pipeline.
 
@@ -234,6 +289,8 @@ def analyse_function(
         replications: Runs per design point (for stochastic models).
         ofat_levels: Levels of one-factor-at-a-time curves (0: none).
         executor: Where runs execute (default: this process).
+        estimation: Bootstrap sizes and convergence sizes (default: `Estimation()`; tests and
+            quick looks pass smaller ones, e.g. ``Estimation(resamples=200, convergence_steps=0)``).
 
     Raises:
         SensitivityError: If `method` is unknown.
@@ -258,5 +315,5 @@ def analyse_function(
         summary_metrics=list(probe),
         description={"design": {"method": method, "samples": samples, "points": len(points)}},
     )
-    setup = _Setup(problem, method, 4, False, list(probe), ofat_levels, replications, True, seed)
+    setup = _Setup(problem, method, 4, False, list(probe), ofat_levels, replications, estimation or Estimation(), seed)
     return _analyse(setup, plan, Path(out), model, {"executor": executor, "progress": False})

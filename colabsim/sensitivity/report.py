@@ -13,6 +13,13 @@ if TYPE_CHECKING:
 __all__ = ["ranking_sentences", "write_report"]
 
 _MAIN = {"morris": "mu_star", "sobol": "ST"}
+_MOMENT_SENTENCE = {
+    "sobol": "Borgonovo's delta and PAWN (moment-independent) are estimated on the design's base samples A and B "
+    "(2N points of a Sobol' sequence): the other points of a Saltelli design repeat their values and would bias the "
+    "conditional distributions these estimators rest on. PAWN's ci_high is the KS distance an input that does "
+    "nothing stays below (5% level), not an interval.",
+    "morris": "Moment-independent indices (delta, PAWN) are not computed on a Morris design (see Notes).",
+}
 _LABEL = {"mu_star": "mu*", "ST": "total-order index ST", "S1": "first-order index S1", "delta": "delta"}
 
 
@@ -105,8 +112,9 @@ def write_report(result: SensitivityResult, facts: dict[str, Any], figures: dict
         f"{'Morris elementary effects' if method == 'morris' else 'Sobol indices'} over {what}; "
         f"{facts['design_points']} design points x {facts['replications']} replications = {facts['runs']} runs "
         f"({facts['failed']} failed), {facts['seconds']} s. Replications are averaged per design point before the "
-        "analysis; intervals are SALib's 95% bootstrap intervals. Borgonovo's delta (moment-independent) is computed "
-        "on the same runs. Following ten Broeke et al. (2016): look at the one-factor-at-a-time curves first.",
+        "analysis; intervals are SALib's 95% bootstrap intervals. "
+        f"{_MOMENT_SENTENCE[method]} Following ten Broeke et al. (2016): look at the one-factor-at-a-time curves "
+        "first.",
         "",
         "## Ranking",
         "",
@@ -116,12 +124,22 @@ def write_report(result: SensitivityResult, facts: dict[str, Any], figures: dict
     if not result.convergence.empty:
         lines += ["", "## Convergence", ""]
         lines += [s for s in (_convergence_sentence(result.convergence, o) for o in outputs) if s]
+    if result.notes:
+        lines += [
+            "",
+            "## Notes",
+            "",
+            "Methods skipped, and what SALib's estimators warned (also in `analysis.json`):",
+            "",
+        ]
+        lines += [f"- {note}" for note in result.notes]
     lines += [
         "",
         "## Files",
         "",
         "- `indices.csv`: method, output, factor (or group), index, value, ci_low, ci_high.",
         "- `convergence.csv`: the Sobol' indices at growing base samples (Sobol' only).",
+        "- `analysis.json`: runs, seconds, the estimation settings, and notes on skipped methods and SALib's warnings.",
         "- `ofat.csv`: one-factor-at-a-time curves (factor, level, output, mean, 10% and 90% of runs).",
         "- `runs/`, `ofat/`: the runs, as `colabsim sweep` writes them (`colabsim.load_results`).",
         "",

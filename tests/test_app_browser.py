@@ -114,6 +114,13 @@ def _open(playwright: Any, url: str, profile: Path) -> tuple[Any, Any]:
     return context, page
 
 
+def _upload(page: Any, name: str, data: bytes) -> None:
+    """Choose a file in the page's upload picker (as a participant would, by clicking it)."""
+    with page.expect_file_chooser() as chooser:
+        page.locator(".colabsim-upload .v-input__slot").click()
+    chooser.value.set_files(files=[{"name": name, "mimeType": "application/toml", "buffer": data}])
+
+
 def _month(page: Any) -> str:
     return str(page.locator(".colabsim-month").text_content())
 
@@ -184,9 +191,8 @@ def test_two_sessions_are_independent(playwright: Any, server: str, tmp_path: Pa
         b.locator(".colabsim-scenario-0").click()
         b.get_by_role("option", name="Ambon-Darwin sister city", exact=True).click()
         expect(b.locator(".colabsim-scenario-names")).to_have_text("Ambon-Darwin sister city")
-        b.locator(".colabsim-file input").fill("no/such/scenario.toml")
-        b.locator(".colabsim-load").click()
-        expect(b.locator(".colabsim-file-error")).to_contain_text("file not found")
+        _upload(b, "../../etc/passwd", b"root:x:0:0:root:/root:/bin/bash\n")
+        expect(b.locator(".colabsim-file-error")).to_contain_text("passwd: not valid TOML")
 
         a.locator(".colabsim-play").click()
         expect(a.locator(".colabsim-month")).not_to_have_text("month 3 of 216")

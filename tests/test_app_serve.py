@@ -69,5 +69,5 @@ def test_the_printed_addresses_are_right_for_ipv4_and_ipv6() -> None:
 
 
 def test_bad_session_limits_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["serve", "--keep-minutes", "0.5"]) == 2
+    assert main(["serve", "--keep-minutes", "0"]) == 2
     assert "--keep-minutes" in capsys.readouterr().err

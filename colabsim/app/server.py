@@ -263,8 +263,8 @@ def serve(scenario: str | None = None, options: ServeOptions | None = None) -> i
         ServeError: If the server cannot listen on host:port, or the token is unusable.
     """
     options = options or ServeOptions()
-    if options.keep_minutes < 1 or options.max_sessions < 1:
-        raise ServeError("--keep-minutes must be 1 or more, --max-sessions 1 or more")
+    if not options.keep_minutes > 0 or options.max_sessions < 1:
+        raise ServeError("--keep-minutes must be more than 0 (default 15), --max-sessions 1 or more")
     first = ""
     if scenario is not None:
         load_scenario(scenario)

@@ -260,10 +260,19 @@ def _port(text: str) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from colabsim.app.server import ServeError, serve  # the web dependencies load only for this command
+    from colabsim.app.server import ServeError, ServeOptions, serve  # the web dependencies load only here
 
+    options = ServeOptions(
+        host=args.host,
+        port=args.port,
+        open_browser=args.open,
+        token=args.token,
+        no_token=args.no_token,
+        keep_minutes=args.keep_minutes,
+        max_sessions=args.max_sessions,
+    )
     try:
-        return serve(args.scenario, host=args.host, port=args.port, open_browser=args.open)
+        return serve(args.scenario, options)
     except ServeError as exc:
         raise UsageError(str(exc)) from None
 
@@ -382,6 +391,21 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this computer)")
     serve.add_argument("--port", type=_port, default=8765, help="port to listen on (default 8765)")
     serve.add_argument("--open", action="store_true", help="open the dashboard in the default browser")
+    serve.add_argument(
+        "--token",
+        default=None,
+        help="access code to ask for (default: generated when --host is not this computer; or $COLABSIM_TOKEN)",
+    )
+    serve.add_argument(
+        "--no-token", action="store_true", help="serve to the network without an access code (not recommended)"
+    )
+    serve.add_argument(
+        "--keep-minutes",
+        type=float,
+        default=15.0,
+        help="minutes a dropped tab's run is kept for a reconnect (default 15)",
+    )
+    serve.add_argument("--max-sessions", type=_positive, default=40, help="most dashboards open at a time (default 40)")
     serve.set_defaults(handler=_cmd_serve)
     return parser
 

@@ -9,11 +9,14 @@ Set ``COLABSIM_SCREENSHOT=docs/dashboard.png`` to save the dashboard's picture f
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,6 +58,9 @@ def playwright() -> Iterator[Any]:
         _unavailable("the playwright package is not installed (pip install -e .[dev])")
     if not CHROMIUM.exists():
         _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)  # a shared, busy machine can take more than the default 5 s
     with sync_playwright() as pw:
         yield pw
 
@@ -65,14 +71,14 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, playwright: Any) -> Iterator[str]:
+@contextlib.contextmanager
+def _serving(log_path: Path, *options: str) -> Iterator[str]:
+    """``colabsim serve`` on 127.0.0.1 in a subprocess, until the block ends; yields its URL."""
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
-    env = {k: v for k, v in os.environ.items() if k != "COLABSIM_SCENARIO"}
+    env = {k: v for k, v in os.environ.items() if k not in ("COLABSIM_SCENARIO", "COLABSIM_TOKEN")}
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "colabsim", "serve", "--port", str(port)],
+            [sys.executable, "-m", "colabsim", "serve", "--port", str(port), *options],
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -86,12 +92,16 @@ def server(tmp_path_factory: pytest.TempPathFactory, playwright: Any) -> Iterato
                 pytest.fail(f"colabsim serve exited with {process.returncode}:\n{log_path.read_text()}")
             try:
                 with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
+                    if response.status in (200, 403):
                         break
+            except urllib.error.HTTPError as answer:
+                if answer.code == 403:
+                    break
             except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"colabsim serve did not answer within 60 s:\n{log_path.read_text()}")
-                time.sleep(0.3)
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"colabsim serve did not answer within 60 s:\n{log_path.read_text()}")
+            time.sleep(0.3)
         yield url
     finally:
         process.terminate()
@@ -102,16 +112,42 @@ def server(tmp_path_factory: pytest.TempPathFactory, playwright: Any) -> Iterato
             process.wait()
 
 
-def _open(playwright: Any, url: str, profile: Path) -> tuple[Any, Any]:
-    """A browser of its own (fresh profile, like another person's laptop) showing the dashboard."""
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, playwright: Any) -> Iterator[str]:
+    with _serving(tmp_path_factory.mktemp("serve") / "serve.log") as url:
+        yield url
+
+
+def _open(playwright: Any, url: str, profile: Path, offline: list[str] | None = None) -> tuple[Any, Any]:
+    """A browser of its own (fresh profile, like another person's laptop) showing the dashboard.
+
+    With `offline` (a list), every request to anything but 127.0.0.1 is blocked and noted there.
+    """
     context = playwright.chromium.launch_persistent_context(
         str(profile), executable_path=str(CHROMIUM), headless=True, args=FLAGS, viewport=VIEWPORT
     )
     context.set_default_timeout(TIMEOUT_MS)
+    if offline is not None:
+
+        def block(route: Any) -> None:
+            if urllib.parse.urlsplit(route.request.url).hostname == "127.0.0.1":
+                route.continue_()
+            else:
+                offline.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", block)
     page = context.pages[0] if context.pages else context.new_page()
     page.goto(url)
     page.locator(".colabsim-network-0").wait_for()
     return context, page
+
+
+def _upload(page: Any, name: str, data: bytes) -> None:
+    """Choose a file in the page's upload picker (as a participant would, by clicking it)."""
+    with page.expect_file_chooser() as chooser:
+        page.locator(".colabsim-upload .v-input__slot").click()
+    chooser.value.set_files(files=[{"name": name, "mimeType": "application/toml", "buffer": data}])
 
 
 def _month(page: Any) -> str:
@@ -184,9 +220,8 @@ def test_two_sessions_are_independent(playwright: Any, server: str, tmp_path: Pa
         b.locator(".colabsim-scenario-0").click()
         b.get_by_role("option", name="Ambon-Darwin sister city", exact=True).click()
         expect(b.locator(".colabsim-scenario-names")).to_have_text("Ambon-Darwin sister city")
-        b.locator(".colabsim-file input").fill("no/such/scenario.toml")
-        b.locator(".colabsim-load").click()
-        expect(b.locator(".colabsim-file-error")).to_contain_text("file not found")
+        _upload(b, "../../etc/passwd", b"root:x:0:0:root:/root:/bin/bash\n")
+        expect(b.locator(".colabsim-file-error")).to_contain_text("passwd: not valid TOML")
 
         a.locator(".colabsim-play").click()
         expect(a.locator(".colabsim-month")).not_to_have_text("month 3 of 216")
@@ -203,3 +238,71 @@ def test_two_sessions_are_independent(playwright: Any, server: str, tmp_path: Pa
     finally:
         first.close()
         second.close()
+
+
+def test_hostile_uploads_are_refused_and_the_next_visitor_still_gets_the_page(
+    playwright: Any, server: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    context, page = _open(playwright, server, tmp_path / "attacker")
+    error = page.locator(".colabsim-file-error")
+    try:
+        _upload(page, "huge.toml", b"# " + b"x" * (300 * 1024))
+        expect(error).to_contain_text("huge.toml: the file is larger than 256 KiB")
+        _upload(page, "binary.toml", bytes(range(256)) * 16)
+        expect(error).to_contain_text("binary.toml: this is not a text file")
+        _upload(page, "utf16.toml", '[scenario]\nname = "x"\n'.encode("utf-16"))
+        expect(error).to_contain_text("utf16.toml: the file is UTF-16 text")
+        _upload(page, "evil.toml", b'extends = "../../../../etc/passwd"\n')
+        expect(error).to_contain_text("can extend only a shipped scenario")
+        expect(error).not_to_contain_text("/etc")
+        own = b'extends = "darwin.toml"\n[scenario]\nname = "Uploaded Darwin"\n'
+        _upload(page, "..\\..\\..\\own.toml", own)  # a browser sends no "/" in a name
+        expect(page.locator(".colabsim-scenario-names")).to_have_text("Uploaded Darwin")
+        expect(error).to_have_count(0)
+        _click_until(page, ".colabsim-step", 1)
+    finally:
+        context.close()
+    second, visitor = _open(playwright, server, tmp_path / "visitor")
+    try:
+        expect(visitor.locator(".colabsim-scenario-names")).to_have_text("Ambon-Vlissingen sister city")
+        _click_until(visitor, ".colabsim-step", 1)
+    finally:
+        second.close()
+
+
+def test_the_page_works_with_every_non_local_request_blocked(playwright: Any, server: str, tmp_path: Path) -> None:
+    blocked: list[str] = []
+    context, page = _open(playwright, server, tmp_path / "offline", offline=blocked)
+    try:
+        _click_until(page, ".colabsim-step", 1)
+        _click_until(page, ".colabsim-year", 13)
+        page.wait_for_timeout(500)
+        assert page.locator(".colabsim-sectors-0").screenshot()
+    finally:
+        context.close()
+    assert blocked == [], f"the page asked the internet for {blocked}"
+
+
+def test_with_a_token_the_page_asks_for_it_and_the_typed_code_opens_it(playwright: Any, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    with _serving(tmp_path / "serve.log", "--token", "Wxyz-2345-abcd") as url:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "p"), executable_path=str(CHROMIUM), headless=True, args=FLAGS, viewport=VIEWPORT
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        try:
+            page = context.pages[0] if context.pages else context.new_page()
+            page.goto(url)
+            expect(page.locator("body")).to_contain_text("needs an access code")
+            assert page.locator(".colabsim-network-0").count() == 0
+            page.locator("input[name=token]").fill("wxyz 2345 ABCD")
+            page.locator("button[type=submit]").click()
+            page.locator(".colabsim-network-0").wait_for()
+            assert "token" not in page.url
+            assert "colabsim_token" not in str(page.evaluate("document.cookie"))  # HttpOnly
+            _click_until(page, ".colabsim-step", 1)
+        finally:
+            context.close()

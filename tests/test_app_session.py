@@ -53,22 +53,15 @@ def test_catalog_offers_the_shipped_scenarios_first(catalog: Catalog) -> None:
 
 
 @pytest.mark.parametrize("name", ["factor_out_of_range.toml", "unknown_actor_key.toml", "invalid_toml_syntax.toml"])
-def test_a_bad_file_shows_the_validation_error_and_keeps_the_run(
+def test_a_bad_upload_shows_the_validation_error_and_keeps_the_run(
     catalog: Catalog, bad_scenario_dir: Path, name: str
 ) -> None:
     board = Dashboard(catalog, seed=1)
     board.step(3)
-    assert board.load_file(0, str(bad_scenario_dir / name)) is False
-    assert name in board.file_error
-    assert "Traceback" not in board.file_error
+    assert board.upload_file(0, name, (bad_scenario_dir / name).read_bytes()) is False
+    assert board.file_error.startswith(name + ":")
+    assert "Traceback" not in board.file_error and str(bad_scenario_dir) not in board.file_error
     assert board.runs[0].choice.short == "vlissingen" and board.runs[0].month == 3
-
-
-@pytest.mark.parametrize(("path", "words"), [("", "type the path"), ("no/such/file.toml", "file not found")])
-def test_empty_and_missing_paths_say_what_to_do(catalog: Catalog, path: str, words: str) -> None:
-    board = Dashboard(catalog, seed=1)
-    assert board.load_file(0, path) is False
-    assert words in board.file_error
 
 
 def test_serve_with_a_file_shows_that_file_first(scenario_dir: Path) -> None:
@@ -87,13 +80,13 @@ def test_play_pauses_when_no_frame_is_drawn(catalog: Catalog, monkeypatch: pytes
     assert not board.playing and board.runs[0].month == 1
 
 
-def test_a_good_file_of_ones_own_is_offered_and_shown(catalog: Catalog, scenario_dir: Path, tmp_path: Path) -> None:
-    own = tmp_path / "mine.toml"
-    own.write_text(f'extends = "{(scenario_dir / "darwin.toml").as_posix()}"\n[scenario]\nname = "My Darwin"\n')
+def test_a_good_upload_is_offered_and_shown(scenario_dir: Path) -> None:
     board = Dashboard(Catalog(dirs=[scenario_dir]), seed=1)
-    assert board.load_file(0, str(own)) is True
-    assert board.runs[0].choice.label == "My Darwin"
+    assert board.upload_file(0, "mine.toml", b'extends = "darwin.toml"\n[scenario]\nname = "My Darwin"\n') is True
+    assert board.runs[0].choice.label == "My Darwin" and board.runs[0].choice.short == "mine"
     assert "My Darwin" in dict(board.controls().labels).values()
+    darwin = load_scenario(scenario_dir / "darwin.toml")
+    assert board.runs[0].choice.scenario.spec.actors == darwin.spec.actors
 
 
 # --- runs: seeds, start values, mid-run changes -----------------------------------------------

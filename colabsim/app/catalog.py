@@ -1,9 +1,11 @@
 """The scenarios a trainer can pick: the shipped files and one's own.
 
 Shipped scenarios are the ``*.toml`` files of the ``scenarios/`` folders found (see
-`scenario_dirs`), Vlissingen, Darwin and Darwin reformed first. A file of one's own is loaded by
-path; a bad file gives the validation error as text (`Catalog.load` raises `ScenarioError`, whose
-message names the file, the key and what is allowed), never a traceback.
+`scenario_dirs`), Vlissingen, Darwin and Darwin reformed first; the person starting the server may
+add one file (``colabsim serve FILE``). A participant's own scenario comes by upload
+(`Catalog.upload`, see `colabsim.app.upload`), never by a path on the server; a bad file gives the
+validation error as text (`UploadError`, naming the uploaded file, the key and what is allowed),
+never a traceback.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from colabsim.app.upload import UPLOAD_LIMIT, UploadError, display_name, scenario_from_upload
 from colabsim.scenario.loader import Scenario, ScenarioError, load_scenario
 
-__all__ = ["Catalog", "Choice", "scenario_dirs"]
+__all__ = ["MAX_UPLOADS", "Catalog", "Choice", "scenario_dirs"]
 
 #: Shipped scenarios shown first, in this order; other files follow alphabetically.
 FIRST = ("vlissingen", "darwin", "darwin_reformed")
@@ -22,13 +25,19 @@ FIRST = ("vlissingen", "darwin", "darwin_reformed")
 #: Environment variable naming extra scenario folders (separated by the path separator).
 ENV_DIRS = "COLABSIM_SCENARIOS"
 
+#: Uploaded scenarios one session keeps (a further upload replaces the oldest).
+MAX_UPLOADS = 10
+
+#: Prefix of an uploaded scenario's key (a key, not a path: nothing is written to disk).
+UPLOAD_KEY = "upload/"
+
 
 @dataclass(frozen=True)
 class Choice:
     """One scenario the picker offers.
 
     Attributes:
-        key: Stable identifier: the file's resolved path.
+        key: Stable identifier: the file's resolved path, or ``upload/NAME`` for an upload.
         label: What the picker shows.
         scenario: The validated scenario.
     """
@@ -64,7 +73,7 @@ def _order(path: Path) -> tuple[int, str]:
 
 
 class Catalog:
-    """The scenarios of one session: shipped files, then any loaded by path.
+    """The scenarios of one session: shipped files, then any uploaded.
 
     Args:
         dirs: Folders with shipped scenarios (default `scenario_dirs`).
@@ -91,10 +100,11 @@ class Catalog:
                 self.problems.append(str(exc))
         self.default_key = self.choices[0].key if self.choices else ""
         if first is not None:
-            self.default_key = self.load(str(first)).key
+            path = Path(first)
+            self.default_key = self._add(path, load_scenario(path)).key
 
-    def _add(self, path: Path, scenario: Scenario) -> Choice:
-        key = str(path.resolve())
+    def _add(self, path: Path, scenario: Scenario, key: str = "") -> Choice:
+        key = key or str(path.resolve())
         label = scenario.name
         if any(c.label == label and c.key != key for c in self.choices):
             label = f"{label} ({path.name})"
@@ -106,19 +116,28 @@ class Catalog:
         self.choices.append(choice)
         return choice
 
-    def load(self, path: str) -> Choice:
-        """Load a scenario file by path (re-reading it if loaded before) and offer it.
+    def shipped(self) -> dict[str, Scenario]:
+        """The scenarios an upload may extend, by file name (the server's files, not uploads)."""
+        return {Path(c.key).name: c.scenario for c in self.choices if not c.key.startswith(UPLOAD_KEY)}
+
+    def upload(self, name: object, data: bytes) -> Choice:
+        """Validate an uploaded scenario file and offer it (an upload of the same name replaces it).
+
+        Args:
+            name: The file name the browser gave.
+            data: The bytes read (at most `UPLOAD_LIMIT` + 1, see `colabsim.app.upload.read_limited`).
 
         Raises:
-            ScenarioError: If the path is empty, or the file is missing or invalid.
+            UploadError: If the file is too large, not text, not TOML or not a valid scenario.
         """
-        text = path.strip().strip("\"'")
-        if not text:
-            raise ScenarioError(None, [("", "type the path of a scenario file (.toml), e.g. scenarios/darwin.toml")])
-        file = Path(text).expanduser()
-        if file.is_dir():
-            raise ScenarioError(file, [("", "this is a folder; give the path of a scenario file (.toml) in it")])
-        return self._add(file, load_scenario(file))
+        if not data:
+            raise UploadError(display_name(name), [("", "the file is empty; upload a scenario file (.toml)")])
+        scenario = scenario_from_upload(name, data, self.shipped(), UPLOAD_LIMIT)
+        key = UPLOAD_KEY + display_name(name)
+        uploads = [c for c in self.choices if c.key.startswith(UPLOAD_KEY) and c.key != key]
+        if len(uploads) >= MAX_UPLOADS:
+            self.choices.remove(uploads[0])
+        return self._add(Path(display_name(name)), scenario, key)
 
     def get(self, key: str) -> Choice:
         """The choice with identifier `key`.

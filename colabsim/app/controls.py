@@ -18,12 +18,14 @@ from collections.abc import Callable
 from typing import Any, cast
 
 import solara
+from ipyvuetify.extra import FileInput
 
 from colabsim.app.interventions import INTERVENTIONS
 from colabsim.app.session import SPEEDS, Controls, Dashboard
+from colabsim.app.upload import UPLOAD_LIMIT, read_limited
 from colabsim.scenario.factors import DIMENSIONS, FACTORS, Factor
 
-__all__ = ["FactorControls", "InterventionControls", "RunControls", "ScenarioControls", "act"]
+__all__ = ["FactorControls", "InterventionControls", "RunControls", "ScenarioControls", "ScenarioUpload", "act"]
 
 #: Seconds a slider must rest before its value is applied (a drag is one change, not fifty).
 SLIDER_SETTLE = 0.35
@@ -121,9 +123,42 @@ def RunControls(board: Dashboard, state: Controls, refresh: Refresh) -> None:  #
 
 
 @solara.component
+def ScenarioUpload(on_file: Callable[[object, bytes], None], on_error: Callable[[str], None]) -> None:  # noqa: N802
+    """A file picker (click or keyboard, as on a tablet) for a scenario file of one's own.
+
+    The browser keeps the file; the server asks it for at most `UPLOAD_LIMIT` + 1 bytes, whatever
+    size the browser reports, and hands name and bytes to `on_file` (`on_error` if reading fails).
+    """
+    chosen, set_chosen = solara.use_state(cast(list[Any] | None, None))
+    picker = FileInput.element(multiple=False, accept=".toml", show_progress=False, on_file_info=set_chosen)
+    files, set_files = solara.use_state(cast(list[Any] | None, None))
+
+    def wire() -> None:
+        if chosen:
+            widget = cast(FileInput, solara.get_widget(picker))
+            widget.version += 1  # Solara's FileDrop does the same: the widget's own observer is not called
+            widget.reset_stats()
+            set_files(widget.get_files())
+
+    solara.use_effect(wire, [chosen])
+
+    def read(cancel: threading.Event) -> None:
+        if not files:
+            return
+        try:
+            data = read_limited(files[0]["file_obj"], UPLOAD_LIMIT)
+        except Exception as exc:  # the browser went away or sent something else than asked
+            logger.warning("upload could not be read: %s", exc)
+            on_error("The file could not be read from the browser; choose it again.")
+            return
+        on_file(files[0].get("name"), data)
+
+    solara.use_thread(read, [files])
+
+
+@solara.component
 def ScenarioControls(board: Dashboard, state: Controls, refresh: Refresh) -> None:  # noqa: N802
-    """Scenario picker(s), side-by-side switch and a file path for one's own scenario."""
-    path, set_path = solara.use_state("")
+    """Scenario picker(s), side-by-side switch and an upload for one's own scenario file."""
     labels = dict(state.labels)
     key_of = {label: key for key, label in labels.items()}
 
@@ -134,8 +169,11 @@ def ScenarioControls(board: Dashboard, state: Controls, refresh: Refresh) -> Non
     def side_by_side(on: bool) -> None:
         act(board, refresh, lambda: board.set_side_by_side(on))
 
-    def load() -> None:
-        act(board, refresh, lambda: board.load_file(board.target, path))
+    def uploaded(name: object, data: bytes) -> None:
+        act(board, refresh, lambda: board.upload_file(board.target, name, data))
+
+    def failed(message: str) -> None:
+        act(board, refresh, lambda: setattr(board, "file_error", message))
 
     with solara.Card(classes=["colabsim-card", "colabsim-scenario-controls"]):
         _title("Scenario")
@@ -154,15 +192,10 @@ def ScenarioControls(board: Dashboard, state: Controls, refresh: Refresh) -> Non
             classes=["colabsim-side-by-side"],
         )
         where = f" (opens on the {('left', 'right')[state.target]})" if state.side_by_side else ""
-        with solara.Row(gap="8px", style={"align-items": "center"}):
-            solara.InputText(
-                f"Your own scenario file: its path{where}",
-                value=path,
-                on_value=set_path,
-                continuous_update=True,
-                classes=["colabsim-file"],
-            )
-            solara.Button("Load", icon_name="mdi-folder-open", on_click=load, outlined=True, classes=["colabsim-load"])
+        limit = f"up to {UPLOAD_LIMIT // 1024} KiB"
+        solara.Text(f"Your own scenario file (.toml, {limit}){where}", classes=["colabsim-label"])
+        with solara.Div(classes=["colabsim-upload"]):
+            ScenarioUpload(uploaded, failed)
         if state.file_error:
             solara.Error(state.file_error, classes=["colabsim-file-error"])
         for problem in state.problems:

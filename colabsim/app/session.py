@@ -390,11 +390,17 @@ class Dashboard:
                 if i != side:
                     run.reset(self.seed)
 
-    def load_file(self, side: int, path: str) -> bool:
-        """Load a scenario file and show it on `side`; on a bad file keep `file_error` and return False."""
+    def upload_file(self, side: int, name: object, data: bytes) -> bool:
+        """Show an uploaded scenario file on `side`; on a bad file keep `file_error` and return False.
+
+        Args:
+            side: 0 (left) or 1 (right).
+            name: The file name the browser gave (only its base name is shown).
+            data: The bytes read from the browser (see `colabsim.app.upload.read_limited`).
+        """
         with self.lock:
             try:
-                choice = self.catalog.load(path)
+                choice = self.catalog.upload(name, data)
             except ScenarioError as exc:
                 self.file_error = str(exc)
                 return False

@@ -1,0 +1,124 @@
+"""Server memory per dashboard session, over open/close cycles (``colabsim serve`` + headless Chromium).
+
+Starts ``colabsim serve`` on 127.0.0.1 with a short keep time, then for each cycle opens SESSIONS
+dashboards (each its own browser profile, as another participant's device), steps each once, drops
+them all (closes the browsers without a goodbye) and waits until the server has culled them. The
+server's resident memory (VmRSS) is read before, with the sessions open and after the cull.
+Reports the memory per open session and whether the resident size plateaus over the cycles.
+
+    .venv/bin/python benchmarks/dashboard_sessions.py [--cycles 3] [--sessions 6] [--keep 0.25]
+
+Needs playwright and Chromium at /usr/bin/chromium (as the browser tests do).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of process `pid` in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_up(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"colabsim serve exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.3)
+    raise SystemExit("colabsim serve did not answer within 90 s")
+
+
+def _open(playwright: Any, url: str, sessions: int, workdir: Path) -> list[Any]:
+    contexts = []
+    for i in range(sessions):
+        context = playwright.chromium.launch_persistent_context(
+            str(workdir / f"profile{time.monotonic_ns()}-{i}"), executable_path=CHROMIUM, headless=True, args=FLAGS
+        )
+        context.set_default_timeout(60_000)
+        page = context.pages[0] if context.pages else context.new_page()
+        page.goto(url)
+        page.locator(".colabsim-network-0").wait_for()
+        page.locator(".colabsim-step").click()
+        page.get_by_text("month 1 of").wait_for()
+        contexts.append(context)
+    return contexts
+
+
+def main() -> None:
+    """Run the benchmark and print a table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cycles", type=int, default=3)
+    parser.add_argument("--sessions", type=int, default=6)
+    parser.add_argument("--keep", type=float, default=0.25, help="minutes a dropped session is kept")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    env = {**os.environ, "SOLARA_KERNEL_CULL_TIMEOUT": f"{args.keep * 60:g}s"}
+    env.pop("COLABSIM_SCENARIO", None)
+    command = [sys.executable, "-m", "colabsim", "serve", "--port", str(port)]
+    help_text = subprocess.run([*command[:4], "--help"], capture_output=True, text=True, env=env, cwd=ROOT).stdout
+    if "--keep-minutes" in help_text:
+        command += ["--keep-minutes", str(args.keep)]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rows = []
+    try:
+        _wait_up(url, server)
+        with tempfile.TemporaryDirectory() as work, sync_playwright() as pw:
+            for context in _open(pw, url, 1, Path(work)):  # warm up: imports, first figures
+                context.close()
+            time.sleep(args.keep * 60 + 15)
+            start = rss_mb(server.pid)
+            for cycle in range(1, args.cycles + 1):
+                before = rss_mb(server.pid)
+                contexts = _open(pw, url, args.sessions, Path(work))
+                opened = rss_mb(server.pid)
+                for context in contexts:
+                    context.close()
+                time.sleep(args.keep * 60 + 15)  # the cull, then the server's release pass (every 10 s)
+                after = rss_mb(server.pid)
+                rows.append((cycle, before, opened, after, (opened - before) / args.sessions))
+                print(f"cycle {cycle}: {before:.0f} -> {opened:.0f} MB open -> {after:.0f} MB culled", flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    print(f"\nbaseline after warm-up: {start:.0f} MB; {args.sessions} sessions a cycle, kept {args.keep:g} min\n")
+    print("| cycle | before (MB) | sessions open (MB) | after cull (MB) | per session (MB) |")
+    print("|---|---|---|---|---|")
+    for cycle, before, opened, after, per in rows:
+        print(f"| {cycle} | {before:.0f} | {opened:.0f} | {after:.0f} | {per:.1f} |")
+    print(f"\ngrowth over {args.cycles} cycles after cull: {rows[-1][3] - start:+.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -15,11 +15,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tqdm import tqdm
-
 from colabsim._version import __version__
-from colabsim.experiments.ensemble import compare_table, run_ensemble
+from colabsim.experiments.ensemble import Ensemble, compare_table, run_ensemble
 from colabsim.experiments.executors import EXECUTORS, ExecutorError
+from colabsim.experiments.progress import ProgressEvent, phase
 from colabsim.experiments.rundir import RunDirError, new_run_dir, write_manifest
 from colabsim.experiments.runner import DEFAULT_CHUNK_SIZE
 from colabsim.experiments.store import StoreError
@@ -27,7 +26,7 @@ from colabsim.reporting.report import KEY_METRICS, write_results
 from colabsim.scenario.factors import FACTORS, markdown_table
 from colabsim.scenario.loader import Scenario, ScenarioError, load_scenario
 from colabsim.sensitivity.pipeline import SensitivityError, run_sensitivity
-from colabsim.workflows import run_experiment
+from colabsim.workflows import run_experiment, terminal_progress
 
 __all__ = ["main"]
 
@@ -95,11 +94,35 @@ def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: s
     started = datetime.now(UTC)
     clock = time.perf_counter()
     total = len(scenarios) * args.replications
-    with tqdm(total=total, unit="run", desc=command, file=sys.stderr, mininterval=0.5) as bar:
+    progress = terminal_progress(args.quiet)
+    try:
         ensemble = run_ensemble(
-            scenarios, args.seed, args.replications, args.workers, progress=lambda done: bar.update(done - bar.n)
+            scenarios,
+            args.seed,
+            args.replications,
+            args.workers,
+            progress=(lambda done: progress(ProgressEvent("runs", done, total))) if progress else None,
         )
-    run_seconds = time.perf_counter() - clock
+        run_seconds = time.perf_counter() - clock
+        with phase(progress, "report and figures"):
+            _write_run_dir(args, run_dir, ensemble, scenarios, command, started, clock, run_seconds)
+    finally:
+        if progress:
+            progress.close()
+    _print_summary(ensemble, run_dir, total, run_seconds)
+    return EXIT_OK
+
+
+def _write_run_dir(
+    args: argparse.Namespace,
+    run_dir: Path,
+    ensemble: Ensemble,
+    scenarios: list[tuple[str, Scenario]],
+    command: str,
+    started: datetime,
+    clock: float,
+    run_seconds: float,
+) -> None:
     command_line = (
         "colabsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else f"colabsim {command}"
     )
@@ -125,6 +148,9 @@ def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: s
             },
         },
     )
+
+
+def _print_summary(ensemble: Ensemble, run_dir: Path, total: int, run_seconds: float) -> None:
     table = compare_table(ensemble.summary, ensemble.labels, KEY_METRICS[:4])
     print(f"{total} runs in {run_seconds:.1f} s; results in {run_dir}/ (report: {run_dir / 'report.md'})")
     for metric in KEY_METRICS[:4]:
@@ -133,7 +159,6 @@ def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: s
             row = table[(table["scenario"] == label) & (table["metric"] == metric)].iloc[0]
             cells.append(f"{label} {row['mean']:.3f} [{row['ci_low']:.3f}, {row['ci_high']:.3f}]")
         print(f"  {metric:<18} " + "   ".join(cells))
-    return EXIT_OK
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -169,8 +194,9 @@ def _check_resume(args: argparse.Namespace) -> None:
 def _cmd_sweep(args: argparse.Namespace) -> int:
     _check_resume(args)
     result = run_experiment(
-        args.experiment, args.out, args.executor, args.workers, args.scheduler, args.resume, args.chunk_size
-    )
+        args.experiment, args.out, args.executor, args.workers, args.scheduler, args.resume, args.chunk_size,
+        progress=terminal_progress(args.quiet),
+    )  # fmt: skip
     rate = result.ran / result.seconds if result.seconds > 0 else float("nan")
     print(
         f"{result.ran} runs in {result.seconds:.1f} s ({rate:.0f} runs/s); {result.total_runs} in the experiment, "
@@ -181,7 +207,14 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
     _check_resume(args)
-    result = run_sensitivity(args.experiment, args.out, args.executor, args.workers, args.scheduler, args.resume)
+    progress = terminal_progress(args.quiet)
+    try:
+        result = run_sensitivity(
+            args.experiment, args.out, args.executor, args.workers, args.scheduler, args.resume, progress
+        )
+    finally:
+        if progress:
+            progress.close()
     print(
         f"analysis in {result.seconds:.0f} s; results in {result.directory}/ (report: {result.directory / 'report.md'})"
     )
@@ -240,6 +273,12 @@ def _parser() -> argparse.ArgumentParser:
         description="Agent-based simulation of collaborative governance (sister cities, donor programmes).",
     )
     parser.add_argument("--version", action="version", version=f"colabsim {__version__}")
+    parser.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress bars (they are off anyway when stderr is not a terminal)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def simulation_options(p: argparse.ArgumentParser, replications: int) -> None:

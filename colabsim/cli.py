@@ -16,50 +16,77 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from colabsim._version import __version__
+from colabsim.experiments.checks import DEFAULT_MAX_RUNS
 from colabsim.experiments.ensemble import Ensemble, compare_table, run_ensemble
 from colabsim.experiments.executors import EXECUTORS, ExecutorError
+from colabsim.experiments.experiment import Experiment, file_kind, load_experiment
+from colabsim.experiments.lock import FolderLockedError
 from colabsim.experiments.progress import ProgressEvent, phase
 from colabsim.experiments.rundir import RunDirError, new_run_dir, write_manifest
 from colabsim.experiments.runner import DEFAULT_CHUNK_SIZE
 from colabsim.experiments.store import StoreError
+from colabsim.experiments.suggest import did_you_mean
 from colabsim.reporting.report import KEY_METRICS, write_results
 from colabsim.scenario.factors import FACTORS, markdown_table
-from colabsim.scenario.loader import Scenario, ScenarioError, load_scenario
+from colabsim.scenario.loader import Scenario, ScenarioError, load_scenario, read_toml
 from colabsim.sensitivity.pipeline import SensitivityError, run_sensitivity
-from colabsim.workflows import run_experiment, terminal_progress
+from colabsim.workflows import TerminalProgress, run_experiment, terminal_progress
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
+#: Exit statuses (documented in the README): success; bad input (a file, a key, an option); the
+#: results folder is held by another process; the command finished but some runs failed (their
+#: rows say why); interrupted by Ctrl-C (finished work is kept).
+EXIT_OK, EXIT_BAD_INPUT, EXIT_LOCKED, EXIT_RUNS_FAILED, EXIT_INTERRUPTED = 0, 2, 3, 4, 130
 
 
 class UsageError(ValueError):
     """An option has a value the command cannot use."""
 
 
-def _parse_sets(items: Sequence[str]) -> dict[str, float]:
-    values: dict[str, float] = {}
+#: ``--set`` values: scenario label (None: every scenario) -> factor -> value.
+Overrides = dict[str | None, dict[str, float]]
+
+
+def _parse_sets(items: Sequence[str]) -> Overrides:
+    values: Overrides = {}
     for item in items:
-        name, sep, text = item.partition("=")
+        target, colon, rest = item.partition(":")
+        if not colon or "=" in target:  # no scenario named: the value is for every scenario
+            target, rest = "", item
+        name, sep, text = rest.partition("=")
+        name = name.strip()
         if not sep or not name:
-            raise UsageError(f"--set {item!r}: write FACTOR=VALUE, e.g. --set legal_frame=0.9")
+            raise UsageError(
+                f"--set {item!r}: write FACTOR=VALUE (every scenario) or SCENARIO:FACTOR=VALUE (one scenario, "
+                "named by its file's stem), e.g. --set legal_frame=0.9 or --set darwin:legal_frame=0.9"
+            )
+        if name not in FACTORS:
+            raise UsageError(
+                f"--set {item!r}: unknown factor {name!r}{did_you_mean(name, FACTORS)}; see 'colabsim factors'"
+            )
         try:
-            values[name.strip()] = float(text)
+            number = float(text)
         except ValueError:
             raise UsageError(f"--set {item!r}: {text!r} is not a number") from None
+        values.setdefault(target.strip() or None, {})[name] = number
     return values
 
 
-def _labelled(paths: Sequence[str], overrides: dict[str, float]) -> list[tuple[str, Scenario]]:
-    scenarios, problems = [], []
-    for path in paths:
-        try:
-            scenario = load_scenario(path)
-            scenarios.append(scenario.with_factors(**overrides) if overrides else scenario)
-        except ScenarioError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise UsageError("\n".join(problems))
+def _refuse_experiment_file(path: str, command: str) -> None:
+    """An experiment file given to run or compare: say which command runs it."""
+    try:
+        _, raw = read_toml(Path(path))
+    except ScenarioError:
+        return  # load_scenario reports it
+    if file_kind(raw) == "experiment":
+        raise UsageError(
+            f"{path} is an experiment file, not a scenario; {command} takes scenario files. "
+            f"Run it with 'colabsim sweep {path}' (or 'colabsim sensitivity {path}' for a Morris or Sobol' design)"
+        )
+
+
+def _labels(paths: Sequence[str]) -> list[str]:
     labels: list[str] = []
     for path in paths:
         stem = Path(path).stem
@@ -67,7 +94,42 @@ def _labelled(paths: Sequence[str], overrides: dict[str, float]) -> list[tuple[s
         while label in labels:
             label, n = f"{stem}_{n}", n + 1
         labels.append(label)
+    return labels
+
+
+def _labelled(paths: Sequence[str], overrides: Overrides, command: str) -> list[tuple[str, Scenario]]:
+    labels = _labels(paths)
+    unknown = [name for name in overrides if name is not None and name not in labels]
+    if unknown:
+        raise UsageError(
+            f"--set {unknown[0]}:...: no scenario {unknown[0]!r}{did_you_mean(unknown[0], labels)}; "
+            f"the scenarios are named by their file's stem: {', '.join(labels)}"
+        )
+    scenarios, problems = [], []
+    for label, path in zip(labels, paths, strict=True):
+        _refuse_experiment_file(path, command)
+        factors = {**overrides.get(None, {}), **overrides.get(label, {})}
+        try:
+            scenario = load_scenario(path)
+            scenarios.append(scenario.with_factors(**factors) if factors else scenario)
+        except ScenarioError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise UsageError("\n".join(problems))
     return list(zip(labels, scenarios, strict=True))
+
+
+def _baseline_first(scenarios: list[tuple[str, Scenario]], baseline: str | None) -> list[tuple[str, Scenario]]:
+    """Put the baseline first: differences in the report are against the first scenario."""
+    if baseline is None:
+        return scenarios
+    labels = [label for label, _ in scenarios]
+    if baseline not in labels:
+        raise UsageError(
+            f"--baseline {baseline!r}: no such scenario{did_you_mean(baseline, labels)}; "
+            f"the scenarios are named by their file's stem: {', '.join(labels)}"
+        )
+    return sorted(scenarios, key=lambda pair: pair[0] != baseline)
 
 
 def _whole_number(text: str, minimum: int, rule: str) -> int:
@@ -89,7 +151,7 @@ def _seed(text: str) -> int:
 
 
 def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: str) -> int:
-    scenarios = _labelled(paths, _parse_sets(args.set))
+    scenarios = _baseline_first(_labelled(paths, _parse_sets(args.set), command), getattr(args, "baseline", None))
     run_dir = new_run_dir(args.out, command)
     started = datetime.now(UTC)
     clock = time.perf_counter()
@@ -169,21 +231,39 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return _simulate_command(args, args.scenarios, "compare")
 
 
+def _validate_one(path: str, max_runs: int) -> str:
+    """What a valid file holds, in one line; a `ScenarioError` if it is not valid."""
+    _, raw = read_toml(Path(path))
+    if file_kind(raw) == "experiment":
+        experiment = load_experiment(path, max_runs)
+        design = experiment.spec.design
+        return (
+            f"ok: {path} (experiment {experiment.spec.experiment.name!r}: {design.method} design, "
+            f"{len(experiment.points)} points x {experiment.replications} replications = {experiment.total_runs} runs "
+            f"of {experiment.scenario.name})"
+        )
+    scenario = load_scenario(path)
+    spec = scenario.spec
+    return (
+        f"ok: {path} ({scenario.name}: {len(spec.actors)} actors, {len(spec.programmes)} programmes, "
+        f"{len(spec.events)} events, {spec.scenario.horizon_years} years)"
+    )
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for path in args.files:
         try:
-            scenario = load_scenario(path)
+            print(_validate_one(path, args.max_runs))
         except ScenarioError as exc:
             print(f"invalid: {exc}", file=sys.stderr)
             status = EXIT_BAD_INPUT
-            continue
-        spec = scenario.spec
-        print(
-            f"ok: {path} ({scenario.name}: {len(spec.actors)} actors, {len(spec.programmes)} programmes, "
-            f"{len(spec.events)} events, {spec.scenario.horizon_years} years)"
-        )
     return status
+
+
+def _load_design(args: argparse.Namespace, progress: TerminalProgress | None) -> Experiment:
+    with phase(progress, "design"):
+        return load_experiment(args.experiment, args.max_runs)
 
 
 def _check_resume(args: argparse.Namespace) -> None:
@@ -193,15 +273,28 @@ def _check_resume(args: argparse.Namespace) -> None:
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
     _check_resume(args)
-    result = run_experiment(
-        args.experiment, args.out, args.executor, args.workers, args.scheduler, args.resume, args.chunk_size,
-        progress=terminal_progress(args.quiet),
-    )  # fmt: skip
+    progress = terminal_progress(args.quiet)
+    try:
+        experiment = _load_design(args, progress)
+        result = run_experiment(
+            experiment, args.out, args.executor, args.workers, args.scheduler, args.resume, args.chunk_size,
+            progress=progress or False, force=args.force,
+        )  # fmt: skip
+    finally:
+        if progress:
+            progress.close()
     rate = result.ran / result.seconds if result.seconds > 0 else float("nan")
     print(
         f"{result.ran} runs in {result.seconds:.1f} s ({rate:.0f} runs/s); {result.total_runs} in the experiment, "
         f"{result.failed} failed; results in {result.directory}/ (report: {result.directory / 'report.md'})"
     )
+    if result.failed:
+        print(
+            f"colabsim sweep: {result.failed} runs failed; their rows have status 'error' and the message "
+            f"(see the report's 'Failed runs'); exit status {EXIT_RUNS_FAILED}",
+            file=sys.stderr,
+        )
+        return EXIT_RUNS_FAILED
     return EXIT_OK
 
 
@@ -209,8 +302,9 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     _check_resume(args)
     progress = terminal_progress(args.quiet)
     try:
+        experiment = _load_design(args, progress)
         result = run_sensitivity(
-            args.experiment, args.out, args.executor, args.workers, args.scheduler, args.resume, progress
+            experiment, args.out, args.executor, args.workers, args.scheduler, args.resume, progress
         )
     finally:
         if progress:
@@ -281,6 +375,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    def max_runs_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--max-runs",
+            type=_positive,
+            default=DEFAULT_MAX_RUNS,
+            help=f"largest experiment accepted, in runs (default {DEFAULT_MAX_RUNS:,})",
+        )
+
     def simulation_options(p: argparse.ArgumentParser, replications: int) -> None:
         p.add_argument("--seed", type=_seed, default=1, help="root seed of the replications (default 1)")
         p.add_argument(
@@ -294,8 +396,8 @@ def _parser() -> argparse.ArgumentParser:
             "--set",
             action="append",
             default=[],
-            metavar="FACTOR=VALUE",
-            help="override a factor (repeatable); see 'colabsim factors'",
+            metavar="[SCENARIO:]FACTOR=VALUE",
+            help="override a factor in every scenario, or in one (named by its file's stem); repeatable",
         )
         p.add_argument("--out", type=Path, default=None, help="run directory to create (default runs/<command>-<time>)")
         p.add_argument(
@@ -308,12 +410,18 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_cmd_run)
 
     compare = sub.add_parser("compare", help="compare scenarios (same seeds) and write a report with effect sizes")
-    compare.add_argument("scenarios", nargs="+", help="scenario files; the first is the reference")
+    compare.add_argument("scenarios", nargs="+", help="scenario files")
+    compare.add_argument(
+        "--baseline", metavar="NAME", default=None, help="scenario the others are compared with (default: the first)"
+    )
     simulation_options(compare, 30)
     compare.set_defaults(handler=_cmd_compare)
 
-    validate = sub.add_parser("validate", help="check scenario files; exit 0 if all are valid, 2 otherwise")
-    validate.add_argument("files", nargs="+", help="scenario files")
+    validate = sub.add_parser(
+        "validate", help="check scenario and experiment files; exit 0 if all are valid, 2 otherwise"
+    )
+    validate.add_argument("files", nargs="+", help="scenario or experiment files (.toml)")
+    max_runs_option(validate)
     validate.set_defaults(handler=_cmd_validate)
 
     factors = sub.add_parser(
@@ -333,6 +441,8 @@ def _parser() -> argparse.ArgumentParser:
         "--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://10.0.0.5:8786"
     )
     sweep.add_argument("--resume", action="store_true", help="continue the experiment in --out")
+    sweep.add_argument("--force", action="store_true", help="take over --out even if another process's lock is live")
+    max_runs_option(sweep)
     sweep.add_argument("--chunk-size", type=_positive, default=DEFAULT_CHUNK_SIZE, help="runs per task (default 256)")
     sweep.set_defaults(handler=_cmd_sweep)
 
@@ -349,6 +459,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sensitivity.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler address")
     sensitivity.add_argument("--resume", action="store_true", help="continue an interrupted analysis in --out")
+    max_runs_option(sensitivity)
     sensitivity.set_defaults(handler=_cmd_sensitivity)
 
     serve = sub.add_parser("serve", help="the workshop dashboard in the browser (http://127.0.0.1:8765 by default)")
@@ -360,11 +471,30 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _unknown_command(parser: argparse.ArgumentParser, argv: Sequence[str]) -> str | None:
+    """An error for a mistyped command (with the closest one), or None."""
+    verb = next((a for a in argv if not a.startswith("-")), None)
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    commands = list(sub.choices)
+    if verb is None or verb in commands:
+        return None
+    return f"colabsim: error: unknown command {verb!r}{did_you_mean(verb, commands)}; commands: {', '.join(commands)}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
-    args = _parser().parse_args(argv)
+    """Run the command line; return the exit status (see the README's "Exit status")."""
+    parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    unknown = _unknown_command(parser, argv)
+    if unknown is not None:
+        print(unknown, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    args = parser.parse_args(argv)
     try:
         return int(args.handler(args))
+    except FolderLockedError as exc:
+        print(f"colabsim {args.command}: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     except (UsageError, ScenarioError, RunDirError, StoreError, ExecutorError, SensitivityError) as exc:
         print(f"colabsim {args.command}: error:\n{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

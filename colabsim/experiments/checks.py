@@ -57,9 +57,17 @@ def design_size(spec: ExperimentFile) -> int:
     return len(d.points) if isinstance(d.points, list) else 0
 
 
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:,.0f} h"
+
+
 def _size_message(spec: ExperimentFile, points: int, max_runs: int) -> str:
     runs = points * spec.experiment.replications
-    hours = runs / RUNS_PER_SECOND_PER_CORE / 3600
+    seconds = runs / RUNS_PER_SECOND_PER_CORE
     # Design table (8 bytes per factor value) and the result table loaded at the end (one float
     # per output and factor, plus six bookkeeping columns, per run).
     columns = len(spec.factors) + len(spec.outputs.summary) + 6
@@ -67,7 +75,7 @@ def _size_message(spec: ExperimentFile, points: int, max_runs: int) -> str:
     return (
         f"the design has {points:,} points x {spec.experiment.replications:,} replications = {runs:,} runs, "
         f"above the limit of {max_runs:,} runs; at about {RUNS_PER_SECOND_PER_CORE} runs/s per core that is "
-        f"{hours:,.1f} core-hours, and its tables need about {megabytes:,.0f} MB. Make the design smaller, "
+        f"{_duration(seconds)} on one core, and its tables need about {megabytes:,.0f} MB. Make the design smaller, "
         f"or raise the limit with --max-runs {runs} (max_runs= in Python)"
     )
 

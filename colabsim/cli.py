@@ -14,56 +14,83 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-
-from tqdm import tqdm
+from typing import Any
 
 from colabsim._version import __version__
-from colabsim.experiments.ensemble import compare_table, run_ensemble
+from colabsim.experiments.checks import DEFAULT_MAX_RUNS
+from colabsim.experiments.ensemble import Ensemble, compare_table, run_ensemble
 from colabsim.experiments.executors import EXECUTORS, ExecutorError
+from colabsim.experiments.experiment import Experiment, file_kind, load_experiment
+from colabsim.experiments.lock import FolderLockedError
+from colabsim.experiments.progress import ProgressEvent, phase
 from colabsim.experiments.rundir import RunDirError, new_run_dir, write_manifest
 from colabsim.experiments.runner import DEFAULT_CHUNK_SIZE
 from colabsim.experiments.store import StoreError
+from colabsim.experiments.suggest import did_you_mean
 from colabsim.reporting.report import KEY_METRICS, write_results
 from colabsim.robustness.boxes import DiscoveryUnavailableError
 from colabsim.robustness.discovery import box_sentence, run_discovery
 from colabsim.robustness.pipeline import run_robustness
 from colabsim.scenario.factors import FACTORS, markdown_table
-from colabsim.scenario.loader import Scenario, ScenarioError, load_scenario
+from colabsim.scenario.loader import Scenario, ScenarioError, load_scenario, read_toml
 from colabsim.sensitivity.pipeline import SensitivityError, run_sensitivity
-from colabsim.workflows import run_experiment
+from colabsim.workflows import TerminalProgress, run_experiment, terminal_progress
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
+#: Exit statuses (documented in the README): success; bad input (a file, a key, an option); the
+#: results folder is held by another process; the command finished but some runs failed (their
+#: rows say why); interrupted by Ctrl-C (finished work is kept).
+EXIT_OK, EXIT_BAD_INPUT, EXIT_LOCKED, EXIT_RUNS_FAILED, EXIT_INTERRUPTED = 0, 2, 3, 4, 130
 
 
 class UsageError(ValueError):
     """An option has a value the command cannot use."""
 
 
-def _parse_sets(items: Sequence[str]) -> dict[str, float]:
-    values: dict[str, float] = {}
+#: ``--set`` values: scenario label (None: every scenario) -> factor -> value.
+Overrides = dict[str | None, dict[str, float]]
+
+
+def _parse_sets(items: Sequence[str]) -> Overrides:
+    values: Overrides = {}
     for item in items:
-        name, sep, text = item.partition("=")
+        target, colon, rest = item.partition(":")
+        if not colon or "=" in target:  # no scenario named: the value is for every scenario
+            target, rest = "", item
+        name, sep, text = rest.partition("=")
+        name = name.strip()
         if not sep or not name:
-            raise UsageError(f"--set {item!r}: write FACTOR=VALUE, e.g. --set legal_frame=0.9")
+            raise UsageError(
+                f"--set {item!r}: write FACTOR=VALUE (every scenario) or SCENARIO:FACTOR=VALUE (one scenario, "
+                "named by its file's stem), e.g. --set legal_frame=0.9 or --set darwin:legal_frame=0.9"
+            )
+        if name not in FACTORS:
+            raise UsageError(
+                f"--set {item!r}: unknown factor {name!r}{did_you_mean(name, FACTORS)}; see 'colabsim factors'"
+            )
         try:
-            values[name.strip()] = float(text)
+            number = float(text)
         except ValueError:
             raise UsageError(f"--set {item!r}: {text!r} is not a number") from None
+        values.setdefault(target.strip() or None, {})[name] = number
     return values
 
 
-def _labelled(paths: Sequence[str], overrides: dict[str, float]) -> list[tuple[str, Scenario]]:
-    scenarios, problems = [], []
-    for path in paths:
-        try:
-            scenario = load_scenario(path)
-            scenarios.append(scenario.with_factors(**overrides) if overrides else scenario)
-        except ScenarioError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise UsageError("\n".join(problems))
+def _refuse_experiment_file(path: str, command: str) -> None:
+    """An experiment file given to run or compare: say which command runs it."""
+    try:
+        _, raw = read_toml(Path(path))
+    except ScenarioError:
+        return  # load_scenario reports it
+    if file_kind(raw) == "experiment":
+        raise UsageError(
+            f"{path} is an experiment file, not a scenario; {command} takes scenario files. "
+            f"Run it with 'colabsim sweep {path}' (or 'colabsim sensitivity {path}' for a Morris or Sobol' design)"
+        )
+
+
+def _labels(paths: Sequence[str]) -> list[str]:
     labels: list[str] = []
     for path in paths:
         stem = Path(path).stem
@@ -71,7 +98,42 @@ def _labelled(paths: Sequence[str], overrides: dict[str, float]) -> list[tuple[s
         while label in labels:
             label, n = f"{stem}_{n}", n + 1
         labels.append(label)
+    return labels
+
+
+def _labelled(paths: Sequence[str], overrides: Overrides, command: str) -> list[tuple[str, Scenario]]:
+    labels = _labels(paths)
+    unknown = [name for name in overrides if name is not None and name not in labels]
+    if unknown:
+        raise UsageError(
+            f"--set {unknown[0]}:...: no scenario {unknown[0]!r}{did_you_mean(unknown[0], labels)}; "
+            f"the scenarios are named by their file's stem: {', '.join(labels)}"
+        )
+    scenarios, problems = [], []
+    for label, path in zip(labels, paths, strict=True):
+        _refuse_experiment_file(path, command)
+        factors = {**overrides.get(None, {}), **overrides.get(label, {})}
+        try:
+            scenario = load_scenario(path)
+            scenarios.append(scenario.with_factors(**factors) if factors else scenario)
+        except ScenarioError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise UsageError("\n".join(problems))
     return list(zip(labels, scenarios, strict=True))
+
+
+def _baseline_first(scenarios: list[tuple[str, Scenario]], baseline: str | None) -> list[tuple[str, Scenario]]:
+    """Put the baseline first: differences in the report are against the first scenario."""
+    if baseline is None:
+        return scenarios
+    labels = [label for label, _ in scenarios]
+    if baseline not in labels:
+        raise UsageError(
+            f"--baseline {baseline!r}: no such scenario{did_you_mean(baseline, labels)}; "
+            f"the scenarios are named by their file's stem: {', '.join(labels)}"
+        )
+    return sorted(scenarios, key=lambda pair: pair[0] != baseline)
 
 
 def _whole_number(text: str, minimum: int, rule: str) -> int:
@@ -93,16 +155,40 @@ def _seed(text: str) -> int:
 
 
 def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: str) -> int:
-    scenarios = _labelled(paths, _parse_sets(args.set))
+    scenarios = _baseline_first(_labelled(paths, _parse_sets(args.set), command), getattr(args, "baseline", None))
     run_dir = new_run_dir(args.out, command)
     started = datetime.now(UTC)
     clock = time.perf_counter()
     total = len(scenarios) * args.replications
-    with tqdm(total=total, unit="run", desc=command, file=sys.stderr, mininterval=0.5) as bar:
+    progress = terminal_progress(args.quiet)
+    try:
         ensemble = run_ensemble(
-            scenarios, args.seed, args.replications, args.workers, progress=lambda done: bar.update(done - bar.n)
+            scenarios,
+            args.seed,
+            args.replications,
+            args.workers,
+            progress=(lambda done: progress(ProgressEvent("runs", done, total))) if progress else None,
         )
-    run_seconds = time.perf_counter() - clock
+        run_seconds = time.perf_counter() - clock
+        with phase(progress, "report and figures"):
+            _write_run_dir(args, run_dir, ensemble, scenarios, command, started, clock, run_seconds)
+    finally:
+        if progress:
+            progress.close()
+    _print_summary(ensemble, run_dir, total, run_seconds)
+    return EXIT_OK
+
+
+def _write_run_dir(
+    args: argparse.Namespace,
+    run_dir: Path,
+    ensemble: Ensemble,
+    scenarios: list[tuple[str, Scenario]],
+    command: str,
+    started: datetime,
+    clock: float,
+    run_seconds: float,
+) -> None:
     command_line = (
         "colabsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else f"colabsim {command}"
     )
@@ -128,6 +214,9 @@ def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: s
             },
         },
     )
+
+
+def _print_summary(ensemble: Ensemble, run_dir: Path, total: int, run_seconds: float) -> None:
     table = compare_table(ensemble.summary, ensemble.labels, KEY_METRICS[:4])
     print(f"{total} runs in {run_seconds:.1f} s; results in {run_dir}/ (report: {run_dir / 'report.md'})")
     for metric in KEY_METRICS[:4]:
@@ -136,7 +225,6 @@ def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: s
             row = table[(table["scenario"] == label) & (table["metric"] == metric)].iloc[0]
             cells.append(f"{label} {row['mean']:.3f} [{row['ci_low']:.3f}, {row['ci_high']:.3f}]")
         print(f"  {metric:<18} " + "   ".join(cells))
-    return EXIT_OK
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -147,21 +235,39 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return _simulate_command(args, args.scenarios, "compare")
 
 
+def _validate_one(path: str, max_runs: int) -> str:
+    """What a valid file holds, in one line; a `ScenarioError` if it is not valid."""
+    _, raw = read_toml(Path(path))
+    if file_kind(raw) == "experiment":
+        experiment = load_experiment(path, max_runs)
+        design = experiment.spec.design
+        return (
+            f"ok: {path} (experiment {experiment.spec.experiment.name!r}: {design.method} design, "
+            f"{len(experiment.points)} points x {experiment.replications} replications = {experiment.total_runs} runs "
+            f"of {experiment.scenario.name})"
+        )
+    scenario = load_scenario(path)
+    spec = scenario.spec
+    return (
+        f"ok: {path} ({scenario.name}: {len(spec.actors)} actors, {len(spec.programmes)} programmes, "
+        f"{len(spec.events)} events, {spec.scenario.horizon_years} years)"
+    )
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for path in args.files:
         try:
-            scenario = load_scenario(path)
+            print(_validate_one(path, args.max_runs))
         except ScenarioError as exc:
             print(f"invalid: {exc}", file=sys.stderr)
             status = EXIT_BAD_INPUT
-            continue
-        spec = scenario.spec
-        print(
-            f"ok: {path} ({scenario.name}: {len(spec.actors)} actors, {len(spec.programmes)} programmes, "
-            f"{len(spec.events)} events, {spec.scenario.horizon_years} years)"
-        )
     return status
+
+
+def _load_design(args: argparse.Namespace, progress: TerminalProgress | None) -> Experiment:
+    with phase(progress, "design"):
+        return load_experiment(args.experiment, args.max_runs)
 
 
 def _check_resume(args: argparse.Namespace) -> None:
@@ -171,20 +277,42 @@ def _check_resume(args: argparse.Namespace) -> None:
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
     _check_resume(args)
-    result = run_experiment(
-        args.experiment, args.out, args.executor, args.workers, args.scheduler, args.resume, args.chunk_size
-    )
+    progress = terminal_progress(args.quiet)
+    try:
+        experiment = _load_design(args, progress)
+        result = run_experiment(
+            experiment, args.out, args.executor, args.workers, args.scheduler, args.resume, args.chunk_size,
+            progress=progress or False, force=args.force,
+        )  # fmt: skip
+    finally:
+        if progress:
+            progress.close()
     rate = result.ran / result.seconds if result.seconds > 0 else float("nan")
     print(
         f"{result.ran} runs in {result.seconds:.1f} s ({rate:.0f} runs/s); {result.total_runs} in the experiment, "
         f"{result.failed} failed; results in {result.directory}/ (report: {result.directory / 'report.md'})"
     )
+    if result.failed:
+        print(
+            f"colabsim sweep: {result.failed} runs failed; their rows have status 'error' and the message "
+            f"(see the report's 'Failed runs'); exit status {EXIT_RUNS_FAILED}",
+            file=sys.stderr,
+        )
+        return EXIT_RUNS_FAILED
     return EXIT_OK
 
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
     _check_resume(args)
-    result = run_sensitivity(args.experiment, args.out, args.executor, args.workers, args.scheduler, args.resume)
+    progress = terminal_progress(args.quiet)
+    try:
+        experiment = _load_design(args, progress)
+        result = run_sensitivity(
+            experiment, args.out, args.executor, args.workers, args.scheduler, args.resume, progress
+        )
+    finally:
+        if progress:
+            progress.close()
     print(
         f"analysis in {result.seconds:.0f} s; results in {result.directory}/ (report: {result.directory / 'report.md'})"
     )
@@ -197,11 +325,33 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _what_if(items: Sequence[str]) -> dict[str, float] | None:
+    sets = _parse_sets(items)
+    named = [name for name in sets if name is not None]
+    if named:
+        raise UsageError(f"--what-if applies to the study's what-if scenario: write FACTOR=VALUE, not {named[0]}:...")
+    return sets.get(None)
+
+
+def _analysis_options(args: argparse.Namespace, progress: Any) -> dict[str, Any]:
+    return {
+        "executor": args.executor,
+        "workers": args.workers,
+        "scheduler": args.scheduler,
+        "resume": args.resume,
+        "progress": progress,
+    }
+
+
 def _cmd_robustness(args: argparse.Namespace) -> int:
     _check_resume(args)
-    what_if = _parse_sets(args.what_if) if args.what_if else None
-    options = {"executor": args.executor, "workers": args.workers, "scheduler": args.scheduler, "resume": args.resume}
-    result = run_robustness(args.file, args.out, what_if=what_if, run_options=options)
+    what_if = _what_if(args.what_if)
+    progress = terminal_progress(args.quiet)
+    try:
+        result = run_robustness(args.file, args.out, what_if=what_if, run_options=_analysis_options(args, progress))
+    finally:
+        if progress:
+            progress.close()
     where = result.directory
     print(f"robustness in {result.seconds:.0f} s; results in {where}/ (report: {where / 'report.md'})")
     if result.p1 is not None:
@@ -217,11 +367,14 @@ def _cmd_robustness(args: argparse.Namespace) -> int:
 
 def _cmd_discover(args: argparse.Namespace) -> int:
     _check_resume(args)
-    options = {"executor": args.executor, "workers": args.workers, "scheduler": args.scheduler, "resume": args.resume}
+    progress = terminal_progress(args.quiet)
     try:
-        result = run_discovery(args.file, args.out, run_options=options)
+        result = run_discovery(args.file, args.out, run_options=_analysis_options(args, progress))
     except DiscoveryUnavailableError as exc:
         raise UsageError(str(exc)) from None
+    finally:
+        if progress:
+            progress.close()
     where = result.directory
     print(f"discovery in {result.seconds:.0f} s; results in {where}/ (report: {where / 'report.md'})")
     print("  PRIM: " + box_sentence(result.prim, "of interest").replace("**", ""))
@@ -283,7 +436,28 @@ def _parser() -> argparse.ArgumentParser:
         description="Agent-based simulation of collaborative governance (sister cities, donor programmes).",
     )
     parser.add_argument("--version", action="version", version=f"colabsim {__version__}")
+    parser.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress bars (they are off anyway when stderr is not a terminal)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def execution_options(p: argparse.ArgumentParser, command: str, what: str) -> None:
+        p.add_argument("--out", type=Path, default=None, help=f"output directory (default runs/{command}-<time>)")
+        p.add_argument("--executor", choices=EXECUTORS, default="processes", help="where runs execute")
+        p.add_argument("--workers", "-j", type=_positive, default=None, help="worker processes (default: all cores)")
+        p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler address")
+        p.add_argument("--resume", action="store_true", help=f"continue an interrupted {what} in --out")
+
+    def max_runs_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--max-runs",
+            type=_positive,
+            default=DEFAULT_MAX_RUNS,
+            help=f"largest experiment accepted, in runs (default {DEFAULT_MAX_RUNS:,})",
+        )
 
     def simulation_options(p: argparse.ArgumentParser, replications: int) -> None:
         p.add_argument("--seed", type=_seed, default=1, help="root seed of the replications (default 1)")
@@ -298,8 +472,8 @@ def _parser() -> argparse.ArgumentParser:
             "--set",
             action="append",
             default=[],
-            metavar="FACTOR=VALUE",
-            help="override a factor (repeatable); see 'colabsim factors'",
+            metavar="[SCENARIO:]FACTOR=VALUE",
+            help="override a factor in every scenario, or in one (named by its file's stem); repeatable",
         )
         p.add_argument("--out", type=Path, default=None, help="run directory to create (default runs/<command>-<time>)")
         p.add_argument(
@@ -312,12 +486,18 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_cmd_run)
 
     compare = sub.add_parser("compare", help="compare scenarios (same seeds) and write a report with effect sizes")
-    compare.add_argument("scenarios", nargs="+", help="scenario files; the first is the reference")
+    compare.add_argument("scenarios", nargs="+", help="scenario files")
+    compare.add_argument(
+        "--baseline", metavar="NAME", default=None, help="scenario the others are compared with (default: the first)"
+    )
     simulation_options(compare, 30)
     compare.set_defaults(handler=_cmd_compare)
 
-    validate = sub.add_parser("validate", help="check scenario files; exit 0 if all are valid, 2 otherwise")
-    validate.add_argument("files", nargs="+", help="scenario files")
+    validate = sub.add_parser(
+        "validate", help="check scenario and experiment files; exit 0 if all are valid, 2 otherwise"
+    )
+    validate.add_argument("files", nargs="+", help="scenario or experiment files (.toml)")
+    max_runs_option(validate)
     validate.set_defaults(handler=_cmd_validate)
 
     factors = sub.add_parser(
@@ -337,6 +517,8 @@ def _parser() -> argparse.ArgumentParser:
         "--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://10.0.0.5:8786"
     )
     sweep.add_argument("--resume", action="store_true", help="continue the experiment in --out")
+    sweep.add_argument("--force", action="store_true", help="take over --out even if another process's lock is live")
+    max_runs_option(sweep)
     sweep.add_argument("--chunk-size", type=_positive, default=DEFAULT_CHUNK_SIZE, help="runs per task (default 256)")
     sweep.set_defaults(handler=_cmd_sweep)
 
@@ -344,22 +526,15 @@ def _parser() -> argparse.ArgumentParser:
         "sensitivity", help="OFAT curves, Morris or Sobol' indices with CIs, and a report, for an experiment file"
     )
     sensitivity.add_argument("experiment", help="experiment file with a morris or sobol design, see experiments/")
-    sensitivity.add_argument(
-        "--out", type=Path, default=None, help="output directory (default runs/sensitivity-<time>)"
-    )
-    sensitivity.add_argument("--executor", choices=EXECUTORS, default="processes", help="where runs execute")
-    sensitivity.add_argument(
-        "--workers", "-j", type=_positive, default=None, help="worker processes (default: all cores)"
-    )
-    sensitivity.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler address")
-    sensitivity.add_argument("--resume", action="store_true", help="continue an interrupted analysis in --out")
+    execution_options(sensitivity, "sensitivity", "analysis")
+    max_runs_option(sensitivity)
     sensitivity.set_defaults(handler=_cmd_sensitivity)
 
     robustness = sub.add_parser(
         "robustness", help="does P1 hold, does a what-if help, under every coding of the evidence? (robustness file)"
     )
     robustness.add_argument("file", help="robustness file (.toml), see experiments/robustness_*.toml")
-    robustness.add_argument("--out", type=Path, default=None, help="output directory (default runs/robustness-<time>)")
+    execution_options(robustness, "robustness", "study")
     robustness.add_argument(
         "--what-if",
         action="append",
@@ -367,23 +542,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FACTOR=VALUE",
         help="the what-if to evaluate (repeatable), replacing the file's [what_if] factors",
     )
-    robustness.add_argument("--executor", choices=EXECUTORS, default="processes", help="where runs execute")
-    robustness.add_argument(
-        "--workers", "-j", type=_positive, default=None, help="worker processes (default: all cores)"
-    )
-    robustness.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler address")
-    robustness.add_argument("--resume", action="store_true", help="continue an interrupted study in --out")
     robustness.set_defaults(handler=_cmd_robustness)
 
     discover = sub.add_parser(
         "discover", help="scenario discovery: the factor boxes where a collaboration succeeds or fails (PRIM, CART)"
     )
     discover.add_argument("file", help="discovery file (.toml), see experiments/discover_*.toml")
-    discover.add_argument("--out", type=Path, default=None, help="output directory (default runs/discover-<time>)")
-    discover.add_argument("--executor", choices=EXECUTORS, default="processes", help="where runs execute")
-    discover.add_argument("--workers", "-j", type=_positive, default=None, help="worker processes (default: all cores)")
-    discover.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler address")
-    discover.add_argument("--resume", action="store_true", help="continue an interrupted discovery in --out")
+    execution_options(discover, "discover", "discovery")
     discover.set_defaults(handler=_cmd_discover)
 
     serve = sub.add_parser("serve", help="the workshop dashboard in the browser (http://127.0.0.1:8765 by default)")
@@ -410,11 +575,30 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _unknown_command(parser: argparse.ArgumentParser, argv: Sequence[str]) -> str | None:
+    """An error for a mistyped command (with the closest one), or None."""
+    verb = next((a for a in argv if not a.startswith("-")), None)
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    commands = list(sub.choices)
+    if verb is None or verb in commands:
+        return None
+    return f"colabsim: error: unknown command {verb!r}{did_you_mean(verb, commands)}; commands: {', '.join(commands)}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
-    args = _parser().parse_args(argv)
+    """Run the command line; return the exit status (see the README's "Exit status")."""
+    parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    unknown = _unknown_command(parser, argv)
+    if unknown is not None:
+        print(unknown, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    args = parser.parse_args(argv)
     try:
         return int(args.handler(args))
+    except FolderLockedError as exc:
+        print(f"colabsim {args.command}: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     except (UsageError, ScenarioError, RunDirError, StoreError, ExecutorError, SensitivityError) as exc:
         print(f"colabsim {args.command}: error:\n{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -2,18 +2,96 @@
 
 `colabsim.experiments` runs and stores; `colabsim.reporting` writes reports and figures. The
 functions here put the two together, so `colabsim sweep` and `colabsim.run_experiment` do the same.
+`TerminalProgress` shows the phases they report (`colabsim.experiments.progress`) as labelled bars.
 """
 
 from __future__ import annotations
 
+import sys
+import threading
 from pathlib import Path
+from typing import Any, TextIO
 
-from colabsim.experiments.experiment import Experiment, RunPlan
-from colabsim.experiments.runner import DEFAULT_CHUNK_SIZE, ExperimentRun, ModelFunction
+from tqdm import tqdm
+
+from colabsim.experiments.experiment import Experiment, RunPlan, load_experiment
+from colabsim.experiments.progress import ProgressCallback, ProgressEvent, phase
+from colabsim.experiments.runner import DEFAULT_CHUNK_SIZE, CompletionHook, ExperimentRun, ModelFunction
 from colabsim.experiments.runner import run_experiment as run_experiment_only
 from colabsim.reporting.sweep_report import write_sweep_report
 
-__all__ = ["run_experiment"]
+__all__ = ["TerminalProgress", "run_experiment", "terminal_progress"]
+
+# tqdm's monitor thread is not wanted: bars here are refreshed by their own events or ticker.
+tqdm.monitor_interval = 0
+
+
+class TerminalProgress:
+    """Shows each phase on its own line: a bar for a counted phase, elapsed time for the others.
+
+    A counted phase (``runs``) gets a tqdm bar with its label, rate and time left; a phase that
+    cannot be counted (``figures``) gets a status line whose elapsed time a ticker refreshes every
+    half second, so a long estimation is not mistaken for a hang.
+    """
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        """Write to `stream` (default: standard error)."""
+        self.stream = stream if stream is not None else sys.stderr
+        self._bar: tqdm[Any] | None = None
+        self._phase: str | None = None
+        self._ticker: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def __call__(self, event: ProgressEvent) -> None:
+        """Show `event`: open its phase's line if new, move it on, close it when finished."""
+        if event.phase != self._phase:
+            self.close()
+            self._open(event)
+        elif self._bar is not None and event.total is not None:
+            self._bar.update(event.done - self._bar.n)
+        if event.finished:
+            self.close()
+
+    def _open(self, event: ProgressEvent) -> None:
+        self._phase = event.phase
+        if event.total is not None:
+            self._bar = tqdm(
+                total=event.total, initial=event.done, desc=event.phase, unit="run",
+                file=self.stream, mininterval=0.5, smoothing=0.1, dynamic_ncols=True,
+            )  # fmt: skip
+            return
+        self._bar = tqdm(desc=event.phase, bar_format="{desc}: {elapsed}", file=self.stream)
+        self._stop.clear()
+        self._ticker = threading.Thread(target=self._tick, args=(self._bar,), daemon=True)
+        self._ticker.start()
+
+    def _tick(self, bar: tqdm[Any]) -> None:
+        while not self._stop.wait(0.5):
+            bar.refresh()
+
+    def close(self) -> None:
+        """End the current phase's line."""
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()
+            self._ticker = None
+        if self._bar is not None:
+            self._bar.close()
+        self._bar, self._phase = None, None
+
+
+def terminal_progress(quiet: bool = False, stream: TextIO | None = None) -> TerminalProgress | None:
+    """A `TerminalProgress` on `stream` (standard error), or None if `quiet` or it is not a terminal."""
+    stream = stream if stream is not None else sys.stderr
+    if quiet or not stream.isatty():
+        return None
+    return TerminalProgress(stream)
+
+
+def _reporter(progress: bool | ProgressCallback | None) -> ProgressCallback | None:
+    if progress is True:
+        return terminal_progress()
+    return progress or None
 
 
 def run_experiment(
@@ -24,9 +102,10 @@ def run_experiment(
     scheduler: str | None = None,
     resume: bool = False,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
-    progress: bool = True,
+    progress: bool | ProgressCallback | None = True,
     model: ModelFunction | None = None,
     report: bool = True,
+    force: bool = False,
 ) -> ExperimentRun:
     """Run an experiment, write its results and (unless `report` is false) its report and figures.
 
@@ -41,22 +120,31 @@ def run_experiment(
         scheduler: Address of a Dask scheduler (implies ``dask``).
         resume: Continue the experiment in `out`, running only the chunks not yet written.
         chunk_size: Runs per chunk (a resumed experiment keeps the size it started with).
-        progress: Show a progress bar (runs done, runs per second, time left) on stderr.
+        progress: True: labelled bars on standard error if it is a terminal; False or None:
+            nothing; or a callback that receives every `ProgressEvent` (design, runs, report).
         model: Run this function instead of colabsim's model for each run (factor values, rng).
         report: Write ``report.md`` and figures when done.
+        force: Take over the results folder even if another live process holds its lock.
 
     Returns:
         A summary of what ran.
     """
-    return run_experiment_only(
-        experiment,
-        out,
-        executor,
-        workers,
-        scheduler,
-        resume,
-        chunk_size,
-        progress,
-        model,
-        on_complete=write_sweep_report if report else None,
-    )
+    reporter = _reporter(progress)
+    if isinstance(experiment, str | Path):
+        with phase(reporter, "design"):
+            experiment = load_experiment(experiment)
+    on_complete: CompletionHook | None = None
+    if report:
+
+        def on_complete(directory: Path, manifest: dict[str, Any], factors: list[str], outputs: list[str]) -> None:
+            with phase(reporter, "report and figures"):
+                write_sweep_report(directory, manifest, factors, outputs)
+
+    try:
+        return run_experiment_only(
+            experiment, out, executor, workers, scheduler, resume, chunk_size,
+            reporter, model, on_complete, force,
+        )  # fmt: skip
+    finally:
+        if isinstance(reporter, TerminalProgress):
+            reporter.close()

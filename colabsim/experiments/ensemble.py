@@ -8,12 +8,12 @@ differences between scenarios come from the scenarios, not from luck. Runs are i
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from colabsim.experiments.executors import cancel, process_pool
 from colabsim.model.batch import BatchResult, run_batch
 from colabsim.model.engine import month_label
 from colabsim.model.metrics import SUMMARY_METRICS
@@ -130,12 +130,16 @@ def run_ensemble(
             if progress is not None:
                 progress(done)
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for result in pool.map(_run_chunk, jobs):
-                results.append(result)
-                done += len(result.seeds)
-                if progress is not None:
-                    progress(done)
+        with process_pool(workers) as pool:
+            try:
+                for result in pool.map(_run_chunk, jobs):
+                    results.append(result)
+                    done += len(result.seeds)
+                    if progress is not None:
+                        progress(done)
+            except KeyboardInterrupt:
+                cancel(pool)  # at once, not after the workers' current chunks
+                raise
     series, rows, programmes = [], [], []
     finals: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
     for (k, start), result in zip(chunks, results, strict=True):

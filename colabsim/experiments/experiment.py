@@ -14,19 +14,23 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import ValidationError
 
 from colabsim.experiments import design
-from colabsim.model.metrics import SUMMARY_METRICS, TIMESERIES_METRICS
+from colabsim.experiments.checks import DEFAULT_MAX_RUNS, whole_file_problems
+from colabsim.experiments.schema import ExperimentFile
+from colabsim.experiments.suggest import did_you_mean
 from colabsim.scenario.factors import FACTORS
 from colabsim.scenario.loader import Scenario, ScenarioError, _validation_problems, load_scenario, read_toml
-from colabsim.scenario.schema import _check_factor_table, _Strict
 
-__all__ = ["Experiment", "ExperimentFile", "RunPlan", "load_experiment", "run_seed"]
+__all__ = ["Experiment", "ExperimentFile", "RunPlan", "file_kind", "load_experiment", "run_seed"]
+
+#: The tables of an experiment file that are pydantic models (for "did you mean" on their keys).
+_TABLES = ("experiment", "design", "outputs", "analysis")
 
 #: Spawn key of the design's own random stream (LHS, Sobol' scrambling, Morris), apart from runs.
 _DESIGN_STREAM = 2**32 - 1
@@ -40,132 +44,6 @@ def run_seed(root: int, run: int) -> int:
 
 def _design_seed(root: int) -> int:
     return run_seed(root, _DESIGN_STREAM) % (2**32)
-
-
-class ExperimentMeta(_Strict):
-    """``[experiment]``: what is run."""
-
-    name: str = Field(min_length=1)
-    description: str = ""
-    scenario: str = Field(min_length=1)
-    seed: int = Field(ge=0)
-    replications: int = Field(default=10, ge=1, le=100_000)
-
-
-class DesignSpec(_Strict):
-    """``[design]``: how the design points are chosen.
-
-    ``grid``: ``levels`` values per factor; ``lhs``: ``points`` points; ``sobol``:
-    ``base_samples`` (a power of 2) and ``second_order``; ``morris``: ``trajectories`` and
-    ``levels`` (even); ``table``: ``points`` as a list of tables, one value per varied factor.
-    ``groups = "dimension"`` makes Sobol' and Morris designs (and their indices) work on groups of
-    factors, one per dimension of collaboration management.
-    """
-
-    method: Literal["grid", "lhs", "sobol", "morris", "table"]
-    levels: int | None = Field(default=None, ge=2, le=1000)
-    points: int | list[dict[str, float]] | None = None
-    base_samples: int | None = Field(default=None, ge=2, le=2**20)
-    second_order: bool = False
-    trajectories: int | None = Field(default=None, ge=2, le=100_000)
-    groups: Literal["dimension"] | None = None
-
-    @model_validator(mode="after")
-    def _keys_fit_method(self) -> DesignSpec:
-        needs = {
-            "grid": "levels",
-            "lhs": "points",
-            "sobol": "base_samples",
-            "morris": "trajectories",
-            "table": "points",
-        }
-        key = needs[self.method]
-        if getattr(self, key) is None:
-            raise ValueError(f"method {self.method!r} needs {key!r}")
-        if self.method == "lhs" and not (isinstance(self.points, int) and self.points >= 1):
-            raise ValueError("method 'lhs' needs 'points' = a whole number of points (at least 1)")
-        if self.method == "table" and not (isinstance(self.points, list) and self.points):
-            raise ValueError("method 'table' needs 'points' = a non-empty list of tables, e.g. [{legal_frame = 0.5}]")
-        if self.method == "morris" and self.levels is not None and self.levels % 2:
-            raise ValueError(f"morris needs an even number of levels, got {self.levels}")
-        return self
-
-
-def _check_summary_metrics(value: list[str]) -> list[str]:
-    unknown = [v for v in value if v not in SUMMARY_METRICS]
-    if unknown:
-        raise ValueError(f"unknown summary metric(s) {unknown}; allowed: {', '.join(SUMMARY_METRICS)}")
-    return value
-
-
-class OutputSpec(_Strict):
-    """``[outputs]``: which results to keep."""
-
-    summary: list[str] = Field(default_factory=lambda: list(SUMMARY_METRICS))
-    series: list[str] = Field(default_factory=list)
-
-    @field_validator("summary")
-    @classmethod
-    def _known_summary(cls, value: list[str]) -> list[str]:
-        return _check_summary_metrics(value)
-
-    @field_validator("series")
-    @classmethod
-    def _known_series(cls, value: list[str]) -> list[str]:
-        unknown = [v for v in value if v not in TIMESERIES_METRICS]
-        if unknown:
-            raise ValueError(f"unknown monthly metric(s) {unknown}; allowed: {', '.join(TIMESERIES_METRICS)}")
-        return value
-
-
-class AnalysisSpec(_Strict):
-    """``[analysis]``: what ``colabsim sensitivity`` computes (ignored by ``sweep``).
-
-    Attributes:
-        outputs: Outputs to analyse (default: the experiment's summary outputs).
-        ofat_levels: Levels of the one-factor-at-a-time curves (0: none).
-        ofat_replications: Replications per OFAT level (default: the experiment's).
-        convergence: Recompute Sobol' indices on halves of the sample to show convergence.
-    """
-
-    outputs: list[str] = Field(default_factory=list)
-    ofat_levels: int = Field(default=9, ge=0, le=101)
-    ofat_replications: int | None = Field(default=None, ge=1, le=10_000)
-    convergence: bool = True
-
-    @field_validator("outputs")
-    @classmethod
-    def _known(cls, value: list[str]) -> list[str]:
-        return _check_summary_metrics(value)
-
-
-class ExperimentFile(_Strict):
-    """A whole experiment file."""
-
-    experiment: ExperimentMeta
-    factors: dict[str, list[float]] = Field(min_length=1)
-    design: DesignSpec
-    outputs: OutputSpec = Field(default_factory=OutputSpec)
-    analysis: AnalysisSpec = Field(default_factory=AnalysisSpec)
-    set: dict[str, float] = Field(default_factory=dict)
-
-    @field_validator("factors")
-    @classmethod
-    def _ranges(cls, value: dict[str, list[float]]) -> dict[str, list[float]]:
-        for name, bounds in value.items():
-            if name not in FACTORS:
-                raise ValueError(f"unknown factor {name!r}; allowed: {', '.join(FACTORS)}")
-            factor = FACTORS[name]
-            if len(bounds) != 2 or not factor.low <= bounds[0] < bounds[1] <= factor.high:
-                raise ValueError(
-                    f"factor {name!r} needs [low, high] with {factor.low} <= low < high <= {factor.high}; got {bounds}"
-                )
-        return value
-
-    @field_validator("set")
-    @classmethod
-    def _set_factors(cls, value: dict[str, float]) -> dict[str, float]:
-        return _check_factor_table(value)
 
 
 @dataclass(frozen=True)
@@ -338,26 +216,79 @@ def _table_problems(spec: ExperimentFile) -> list[tuple[str, str]]:
     return problems
 
 
-def load_experiment(path: str | Path) -> Experiment:
+def file_kind(raw: dict[str, Any]) -> str:
+    """``experiment``, ``scenario`` or ``unknown``: what a TOML file's top-level tables say it is."""
+    if "experiment" in raw or "design" in raw:
+        return "experiment"
+    if {"scenario", "actors", "extends", "programmes"} & set(raw):
+        return "scenario"
+    return "unknown"
+
+
+def _with_suggestions(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Add a "did you mean" to each unknown key, from the keys its table allows."""
+    tables = {"": ExperimentFile, **{name: ExperimentFile.model_fields[name].annotation for name in _TABLES}}
+    mended = []
+    for where, message in problems:
+        table, _, key = where.rpartition(".")
+        model = tables.get(table)
+        if message.startswith("unknown key") and model is not None and hasattr(model, "model_fields"):
+            message = message.replace("unknown key", "unknown key" + did_you_mean(key, model.model_fields), 1)
+        mended.append((where, message))
+    return mended
+
+
+def _base_scenario(path: Path, spec: ExperimentFile) -> Scenario:
+    """The experiment's scenario; any problem with it is reported at ``experiment.scenario``."""
+    scenario_path = path.parent / spec.experiment.scenario
+    key = "experiment.scenario"
+    if not scenario_path.exists():
+        raise ScenarioError(path, [(key, f"the scenario file does not exist: {scenario_path}")])
+    if scenario_path.is_dir():
+        raise ScenarioError(path, [(key, f"{scenario_path} is a folder; name a scenario file (.toml) in it")])
+    if scenario_path.suffix != ".toml":
+        raise ScenarioError(path, [(key, f"{scenario_path} is not a scenario file: a scenario is a .toml file")])
+    try:
+        _, raw = read_toml(scenario_path)
+        if file_kind(raw) == "experiment":
+            raise ScenarioError(path, [(key, f"{scenario_path} is an experiment file; name a scenario file")])
+        return load_scenario(scenario_path)
+    except ScenarioError as exc:
+        if exc.path == path:
+            raise
+        raise ScenarioError(path, [(key, f"the scenario {scenario_path} is invalid:\n  {exc}")]) from None
+
+
+def load_experiment(path: str | Path, max_runs: int = DEFAULT_MAX_RUNS) -> Experiment:
     """Load and validate an experiment file, its base scenario and its design.
+
+    The whole file is checked before the design is built (see `colabsim.experiments.checks`), so
+    that no mistake surfaces only after the runs.
+
+    Args:
+        path: The experiment file.
+        max_runs: The largest number of runs (design points x replications) allowed.
 
     Raises:
         ScenarioError: If the file, its scenario or its design is invalid (the message names the
             file, the key path and what is allowed).
     """
     path = Path(path)
+    if path.is_dir():
+        raise ScenarioError(path, [("", "is a folder; name an experiment file (.toml)")])
     text, raw = read_toml(path)
+    if file_kind(raw) == "scenario":
+        raise ScenarioError(
+            path, [("", "is a scenario file, not an experiment file; run it with 'colabsim run' (or compare)")]
+        )
     try:
         spec = ExperimentFile.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(path, _validation_problems(exc, raw, ExperimentFile)) from None
-    problems = _table_problems(spec)
+        raise ScenarioError(path, _with_suggestions(_validation_problems(exc, raw, ExperimentFile))) from None
+    problems = _table_problems(spec) + whole_file_problems(spec, raw, max_runs)
     if problems:
         raise ScenarioError(path, problems)
-    scenario_path = path.parent / spec.experiment.scenario
-    if not scenario_path.exists():
-        raise ScenarioError(path, [("experiment.scenario", f"the scenario file does not exist: {scenario_path}")])
-    scenario = load_scenario(scenario_path)
+    scenario = _base_scenario(path, spec)
     if spec.set:
         scenario = scenario.with_factors(**spec.set)
     points = _points(spec, spec.experiment.seed)

@@ -5,16 +5,20 @@ chunk through the batch engine (`colabsim.model.batch`), many runs per task; the
 each finished chunk at once as Parquet parts (`colabsim.experiments.store`) and keeps only counters, so memory
 stays flat however many runs there are. A run that raises is recorded with its design point, seed
 and error, and the experiment goes on. An interrupted experiment resumes with the chunks it has
-not written. Because a run's numbers depend only on its seed and factor values, the result tables
-are the same whatever the executor, the number of workers or the chunk size.
+not written. One process at a time writes a results folder (`colabsim.experiments.lock`). Progress
+goes to an optional callback (`colabsim.experiments.progress`); this module draws nothing.
+Ctrl-C cancels the pool at once, keeps every finished chunk and marks the manifest
+``interrupted``; a second Ctrl-C during that clean-up exits at once. Because a run's numbers
+depend only on its seed and factor values, the result tables are the same whatever the executor,
+the number of workers or the chunk size.
 """
 
 from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,11 +26,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from colabsim._version import __version__
-from colabsim.experiments.executors import open_executor
+from colabsim.experiments.executors import cancel, open_executor, second_interrupt_exits
 from colabsim.experiments.experiment import Experiment, RunPlan, load_experiment
+from colabsim.experiments.lock import FolderLock
+from colabsim.experiments.progress import ProgressCallback, ProgressEvent
 from colabsim.experiments.rundir import environment
 from colabsim.experiments.store import ResultStore, StoreError, load_results
 from colabsim.model.batch import BatchResult, run_batch
@@ -41,9 +46,6 @@ __all__ = [
     "run_chunk",
     "run_experiment",
 ]
-
-# No monitor thread: worker processes are forked, and a forked child should not inherit threads.
-tqdm.monitor_interval = 0
 
 #: Runs per chunk: large enough for the batch engine to be efficient, small enough to lose little
 #: work when an experiment is killed.
@@ -188,9 +190,11 @@ def _manifest(plan: RunPlan, chunk_size: int) -> dict[str, Any]:
     }
 
 
-def _open_store(plan: RunPlan, out: Path, resume: bool, chunk_size: int) -> tuple[ResultStore, dict[str, Any]]:
+def _start_store(plan: RunPlan, out: Path, resume: bool, chunk_size: int) -> tuple[ResultStore, dict[str, Any]]:
+    """The results folder and its manifest; called while holding the folder's lock."""
     if resume:
         store = ResultStore.open(out)
+        store.remove_temporaries()
         manifest = store.manifest()
         if manifest["experiment"]["sha256"] != plan.sha256:
             raise StoreError(
@@ -198,7 +202,7 @@ def _open_store(plan: RunPlan, out: Path, resume: bool, chunk_size: int) -> tupl
                 "resume with the same file, or start again with another --out"
             )
         return store, manifest
-    store = ResultStore.create(out)
+    store = ResultStore(out)
     if plan.source is not None:
         shutil.copyfile(plan.source, out / "experiment.toml")
     plan.points.reset_index().to_parquet(out / "design.parquet", index=False)
@@ -209,6 +213,38 @@ def _output_columns(results: pd.DataFrame) -> list[str]:
     return [str(c) for c in results.columns if c not in _FIXED and not str(c).startswith(FACTOR_PREFIX)]
 
 
+def _chunk_tasks(plan: RunPlan, chunk_size: int, model: ModelFunction | None, chunks: list[int]) -> Iterator[ChunkTask]:
+    for chunk in chunks:
+        first = chunk * chunk_size
+        seeds, factor_sets = plan.run_plan(first, first + chunk_size)
+        yield ChunkTask(
+            chunk, first, plan.replications, seeds, factor_sets,
+            None if model is not None else plan.scenario, model, plan.summary_metrics, plan.series_metrics,
+            plan.hold_factors,
+        )  # fmt: skip
+
+
+def _execute(
+    store: ResultStore, tasks: Iterator[ChunkTask], pool: Executor, limit: int, advance: Callable[[int], None]
+) -> None:
+    """Keep up to `limit` chunks in flight; write each as it finishes."""
+    pending: set[Future[Any]] = set()
+    while True:
+        for task in tasks:
+            pending.add(pool.submit(run_chunk, task))
+            if len(pending) >= limit:
+                break
+        if not pending:
+            return
+        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+        for future in finished:
+            chunk, summary, series = future.result()
+            if series is not None:
+                store.write_part("series", chunk, series)
+            store.write_part("summary", chunk, summary)
+            advance(len(summary))
+
+
 def run_experiment(
     experiment: Experiment | RunPlan | str | Path,
     out: str | Path | None = None,
@@ -217,9 +253,10 @@ def run_experiment(
     scheduler: str | None = None,
     resume: bool = False,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
-    progress: bool = True,
+    progress: ProgressCallback | None = None,
     model: ModelFunction | None = None,
     on_complete: CompletionHook | None = None,
+    force: bool = False,
 ) -> ExperimentRun:
     """Run an experiment and write its results (same as ``colabsim sweep``).
 
@@ -231,10 +268,12 @@ def run_experiment(
         scheduler: Address of a Dask scheduler (implies ``dask``).
         resume: Continue the experiment in `out`, running only the chunks not yet written.
         chunk_size: Runs per chunk (a resumed experiment keeps the size it started with).
-        progress: Show a progress bar (runs done, runs per second, time left) on stderr.
+        progress: Receives a ``runs`` event as the run starts, after every chunk and at the end
+            (None or False: no events).
         model: Run this function instead of colabsim's model for each run (factor values, rng).
         on_complete: Called when every run is written, with the results directory, the manifest, the
             factor names and the output columns (the CLI writes the sweep report through it).
+        force: Take the folder's lock even if another live process holds it.
 
     Returns:
         A summary of what ran.
@@ -242,6 +281,8 @@ def run_experiment(
     Raises:
         ScenarioError: If the experiment file is invalid.
         StoreError: If `out` cannot be used (not empty, or resuming another experiment).
+        FolderLockedError: If another process is writing `out`.
+        KeyboardInterrupt: On Ctrl-C, after finished chunks are kept and the manifest says so.
     """
     started = time.perf_counter()
     if isinstance(experiment, str | Path):
@@ -252,66 +293,60 @@ def run_experiment(
     if out is None:
         out = Path("runs") / f"sweep-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}"
     out = Path(out)
-    store, manifest = _open_store(plan, out, resume, chunk_size)
-    chunk_size = int(manifest.get("chunk_size", chunk_size))
-    manifest.setdefault("runs", []).append(
-        {"started": datetime.now(UTC).isoformat(), "executor": executor, "workers": workers, "resumed": resume}
-    )
-    manifest["status"] = "running"
-    store.write_manifest(manifest)
-
-    total = plan.total_runs
-    chunks = range(-(-total // chunk_size))
-    done = store.done_chunks()
-    todo = [c for c in chunks if c not in done]
-    already = sum(min(chunk_size, total - c * chunk_size) for c in done if c in chunks)
-    ran = 0
-
-    def task(chunk: int) -> ChunkTask:
-        first = chunk * chunk_size
-        seeds, factor_sets = plan.run_plan(first, first + chunk_size)
-        return ChunkTask(
-            chunk, first, plan.replications, seeds, factor_sets,
-            None if model is not None else plan.scenario, model, plan.summary_metrics, plan.series_metrics,
-            plan.hold_factors,
-        )  # fmt: skip
-
-    bar = tqdm(total=total, initial=already, unit="run", desc="sweep", disable=not progress, smoothing=0.1)
-    try:
-        with open_executor(executor, workers, scheduler) as pool:
-            pending: set[Future[Any]] = set()
-            queue = iter(todo)
-            limit = 2 * (workers or 2) + 2
-            while True:
-                for chunk in queue:
-                    pending.add(pool.submit(run_chunk, task(chunk)))
-                    if len(pending) >= limit:
-                        break
-                if not pending:
-                    break
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    chunk, summary, series = future.result()
-                    if series is not None:
-                        store.write_part("series", chunk, series)
-                    store.write_part("summary", chunk, summary)
-                    ran += len(summary)
-                    bar.update(len(summary))
-    except BaseException:
-        manifest["status"] = "interrupted"
-        manifest["runs"][-1]["finished"] = datetime.now(UTC).isoformat()
+    if resume:
+        ResultStore.open(out)  # a folder without results is refused before anything is written there
+    else:
+        ResultStore.create(out)
+    with FolderLock(out, force=force) as lock:
+        store, manifest = _start_store(plan, out, resume, chunk_size)
+        chunk_size = int(manifest.get("chunk_size", chunk_size))
+        this_run: dict[str, Any] = {
+            "started": datetime.now(UTC).isoformat(), "executor": executor, "workers": workers, "resumed": resume,
+        }  # fmt: skip
+        if lock.took_over is not None:
+            this_run["took_over_lock_of"] = {"pid": lock.took_over.pid, "host": lock.took_over.host}
+        manifest.setdefault("runs", []).append(this_run)
+        manifest["status"] = "running"
         store.write_manifest(manifest)
-        raise
-    finally:
-        bar.close()
-    results = load_results(out)
-    failed = int((results["status"] != "ok").sum())
-    seconds = time.perf_counter() - started
-    manifest["status"] = "complete"
-    manifest["runs"][-1].update({"finished": datetime.now(UTC).isoformat(), "ran": ran, "seconds": round(seconds, 3)})
-    manifest["counts"] = {"runs": len(results), "failed": failed}
-    store.write_manifest(manifest)
-    if on_complete is not None:
-        outputs = plan.summary_metrics if model is None else _output_columns(results)
-        on_complete(out, manifest, plan.factor_names, outputs)
-    return ExperimentRun(out, total, ran, failed, seconds)
+
+        total = plan.total_runs
+        chunks = range(-(-total // chunk_size))
+        done = store.done_chunks()
+        todo = [c for c in chunks if c not in done]
+        counts = {"done": sum(min(chunk_size, total - c * chunk_size) for c in done if c in chunks), "ran": 0}
+
+        def advance(runs: int) -> None:
+            counts["done"] += runs
+            counts["ran"] += runs
+            if progress:
+                progress(ProgressEvent("runs", counts["done"], total))
+
+        advance(0)
+        try:
+            with open_executor(executor, workers, scheduler) as pool:
+                try:
+                    tasks = _chunk_tasks(plan, chunk_size, model, todo)
+                    _execute(store, tasks, pool, 2 * (workers or 2) + 2, advance)
+                except BaseException:
+                    with second_interrupt_exits():
+                        cancel(pool)
+                    raise
+        except BaseException as exc:
+            with second_interrupt_exits():
+                manifest["status"] = "interrupted" if isinstance(exc, KeyboardInterrupt) else "stopped by an error"
+                this_run.update({"finished": datetime.now(UTC).isoformat(), "ran": counts["ran"]})
+                store.write_manifest(manifest)
+            raise
+        if progress:
+            progress(ProgressEvent("runs", counts["done"], total, finished=True))
+        results = load_results(out)
+        failed = int((results["status"] != "ok").sum())
+        seconds = time.perf_counter() - started
+        manifest["status"] = "complete"
+        this_run.update({"finished": datetime.now(UTC).isoformat(), "ran": counts["ran"], "seconds": round(seconds, 3)})
+        manifest["counts"] = {"runs": len(results), "failed": failed}
+        store.write_manifest(manifest)
+        if on_complete is not None:
+            outputs = plan.summary_metrics if model is None else _output_columns(results)
+            on_complete(out, manifest, plan.factor_names, outputs)
+    return ExperimentRun(out, total, counts["ran"], failed, seconds)

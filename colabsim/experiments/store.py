@@ -8,14 +8,17 @@ Layout of a results directory::
     parts/summary-000012.parquet   one file per finished chunk (runs 12 * chunk_size ...)
     parts/series-000012.parquet    monthly metrics, if the experiment keeps them
 
-Each part is written to a temporary name and renamed when complete, so a killed experiment leaves
-only whole parts; `--resume` runs just the chunks that have none. Any Parquet tool reads the parts.
+Each part is written to a temporary name unique to the writing process and renamed when complete,
+so a killed experiment leaves only whole parts and two processes never write the same temporary
+file; `--resume` runs just the chunks that have none. Any Parquet tool reads the parts. While an
+experiment writes, its folder holds ``colabsim.lock`` (see `colabsim.experiments.lock`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +26,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["ResultStore", "StoreError", "load_results"]
+__all__ = ["ResultStore", "StoreError", "load_results", "unique_temporary"]
 
 _PART = "{kind}-{chunk:06d}.parquet"
 
 
 class StoreError(ValueError):
     """A results directory cannot be used as asked."""
+
+
+def unique_temporary(path: Path) -> Path:
+    """A temporary name beside `path`, unique to this process and call (``.NAME.PID.RANDOM.tmp``)."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
 
 
 class ResultStore:
@@ -62,10 +70,12 @@ class ResultStore:
         """
         if not (root / "manifest.json").is_file():
             raise StoreError(f"{root} holds no experiment results (no manifest.json)")
-        store = cls(root)
-        for stale in store.parts.glob("*.tmp"):
-            stale.unlink()
-        return store
+        return cls(root)
+
+    def remove_temporaries(self) -> None:
+        """Delete temporary files a killed writer left behind (only while holding the folder's lock)."""
+        for stale in [*self.parts.glob("*.tmp"), *self.root.glob(".*.tmp")]:
+            stale.unlink(missing_ok=True)
 
     def manifest(self) -> dict[str, Any]:
         """The manifest as written."""
@@ -78,7 +88,7 @@ class ResultStore:
     def write_part(self, kind: str, chunk: int, frame: pd.DataFrame) -> Path:
         """Write one chunk's table (``summary`` or ``series``) as a whole Parquet file."""
         path = self.parts / _PART.format(kind=kind, chunk=chunk)
-        temporary = path.with_suffix(".tmp")
+        temporary = unique_temporary(path)
         pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), temporary)
         os.replace(temporary, path)
         return path
@@ -88,7 +98,7 @@ class ResultStore:
         return {int(p.stem.split("-")[1]) for p in self.parts.glob("summary-*.parquet")}
 
     def _atomic_write(self, path: Path, data: bytes) -> None:
-        temporary = path.with_suffix(path.suffix + ".tmp")
+        temporary = unique_temporary(path)
         temporary.write_bytes(data)
         os.replace(temporary, path)
 

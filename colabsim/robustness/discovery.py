@@ -30,6 +30,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from colabsim._version import __version__
 from colabsim.experiments.design import latin_hypercube_design
 from colabsim.experiments.experiment import RunPlan, run_seed
+from colabsim.experiments.progress import phase
 from colabsim.experiments.rundir import new_run_dir, write_manifest
 from colabsim.experiments.runner import run_experiment
 from colabsim.experiments.store import load_results
@@ -199,6 +200,7 @@ def run_discovery(
         description={"discovery": {"name": meta.name, "path": str(study.path), "space": meta.space}},
     )
     run_experiment(plan, directory / "runs", **options)
+    progress = options.get("progress")
     table = load_results(directory / "runs")
     ok = table[table["status"] == "ok"]
     means = ok.groupby("design_point")[meta.metric].mean().reindex(range(len(points)))
@@ -212,8 +214,9 @@ def run_discovery(
     labelled["of_interest"] = above if meta.interest == "above" else ~above
     x, y = labelled[study.factors], labelled["of_interest"].to_numpy()
     split_seed = run_seed(meta.seed, _SPLIT_STREAM) % 2**32
-    prim, train = prim_box(x, y, split_seed, held_out=meta.held_out)
-    tree = cart_boxes(x, y, train, split_seed)
+    with phase(progress, "boxes: PRIM and a classification tree"):
+        prim, train = prim_box(x, y, split_seed, held_out=meta.held_out)
+        tree = cart_boxes(x, y, train, split_seed)
     labelled.to_csv(directory / "points.csv", index_label="point")
     _boxes_table(prim, tree).to_csv(directory / "boxes.csv", index=False)
     result = DiscoveryResult(directory, labelled, threshold, prim, tree, time.perf_counter() - started)

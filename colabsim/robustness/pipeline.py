@@ -24,6 +24,7 @@ import pandas as pd
 
 from colabsim._version import __version__
 from colabsim.experiments.experiment import RunPlan, run_seed
+from colabsim.experiments.progress import relabel
 from colabsim.experiments.rundir import new_run_dir, write_manifest
 from colabsim.experiments.runner import run_experiment
 from colabsim.experiments.store import load_results
@@ -129,7 +130,8 @@ def run_robustness(
     arms = _arms(study, sampled)
     outcomes: dict[str, np.ndarray] = {}
     for arm, (scenario, points) in arms.items():
-        run_experiment(_plan(study, arm, scenario, points), directory / arm, **options)
+        arm_options = {**options, "progress": relabel(options.get("progress"), f"runs: {arm}")}
+        run_experiment(_plan(study, arm, scenario, points), directory / arm, **arm_options)
         outcomes[arm] = _outcomes(directory / arm, meta.metric, meta.codings, meta.replications)
     codings = pd.concat([frame.add_prefix(f"{role}.") for role, frame in sampled.items()], axis=1).rename_axis("coding")
     codings.reset_index().to_parquet(directory / "codings.parquet", index=False)

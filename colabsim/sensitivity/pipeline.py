@@ -28,6 +28,7 @@ import pandas as pd
 
 from colabsim.experiments import design as designs
 from colabsim.experiments.experiment import Experiment, RunPlan, load_experiment, run_seed
+from colabsim.experiments.progress import ProgressCallback, ProgressEvent, phase, relabel
 from colabsim.experiments.runner import FACTOR_PREFIX, ModelFunction, run_experiment
 from colabsim.scenario.loader import Scenario
 from colabsim.sensitivity import analysis
@@ -146,7 +147,9 @@ def _output_indices(
     return frames, convergence, [f"SALib, {output}: {note}" for note in said]
 
 
-def _indices(setup: _Setup, plan: RunPlan, results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def _indices(
+    setup: _Setup, plan: RunPlan, results: pd.DataFrame, progress: ProgressCallback | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     means = analysis.replication_means(results, setup.outputs)
     if len(means) != len(plan.points):
         missing = len(plan.points) - len(means)
@@ -156,6 +159,8 @@ def _indices(setup: _Setup, plan: RunPlan, results: pd.DataFrame) -> tuple[pd.Da
     if setup.method == "morris":
         notes.append(MORRIS_SKIPS_MOMENT_INDICES)
     for output in setup.outputs:
+        if progress:  # a phase per output: it ends when the next one starts
+            progress(ProgressEvent(f"estimation: {output}"))
         indices, checks, said = _output_indices(setup, x, means[output].to_numpy(), output)
         frames += indices
         convergence += checks
@@ -182,21 +187,26 @@ def _analyse(
     run_options: Mapping[str, Any],
 ) -> SensitivityResult:
     started = time.perf_counter()
+    progress = run_options.get("progress")
+    run_options = {key: value for key, value in run_options.items() if key != "progress"}
     out.mkdir(parents=True, exist_ok=True)
     ofat = pd.DataFrame()
     if setup.ofat_levels > 0:
         ofat_plan = _ofat_plan(setup, plan.name, plan.scenario, setup.outputs, plan.sha256)
-        ofat_run = run_experiment(ofat_plan, out / "ofat", model=model, **run_options)
+        ofat_run = run_experiment(
+            ofat_plan, out / "ofat", model=model, **run_options, progress=relabel(progress, "OFAT runs")
+        )
         ofat = _ofat_curves(ofat_run.results(), setup.problem.names, setup.outputs, setup.ofat_levels)
         ofat.to_csv(out / "ofat.csv", index=False)
-    main = run_experiment(plan, out / "runs", model=model, **run_options)
+    main = run_experiment(plan, out / "runs", model=model, **run_options, progress=progress)
     results = main.results()
-    indices, convergence, notes = _indices(setup, plan, results)
+    indices, convergence, notes = _indices(setup, plan, results, progress)
     indices.to_csv(out / "indices.csv", index=False)
     if not convergence.empty:
         convergence.to_csv(out / "convergence.csv", index=False)
     result = SensitivityResult(out, indices, convergence, ofat, time.perf_counter() - started, tuple(notes))
-    figures = write_figures(result, setup.method, out / "figures")
+    with phase(progress, "figures"):
+        figures = write_figures(result, setup.method, out / "figures")
     facts = {
         "name": plan.name,
         "method": setup.method,
@@ -211,7 +221,8 @@ def _analyse(
         "notes": list(notes),
     }
     (out / "analysis.json").write_text(json.dumps(facts, indent=2) + "\n", encoding="utf-8")
-    write_report(result, facts, figures, out / "report.md")
+    with phase(progress, "report"):
+        write_report(result, facts, figures, out / "report.md")
     return result
 
 
@@ -226,7 +237,7 @@ def run_sensitivity(
     workers: int | None = None,
     scheduler: str | None = None,
     resume: bool = False,
-    progress: bool = True,
+    progress: ProgressCallback | None = None,
     estimation: Estimation | None = None,
 ) -> SensitivityResult:
     """Analyse a colabsim experiment whose design is ``morris`` or ``sobol`` (``colabsim sensitivity``).
@@ -239,7 +250,8 @@ def run_sensitivity(
         SensitivityError: If its design is not Morris or Sobol', or design points have no result.
     """
     if isinstance(experiment, str | Path):
-        experiment = load_experiment(experiment)
+        with phase(progress, "design"):
+            experiment = load_experiment(experiment)
     spec = experiment.spec
     if spec.design.method not in ("morris", "sobol"):
         raise SensitivityError(
@@ -316,4 +328,4 @@ def analyse_function(
         description={"design": {"method": method, "samples": samples, "points": len(points)}},
     )
     setup = _Setup(problem, method, 4, False, list(probe), ofat_levels, replications, estimation or Estimation(), seed)
-    return _analyse(setup, plan, Path(out), model, {"executor": executor, "progress": False})
+    return _analyse(setup, plan, Path(out), model, {"executor": executor})

@@ -130,7 +130,8 @@ def ScenarioUpload(on_file: Callable[[object, bytes], None], on_error: Callable[
     size the browser reports, and hands name and bytes to `on_file` (`on_error` if reading fails).
     """
     chosen, set_chosen = solara.use_state(cast(list[Any] | None, None))
-    picker = FileInput.element(multiple=False, accept=".toml", show_progress=False, on_file_info=set_chosen)
+    # No `accept` filter: a tablet may grey out a .toml file it has no type for; the content is checked.
+    picker = FileInput.element(multiple=False, show_progress=False, on_file_info=set_chosen)
     files, set_files = solara.use_state(cast(list[Any] | None, None))
 
     def wire() -> None:

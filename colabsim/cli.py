@@ -375,6 +375,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    def quiet_option(p: argparse.ArgumentParser) -> None:
+        # Also after the command (colabsim sweep x.toml -q); SUPPRESS keeps a global --quiet.
+        p.add_argument("--quiet", "-q", action="store_true", default=argparse.SUPPRESS, help="no progress bars")
+
     def max_runs_option(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--max-runs",
@@ -403,6 +407,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--workers", "-j", type=_positive, default=1, help="parallel processes (default 1; same numbers either way)"
         )
+        quiet_option(p)
 
     run = sub.add_parser("run", help="run one scenario with replications and write a report")
     run.add_argument("scenario", help="scenario file (.toml)")
@@ -443,6 +448,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--resume", action="store_true", help="continue the experiment in --out")
     sweep.add_argument("--force", action="store_true", help="take over --out even if another process's lock is live")
     max_runs_option(sweep)
+    quiet_option(sweep)
     sweep.add_argument("--chunk-size", type=_positive, default=DEFAULT_CHUNK_SIZE, help="runs per task (default 256)")
     sweep.set_defaults(handler=_cmd_sweep)
 
@@ -460,6 +466,7 @@ def _parser() -> argparse.ArgumentParser:
     sensitivity.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler address")
     sensitivity.add_argument("--resume", action="store_true", help="continue an interrupted analysis in --out")
     max_runs_option(sensitivity)
+    quiet_option(sensitivity)
     sensitivity.set_defaults(handler=_cmd_sensitivity)
 
     serve = sub.add_parser("serve", help="the workshop dashboard in the browser (http://127.0.0.1:8765 by default)")

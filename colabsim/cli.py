@@ -444,12 +444,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    def quiet_option(p: argparse.ArgumentParser) -> None:
+        # Also after the command (colabsim sweep x.toml -q); SUPPRESS keeps a global --quiet.
+        p.add_argument("--quiet", "-q", action="store_true", default=argparse.SUPPRESS, help="no progress bars")
+
     def execution_options(p: argparse.ArgumentParser, command: str, what: str) -> None:
         p.add_argument("--out", type=Path, default=None, help=f"output directory (default runs/{command}-<time>)")
         p.add_argument("--executor", choices=EXECUTORS, default="processes", help="where runs execute")
         p.add_argument("--workers", "-j", type=_positive, default=None, help="worker processes (default: all cores)")
         p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler address")
         p.add_argument("--resume", action="store_true", help=f"continue an interrupted {what} in --out")
+        quiet_option(p)
 
     def max_runs_option(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -479,6 +484,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--workers", "-j", type=_positive, default=1, help="parallel processes (default 1; same numbers either way)"
         )
+        quiet_option(p)
 
     run = sub.add_parser("run", help="run one scenario with replications and write a report")
     run.add_argument("scenario", help="scenario file (.toml)")
@@ -519,6 +525,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--resume", action="store_true", help="continue the experiment in --out")
     sweep.add_argument("--force", action="store_true", help="take over --out even if another process's lock is live")
     max_runs_option(sweep)
+    quiet_option(sweep)
     sweep.add_argument("--chunk-size", type=_positive, default=DEFAULT_CHUNK_SIZE, help="runs per task (default 256)")
     sweep.set_defaults(handler=_cmd_sweep)
 

@@ -296,3 +296,4 @@ ofat_levels = 3
     assert report.count("mu*") >= 1 and MORRIS_SKIPS_MOMENT_INDICES in report
     facts = json.loads((tmp_path / "out" / "analysis.json").read_text())
     assert MORRIS_SKIPS_MOMENT_INDICES in facts["notes"]
+    assert facts["estimation"]["convergence_steps"] == 0, "Morris has no convergence check"

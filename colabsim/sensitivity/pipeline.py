@@ -216,6 +216,7 @@ def _analyse(
 
 
 def _with_convergence(estimation: Estimation, convergence: bool) -> Estimation:
+    """The settings as run (and recorded): no convergence sizes where no check runs (Morris, or not asked)."""
     return estimation if convergence else replace(estimation, convergence_steps=0)
 
 
@@ -254,7 +255,9 @@ def run_sensitivity(
         outputs=list(spec.analysis.outputs or spec.outputs.summary),
         ofat_levels=spec.analysis.ofat_levels,
         ofat_replications=spec.analysis.ofat_replications or experiment.replications,
-        estimation=_with_convergence(estimation or Estimation(), spec.analysis.convergence),
+        estimation=_with_convergence(
+            estimation or Estimation(), spec.analysis.convergence and spec.design.method == "sobol"
+        ),
         seed=spec.experiment.seed,
     )
     plan = experiment.plan()
@@ -315,5 +318,6 @@ def analyse_function(
         summary_metrics=list(probe),
         description={"design": {"method": method, "samples": samples, "points": len(points)}},
     )
-    setup = _Setup(problem, method, 4, False, list(probe), ofat_levels, replications, estimation or Estimation(), seed)
+    estimation = _with_convergence(estimation or Estimation(), method == "sobol")
+    setup = _Setup(problem, method, 4, False, list(probe), ofat_levels, replications, estimation, seed)
     return _analyse(setup, plan, Path(out), model, {"executor": executor, "progress": False})

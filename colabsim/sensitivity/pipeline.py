@@ -111,16 +111,18 @@ def _ofat_curves(results: pd.DataFrame, names: Sequence[str], outputs: Sequence[
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _moment_indices(setup: _Setup, x: np.ndarray, y: np.ndarray, output: str) -> list[pd.DataFrame]:
-    """Delta and PAWN on the design's rows that sample the input space (none for Morris)."""
+def _moment_indices(setup: _Setup, x: np.ndarray, y: np.ndarray, output: str) -> tuple[list[pd.DataFrame], list[str]]:
+    """Delta and PAWN on the design's rows that sample the input space (none for Morris), or why not."""
     rows = analysis.given_data_rows(setup.method, setup.problem, len(y), setup.second_order)
-    if rows is None or np.ptp(y[rows]) == 0:
-        return []
+    if rows is None:
+        return [], []  # said once for the whole analysis
+    if np.ptp(y[rows]) == 0:
+        return [], [f"delta and PAWN of {output} were not computed: it takes one value over the sample"]
     resamples = setup.estimation.moment_resamples
     return [
         analysis.delta_indices(setup.problem, x[rows], y[rows], output, setup.seed, resamples),
         analysis.pawn_indices(setup.problem, x[rows], y[rows], output, setup.seed, setup.estimation.pawn_slices),
-    ]
+    ], []
 
 
 def _output_indices(
@@ -142,8 +144,8 @@ def _output_indices(
                         setup.problem, y, output, setup.second_order, setup.seed, steps, resamples, main
                     )
                 )
-        frames += _moment_indices(setup, x, y, output)
-    return frames, convergence, [f"SALib, {output}: {note}" for note in said]
+        moment, skipped = _moment_indices(setup, x, y, output)
+    return frames + moment, convergence, skipped + [f"SALib, {output}: {note}" for note in said]
 
 
 def _indices(setup: _Setup, plan: RunPlan, results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:

@@ -37,6 +37,10 @@ def ishigami(params, rng):
     return {"y": math.sin(x1) + 7.0 * math.sin(x2) ** 2 + 0.1 * x3**4 * math.sin(x1)}
 
 
+def ishigami_and_a_flat_output(params, rng):
+    return {**ishigami(params, rng), "flat": 1.0}
+
+
 def ishigami_rows(x):
     """Ishigami on every row of a design at once (any columns after the third are ignored)."""
     return np.sin(x[:, 0]) + 7.0 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
@@ -238,12 +242,16 @@ def test_a_model_function_through_the_whole_pipeline(tmp_path, capsys):
     estimation = Estimation(resamples=100, moment_resamples=3, convergence_steps=2)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # SALib's notes go to the report, not to the console
-        result = analyse_function(ishigami, ISHIGAMI, "sobol", 64, seed=1, out=tmp_path / "s", estimation=estimation)
+        result = analyse_function(
+            ishigami_and_a_flat_output, ISHIGAMI, "sobol", 64, seed=1, out=tmp_path / "s", estimation=estimation
+        )
     assert not capsys.readouterr().err
     directory = result.directory
     written = pd.read_csv(directory / "indices.csv")
     assert list(written.columns) == ["method", "output", "factor", "index", "value", "ci_low", "ci_high"]
-    assert set(written["method"]) == {"sobol", "delta", "pawn", "replication"}
+    assert set(written[written["output"] == "y"]["method"]) == {"sobol", "delta", "pawn", "replication"}
+    assert not written[(written["output"] == "flat") & written["method"].isin(["delta", "pawn"])].size
+    assert "delta and PAWN of flat were not computed: it takes one value over the sample" in result.notes
     assert result.ranking("y")["factor"].iloc[0] in {"x1", "x2"}
     assert sorted(result.convergence["base_samples"].unique()) == [32, 64]
     facts = json.loads((directory / "analysis.json").read_text())
@@ -296,3 +304,4 @@ ofat_levels = 3
     assert report.count("mu*") >= 1 and MORRIS_SKIPS_MOMENT_INDICES in report
     facts = json.loads((tmp_path / "out" / "analysis.json").read_text())
     assert MORRIS_SKIPS_MOMENT_INDICES in facts["notes"]
+    assert facts["estimation"]["convergence_steps"] == 0, "Morris has no convergence check"

@@ -112,16 +112,18 @@ def _ofat_curves(results: pd.DataFrame, names: Sequence[str], outputs: Sequence[
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _moment_indices(setup: _Setup, x: np.ndarray, y: np.ndarray, output: str) -> list[pd.DataFrame]:
-    """Delta and PAWN on the design's rows that sample the input space (none for Morris)."""
+def _moment_indices(setup: _Setup, x: np.ndarray, y: np.ndarray, output: str) -> tuple[list[pd.DataFrame], list[str]]:
+    """Delta and PAWN on the design's rows that sample the input space (none for Morris), or why not."""
     rows = analysis.given_data_rows(setup.method, setup.problem, len(y), setup.second_order)
-    if rows is None or np.ptp(y[rows]) == 0:
-        return []
+    if rows is None:
+        return [], []  # said once for the whole analysis
+    if np.ptp(y[rows]) == 0:
+        return [], [f"delta and PAWN of {output} were not computed: it takes one value over the sample"]
     resamples = setup.estimation.moment_resamples
     return [
         analysis.delta_indices(setup.problem, x[rows], y[rows], output, setup.seed, resamples),
         analysis.pawn_indices(setup.problem, x[rows], y[rows], output, setup.seed, setup.estimation.pawn_slices),
-    ]
+    ], []
 
 
 def _output_indices(
@@ -143,8 +145,8 @@ def _output_indices(
                         setup.problem, y, output, setup.second_order, setup.seed, steps, resamples, main
                     )
                 )
-        frames += _moment_indices(setup, x, y, output)
-    return frames, convergence, [f"SALib, {output}: {note}" for note in said]
+        moment, skipped = _moment_indices(setup, x, y, output)
+    return frames + moment, convergence, skipped + [f"SALib, {output}: {note}" for note in said]
 
 
 def _indices(
@@ -227,6 +229,7 @@ def _analyse(
 
 
 def _with_convergence(estimation: Estimation, convergence: bool) -> Estimation:
+    """The settings as run (and recorded): no convergence sizes where no check runs (Morris, or not asked)."""
     return estimation if convergence else replace(estimation, convergence_steps=0)
 
 
@@ -266,7 +269,9 @@ def run_sensitivity(
         outputs=list(spec.analysis.outputs or spec.outputs.summary),
         ofat_levels=spec.analysis.ofat_levels,
         ofat_replications=spec.analysis.ofat_replications or experiment.replications,
-        estimation=_with_convergence(estimation or Estimation(), spec.analysis.convergence),
+        estimation=_with_convergence(
+            estimation or Estimation(), spec.analysis.convergence and spec.design.method == "sobol"
+        ),
         seed=spec.experiment.seed,
     )
     plan = experiment.plan()
@@ -327,5 +332,6 @@ def analyse_function(
         summary_metrics=list(probe),
         description={"design": {"method": method, "samples": samples, "points": len(points)}},
     )
-    setup = _Setup(problem, method, 4, False, list(probe), ofat_levels, replications, estimation or Estimation(), seed)
+    estimation = _with_convergence(estimation or Estimation(), method == "sobol")
+    setup = _Setup(problem, method, 4, False, list(probe), ofat_levels, replications, estimation, seed)
     return _analyse(setup, plan, Path(out), model, {"executor": executor})

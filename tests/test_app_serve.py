@@ -71,3 +71,18 @@ def test_the_printed_addresses_are_right_for_ipv4_and_ipv6() -> None:
 def test_bad_session_limits_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--keep-minutes", "0"]) == 2
     assert "--keep-minutes" in capsys.readouterr().err
+
+
+def test_the_join_qr_code_encodes_the_link_with_its_token() -> None:
+    import segno
+
+    from colabsim.app.server import room_qr
+
+    url = "http://192.168.1.20:8765/?token=abcd-efgh-jkmn"
+    text = room_qr(url)
+    lines = text.splitlines()
+    assert len(lines) > 10 and len({len(line) for line in lines}) == 1  # a square block of text
+    # Two lines of modules per text line (compact), plus the quiet zone: the same symbol segno makes.
+    symbol = segno.make(url, error="m")
+    assert len(lines) == -(-(symbol.symbol_size()[1]) // 2)
+    assert room_qr(url) == text and room_qr(url + "x") != text

@@ -207,6 +207,17 @@ def urls(host: str, port: int, token: str | None) -> list[str]:
     return [f"http://{_address(name)}:{port}/{suffix}" for name in hosts]
 
 
+def room_qr(url: str) -> str:
+    """A QR code of `url` as terminal text, for participants to scan from the projector or the screen."""
+    import io
+
+    import segno
+
+    buffer = io.StringIO()
+    segno.make(url, error="m").terminal(out=buffer, compact=True)
+    return buffer.getvalue()
+
+
 def _check_address(host: str, port: int) -> None:
     """Raise `ServeError` if nothing can listen on host:port."""
     try:
@@ -286,6 +297,9 @@ def serve(scenario: str | None = None, options: ServeOptions | None = None) -> i
     addresses = urls(options.host, options.port, token)
     for url in addresses:
         print(f"colabsim dashboard: {url}", flush=True)
+    if not is_loopback(options.host) and addresses:
+        print(f"scan to join ({addresses[0]}):", flush=True)
+        print(room_qr(addresses[0]), end="", flush=True)
     if token:
         print(f"access code: {token}  (Ctrl+C to stop)", flush=True)
     else:

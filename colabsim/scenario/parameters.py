@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-__all__ = ["PARAMETER_BOUNDS", "RESOURCE_TYPES", "Parameters"]
+__all__ = ["PARAMETER_BOUNDS", "REMOVED_PARAMETERS", "RESOURCE_TYPES", "Parameters"]
 
 #: Resource types pooled in programmes, in array order (DESIGN.md: funds, materials, people, time).
 RESOURCE_TYPES: tuple[str, ...] = ("funds", "materials", "people", "time")
@@ -139,4 +139,13 @@ PARAMETER_BOUNDS: dict[str, tuple[float, float]] = {
     "ces_rho": (-20.0, 5.0),
     "half_saturation": (0.01, 10.0),
     "success_months": (1, 600),
+}
+
+#: Parameters of model v1 that model v2 removed, with what replaces each: scenario validation tells
+#: a user with an old file what changed and how to fix it.
+REMOVED_PARAMETERS: dict[str, str] = {
+    "formal_gate": "model v2 has no formal gate (it was a cliff); use legal_floor (what flows with no current frame)",
+    "consensus_hysteresis": "model v2 does not stop a running programme for low consensus; remove the key",
+    "mediator_consensus_bonus": "the mediator acts through facilitation_weight and mediator_buffer; remove the key",
+    "plan_weight": "model v2's shared purpose acts through consensus (purpose_weight); remove the key",
 }

@@ -36,8 +36,8 @@ from colabsim.scenario.loader import Scenario
 
 __all__ = ["ReferenceModel", "run_reference", "summary"]
 
-KINSHIP_WEIGHT = {"formal": 0.25, "informal": 0.5, "kinship": 1.0}  # ODD 7.3
-HISTORY_WEIGHT = {"formal": 0.5, "informal": 0.75, "kinship": 1.0}
+KINSHIP_WEIGHT = {"formal": 0.5, "informal": 0.75, "kinship": 1.0, "latent": 0.5}  # ODD 7.3
+HISTORY_WEIGHT = {"formal": 0.5, "informal": 0.75, "kinship": 1.0, "latent": 0.5}
 SAME_SIDE_CLOSENESS = 0.5
 KIND_ENDOWMENT = {  # ODD 2.1: funds, materials, people, time
     "agency": (0.4, 0.4, 0.6, 0.6),
@@ -62,6 +62,16 @@ def _clip(x: float) -> float:
     return min(max(x, 0.0), 1.0)
 
 
+def _legal_flow(lv: dict[str, float], pm: Any) -> float:
+    """ODD 7.3: the smooth gate of formal cross-border activity and public budgets."""
+    return pm.legal_floor + (1 - pm.legal_floor) * lv["legal_frame"] * (0.5 + 0.5 * lv["central_support"])
+
+
+def _facilitation(lv: dict[str, float], mediated: bool) -> float:
+    """ODD 7.4: leadership, shared with a mediator where one takes part."""
+    return (lv["leadership"] + lv["mediation"] * mediated) / (1 + mediated)
+
+
 class Membership:
     """One actor in one programme, with what it gave this month."""
 
@@ -80,7 +90,7 @@ class Programme:
         self.gated, self.consensus, self.performance, self.streak, self.pooled = False, 0.0, 0.0, 0, [0.0] * 4
 
     def deliberate(self, model: ReferenceModel) -> None:
-        """Process 3 (ODD 7.4): live members, consensus, viability, the formal gate, status."""
+        """Process 3 (ODD 7.4): live members, consensus, viability, status."""
         lv, pm = model.levels, model.p
         for m in self.members:
             m.live = m.actor.active and (not m.optional or m.draw < lv["inclusion"])
@@ -88,17 +98,15 @@ class Programme:
         support = _mean([a.commitment for a in live])
         g = model.graph
         shared = _mean([g[a][b]["understanding"] for a in live for b in live if g.has_edge(a, b)])
-        consensus = math.sqrt(support * shared) * (0.7 + 0.3 * lv["leadership"])
-        if any(a.mediator for a in live):
-            consensus += pm.mediator_consensus_bonus * lv["mediation"]
-        self.consensus = _clip(consensus)
+        mediated = any(a.mediator for a in live)
+        facilitated = 1 - pm.facilitation_weight + pm.facilitation_weight * _facilitation(lv, mediated)
+        purpose = 1 - pm.purpose_weight + pm.purpose_weight * lv["shared_purpose"]
+        self.consensus = _clip(math.sqrt(support * shared) * facilitated * purpose)
         viable = len({a.side for a in live}) >= 2
-        standing = lv["legal_frame"] * (0.5 + 0.5 * lv["central_support"])
-        gate = not self.gated or standing >= pm.formal_gate
         theta = pm.consensus_base - pm.consensus_purpose_weight * lv["shared_purpose"]
-        if self.status == DORMANT and viable and gate and self.consensus >= theta:
+        if self.status == DORMANT and viable and self.consensus >= theta:
             self.status = ACTIVE
-        elif self.status == ACTIVE and not (viable and gate and self.consensus >= theta - pm.consensus_hysteresis):
+        elif self.status == ACTIVE and not viable:
             self.status = DORMANT
 
     def produce(self, model: ReferenceModel) -> None:
@@ -111,8 +119,10 @@ class Programme:
         live = [m.actor for m in self.members if m.live]
         cap = _mean([lv["admin_capacity"] if a.own_capacity is None else a.own_capacity for a in live])
         knows = any(a.kind == "university" for a in live)
+        g = model.graph
+        shared = _mean([g[a][b]["understanding"] for a in live for b in live if g.has_edge(a, b)])
         eff = pm.efficiency_floor + (1 - pm.efficiency_floor) * cap
-        eff *= 1 - pm.plan_weight + pm.plan_weight * lv["shared_purpose"]
+        eff *= pm.understanding_floor + (1 - pm.understanding_floor) * shared
         eff *= 1 - pm.knowledge_bonus + pm.knowledge_bonus * knows
         inputs = [x / self.need for x in self.pooled]
         weights = [w / sum(pm.resource_weights) for w in pm.resource_weights]
@@ -120,8 +130,10 @@ class Programme:
         if rho < 0 and min(inputs) <= 0:
             output = 0.0  # complements: a missing input means no output
         else:
-            output = sum(w * max(x, 1e-12) ** rho for w, x in zip(weights, inputs, strict=True)) ** (1 / rho)
-        self.performance = _clip(eff * output)
+            floor = 1e-12 if rho < 0 else 0.0
+            output = sum(w * max(x, floor) ** rho for w, x in zip(weights, inputs, strict=True)) ** (1 / rho)
+        shaped = output**pm.saturation_exponent
+        self.performance = _clip(eff * shaped / (shaped + pm.half_saturation**pm.saturation_exponent))
 
 
 class Actor(mesa.Agent):
@@ -141,6 +153,7 @@ class Actor(mesa.Agent):
         self.own_commitment, self.own_turnover = spec.commitment, spec.turnover
         self.mediator = kind == "foundation" and side == "bridging"
         self.local_public = kind == "agency" and side == "local"
+        self.public = kind in ("agency", "municipality")
         self.prospective = spec.status == "prospective"
         self.active, self.funded = spec.status == "active", spec.funded
         self.commitment = self.initial_commitment(model.levels)
@@ -180,12 +193,14 @@ class Actor(mesa.Agent):
             tie["contact"] = False
             if not (self.active and other.active):
                 continue
-            legal = lv["legal_frame"] if tie["border"] else 1.0
-            p_formal = pm.formal_rate * lv["formal_communication"] * lv["admin_capacity"] * legal
-            p_informal = pm.informal_rate * lv["informal_communication"] * self.model.closeness(tie)
+            direct = tie["kind"] != "latent"
+            legal = _legal_flow(lv, pm) if tie["border"] else 1.0
+            p_formal = pm.formal_rate * lv["formal_communication"] * lv["admin_capacity"] * legal * direct
+            p_informal = pm.informal_rate * lv["informal_communication"] * self.model.closeness(tie) * direct
             m, p_brokered = tie["broker"], 0.0
             if m is not None and m.active:
-                p_brokered = pm.brokered_rate * lv["mediation"] * min(g[self][m]["trust"], g[other][m]["trust"])
+                known = min(g[self][m]["trust"], g[other][m]["trust"])
+                p_brokered = pm.brokered_rate * lv["mediation"] * (0.5 + 0.5 * known)
             p = _clip(1 - (1 - p_formal) * (1 - p_informal) * (1 - p_brokered))
             tie["contact"] = self.random.random() < p
 
@@ -203,11 +218,15 @@ class Actor(mesa.Agent):
         for m in engaged:
             others = [o.actor for o in m.programme.members if o.live and o is not m]
             trust = _mean([g[self][j]["trust"] for j in others if g.has_edge(self, j)])
-            willing = c * (0.5 + 0.5 * trust) * (0.5 + 0.5 * lv["mutuality"])
+            if any(o.live and o.actor.mediator for o in m.programme.members):
+                trust += pm.mediator_buffer * lv["mediation"] * (1 - trust)
+            joint = 1 - pm.joint_action_weight + pm.joint_action_weight * m.programme.consensus
+            relational = (1 - pm.trust_weight + pm.trust_weight * trust) * joint
+            willing = c * relational * (0.5 + 0.5 * lv["mutuality"])
             defects = self.random.random() < pm.free_ride_rate * (1 - lv["reciprocity_norms"]) * (1 - c)
             give = 0.0 if defects else willing
-            flow = lv["legal_frame"] if self.local_public and m.programme.gated else 1.0
-            m.amount = [means[0] * give * flow] + [q * give for q in means[1:]]
+            flow = _legal_flow(lv, pm) if self.public and m.programme.gated else 1.0
+            m.amount = [means[0] * give * flow, means[1] * give, means[2] * give * flow, means[3] * give]
             expected = pm.fair_share * sum(means)
             m.observed = expected > 0
             m.reciprocity = min(1.0, sum(m.amount) / expected) if m.observed else 0.0
@@ -227,20 +246,23 @@ class Actor(mesa.Agent):
         for other, values in seen.items():
             tie = g[self][other]
             r, tau = _mean(values), tie["trust"]
+            floor = pm.floor_weight * self.model.closeness(tie)
+            target = floor + (1 - floor) * r
             kin = KINSHIP_WEIGHT[tie["kind"]] * lv["kinship"] if tie["cross"] else 0.0
-            weight = pm.loss_aversion * (1 - 0.5 * kin) if r < tau else 1.0
-            tie["trust"] = _clip(tau + eta * weight * (r - tau))
+            weight = pm.loss_aversion * (1 - 0.5 * kin) if target < tau else 1.0
+            tie["trust"] = _clip(tau + eta * weight * (target - tau))
         if not self.active:
             return  # absent actors keep their commitment
         counted = [m for m in self.memberships if m.live and m.programme.status in LIVE]
         benefit = _mean([m.programme.performance for m in counted])
         mediated = any(any(o.live and o.actor.mediator for o in m.programme.members) for m in counted)
-        f = max(lv["leadership"], lv["mediation"] * mediated)
+        f = _facilitation(lv, mediated)
         c = self.commitment
         gain = pm.commitment_gain * (0.5 + 0.5 * lv["mutuality"]) * (0.5 + 0.5 * f) * benefit * (1 - c)
         loss = pm.commitment_loss * (1 - pm.patience_weight * lv["time_horizon"]) * (1 - benefit) * c
+        pull = pm.setpoint_rate * (self.initial_commitment(lv) - c)
         upkeep = pm.leadership_upkeep * f * (1 - c)
-        self.commitment = _clip(c + (gain - loss if counted else 0.0) + upkeep)
+        self.commitment = _clip(c + (gain - loss if counted else 0.0) + pull + upkeep)
 
 
 class ReferenceModel(mesa.Model):
@@ -297,7 +319,7 @@ class ReferenceModel(mesa.Model):
         if not tie["cross"]:
             return SAME_SIDE_CLOSENESS
         kind = tie["kind"]
-        return max(KINSHIP_WEIGHT[kind] * self.levels["kinship"], HISTORY_WEIGHT[kind] * self.levels["history"])
+        return 0.5 * (KINSHIP_WEIGHT[kind] * self.levels["kinship"] + HISTORY_WEIGHT[kind] * self.levels["history"])
 
     def apply_event(self, event: Any, months_left: int) -> None:
         """ODD 7.1: a scheduled event; overridden factors are held (dropped from the event)."""
@@ -306,8 +328,6 @@ class ReferenceModel(mesa.Model):
             factors = {k: v for k, v in event.factors.items() if k not in self.held}
             lv.update(factors)
             for a in self.actors.values():
-                if "commitment" in factors and a.active:
-                    a.commitment = max(a.commitment, a.initial_commitment(lv))
                 if BUDGET_FACTORS & factors.keys():
                     new = a.yearly_endowment(lv, a.active)
                     left = [_clip(s / b) if b > 0 else months_left / 12 for s, b in zip(a.stock, a.budget, strict=True)]
@@ -362,6 +382,9 @@ class ReferenceModel(mesa.Model):
             for a in self.actors.values():
                 a.budget = a.yearly_endowment(lv, a.active)
                 a.stock = list(a.budget)
+            for prog in self.programmes:  # optional members decide again for the new budget year
+                for member in prog.members:
+                    member.draw = self.random.random()
         # 8. Growth: streaks, a new sector, reputation, joining partners.
         for prog in self.programmes:
             success = prog.status == ACTIVE and prog.performance >= pm.success_level

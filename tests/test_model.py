@@ -123,12 +123,12 @@ def test_events_apply_in_their_month():
     reformed = colabsim.load_scenario(SCENARIOS / "darwin_reformed.toml")
     model = colabsim.CollaborationModel(reformed, rng=2)
     reform = reformed.month_index("2023-01")
-    pattimura = next(a for a in model.actors if a.actor_id == "pattimura")
+    partner = next(a for a in model.actors if a.actor_id == "local_partner")
     for _ in range(reform):
         model.step()
-    assert not pattimura.active and model.levels["legal_frame"] == pytest.approx(0.15)
+    assert not partner.active and model.levels["legal_frame"] == pytest.approx(0.15)
     model.step()
-    assert pattimura.active and model.levels["legal_frame"] == pytest.approx(0.85)
+    assert partner.active and model.levels["legal_frame"] == pytest.approx(0.85)
 
 
 def test_an_override_holds_against_timeline_events():

@@ -97,7 +97,8 @@ def without_chance(name: str, contact: bool, events: bool) -> Scenario:
     if events:
         raw["scenario"]["horizon_years"], raw["events"] = 5, EVENTS
         raw["actors"][[a["id"] for a in raw["actors"]].index("zienderogen")]["funded"] = False
-    held = {"formal_communication": 1.0, "admin_capacity": 1.0, "legal_frame": 1.0} if contact else {}
+    held = {"formal_communication": 1.0, "admin_capacity": 1.0, "legal_frame": 1.0, "central_support": 1.0}
+    held = held if contact else {}
     return scenario_from_dict(raw).with_factors(inclusion=1.0, **held)
 
 

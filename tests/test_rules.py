@@ -209,12 +209,16 @@ _PARAM_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
         "contact_trust_gain",
         "consensus_base",
         "consensus_purpose_weight",
-        "consensus_hysteresis",
-        "mediator_consensus_bonus",
-        "formal_gate",
+        "legal_floor",
+        "facilitation_weight",
+        "purpose_weight",
+        "joint_action_weight",
+        "trust_weight",
+        "mediator_buffer",
+        "understanding_floor",
+        "setpoint_rate",
         "free_ride_rate",
         "efficiency_floor",
-        "plan_weight",
         "knowledge_bonus",
         "patience_weight",
         "learning_base",
@@ -232,7 +236,9 @@ _PARAM_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     )
 } | {
     "fair_share": st.floats(0.01, 1.0),
-    "ces_rho": st.floats(-4.0, -0.25),
+    "ces_rho": st.floats(-4.0, -0.25) | st.floats(0.05, 0.9),
+    "half_saturation": st.floats(0.01, 3.0),
+    "saturation_exponent": st.floats(0.2, 1.5),
     "resource_weights": st.tuples(*[st.floats(0.05, 1.0)] * 4),
     "loss_aversion": st.floats(1.0, 3.0),
     "success_months": st.integers(1, 36),
@@ -410,10 +416,10 @@ def test_deliberation_invariants(data: st.DataObject) -> None:
         sides = {int(s.actor_side[s.mem_actor[m]]) for m in live}
         assert bool(viable[p]) == (len(sides) >= 2)
 
-    standing = rules.formal_standing(x.levels)
-    assert_unit(standing, "formal standing")
+    flow = rules.legal_flow(x.levels, x.params)
+    assert_unit(flow, "legal flow")
 
-    status = rules.update_programme_status(x.status, consensus, viable, s.prog_gated, x.levels, x.params)
+    status = rules.update_programme_status(x.status, consensus, viable, x.levels, x.params)
     assert status.shape == x.status.shape
     assert set(np.unique(status)) <= {PROPOSED, DORMANT, ACTIVE, OFF}
     untouched = (x.status == PROPOSED) | (x.status == OFF)
@@ -429,26 +435,44 @@ def test_update_programme_status_known_answers() -> None:
     status = np.array([PROPOSED, OFF, DORMANT, ACTIVE, DORMANT, ACTIVE])
     consensus = np.array([1.0, 1.0, 1.0, 0.0, 0.0, 1.0])
     viable = np.array([True, True, True, True, True, False])
-    gated = np.zeros(6, dtype=bool)
-    new = rules.update_programme_status(status, consensus, viable, gated, levels, params)
-    np.testing.assert_array_equal(new, [PROPOSED, OFF, ACTIVE, DORMANT, DORMANT, DORMANT])
-    # A failed formal gate stops a gated programme, whatever its consensus.
-    closed = levels | {"legal_frame": 0.0}
-    gated_new = rules.update_programme_status(
-        np.array([ACTIVE, DORMANT]), np.ones(2), np.ones(2, bool), np.array([True, True]), closed, params
-    )
-    np.testing.assert_array_equal(gated_new, [DORMANT, DORMANT])
+    new = rules.update_programme_status(status, consensus, viable, levels, params)
+    # Low consensus weakens a running programme but does not stop it (no absorbing dormancy);
+    # only a programme without members from two sides falls dormant.
+    np.testing.assert_array_equal(new, [PROPOSED, OFF, ACTIVE, ACTIVE, DORMANT, DORMANT])
 
 
-def test_update_programme_status_hysteresis() -> None:
+def test_a_dormant_programme_starts_at_the_consensus_threshold() -> None:
     params = Parameters()
     levels = {name: f.default for name, f in FACTORS.items()}
     theta = params.consensus_base - params.consensus_purpose_weight * levels["shared_purpose"]
-    between = theta - params.consensus_hysteresis / 2  # below the start bar, above the stop bar
     new = rules.update_programme_status(
-        np.array([DORMANT, ACTIVE]), np.full(2, between), np.ones(2, bool), np.zeros(2, bool), levels, params
+        np.array([DORMANT, DORMANT]), np.array([theta - 1e-9, theta]), np.ones(2, bool), levels, params
     )
     np.testing.assert_array_equal(new, [DORMANT, ACTIVE])
+
+
+def test_legal_flow_is_smooth_and_never_zero() -> None:
+    params = Parameters()
+    grid = np.linspace(0.0, 1.0, 101)
+    flow = rules.legal_flow({"legal_frame": grid, "central_support": 0.5}, params)
+    assert flow[0] == pytest.approx(params.legal_floor)
+    assert flow[-1] == pytest.approx(params.legal_floor + (1 - params.legal_floor) * 0.75)
+    assert np.max(np.abs(np.diff(flow))) <= 0.01 + 1e-12, "no cliff: a slope of at most 1"
+
+
+def test_programme_consensus_known_answer() -> None:
+    """Two members, commitment 0.64 and 0.36 (mean 0.5), understanding 0.5 on their ties, no mediator."""
+    s = build_structure(SHIPPED_SCENARIOS["darwin.toml"].spec)
+    params = Parameters()
+    levels = {name: f.default for name, f in FACTORS.items()} | {"leadership": 0.5, "shared_purpose": 0.25}
+    commitment = np.full(s.n_actors, 0.5)
+    understanding = np.full(s.n_ties, 0.5)
+    live = ~s.mem_optional
+    consensus, viable = rules.programme_consensus(s, levels, params, commitment, understanding, live)
+    facilitated = 1 - params.facilitation_weight + params.facilitation_weight * 0.5
+    purpose = 1 - params.purpose_weight + params.purpose_weight * 0.25
+    np.testing.assert_allclose(consensus, 0.5 * facilitated * purpose)
+    assert viable.all()
 
 
 # --- contribution (process 4) ----------------------------------------------------------------
@@ -461,8 +485,9 @@ def test_contribution_invariants(data: st.DataObject) -> None:
     s = x.s
     engaged = x.member_live & (x.status == ACTIVE)[s.mem_prog]
     rng = FixedDraws(unit_array(data, (s.n_members,)))
+    consensus = unit_array(data, (s.n_programmes,))
     amount, reciprocity, observed = rules.contributions(
-        s, x.levels, x.params, (x.commitment, x.trust, x.stock, x.budget), engaged, x.months_left, rng
+        s, x.levels, x.params, (x.commitment, x.trust, x.stock, x.budget), consensus, engaged, x.months_left, rng
     )
     assert amount.shape == (s.n_members, 4)
     assert reciprocity.shape == observed.shape == (s.n_members,)
@@ -514,8 +539,16 @@ def test_contributions_known_answer_full_willingness(months_left: int, budget_fa
     budget = budget_factor * stock
     engaged = np.ones(m, dtype=bool)
     never_defect = FixedDraws(np.full(m, 0.999))
+    consensus = np.ones(s.n_programmes)
     amount, reciprocity, observed = rules.contributions(
-        s, levels, Parameters(), (np.ones(n), np.ones(s.n_ties), stock, budget), engaged, months_left, never_defect
+        s,
+        levels,
+        Parameters(),
+        (np.ones(n), np.ones(s.n_ties), stock, budget),
+        consensus,
+        engaged,
+        months_left,
+        never_defect,
     )
     n_active = np.bincount(s.mem_actor, minlength=n)
     monthly = stock / months_left if budget_factor == 12.0 else budget / 12.0
@@ -532,12 +565,15 @@ def test_contributions_defection_gives_nothing() -> None:
     n, m = s.n_actors, s.n_members
     stock, engaged = np.ones((n, 4)), np.ones(m, bool)
     state = (np.full(n, 0.5), np.ones(s.n_ties), stock, 12 * stock)
-    amount, reciprocity, _ = rules.contributions(s, levels, Parameters(), state, engaged, 6, FixedDraws(np.zeros(m)))
+    agreed = np.ones(s.n_programmes)
+    amount, reciprocity, _ = rules.contributions(
+        s, levels, Parameters(), state, agreed, engaged, 6, FixedDraws(np.zeros(m))
+    )
     assert not amount.any()
     assert not reciprocity.any()
     # The same members give when their draws are above the defection probability.
     rng = FixedDraws(np.full(m, 0.99))
-    amount, reciprocity, _ = rules.contributions(s, levels, Parameters(), state, engaged, 6, rng)
+    amount, reciprocity, _ = rules.contributions(s, levels, Parameters(), state, agreed, engaged, 6, rng)
     assert (amount > 0).all()
     assert (reciprocity > 0).all()
 
@@ -574,6 +610,42 @@ def test_ces_lies_between_smallest_and_largest_input(
     assert (out <= inputs.max(axis=-1) * (1 + 1e-9)).all()
 
 
+def test_ces_default_substitutes_in_part_a_missing_type_lowers_but_does_not_zero() -> None:
+    """Known answer at the default rho = 0.25 (elasticity of substitution 1/(1 - rho) = 4/3)."""
+    params = Parameters()
+    weights = params.resource_weights
+    full = float(rules.ces_output(np.ones(4), weights, params.ces_rho))
+    no_people = float(rules.ces_output(np.array([1.0, 1.0, 0.0, 1.0]), weights, params.ces_rho))
+    w = np.asarray(weights) / np.sum(weights)
+    assert full == pytest.approx(1.0)
+    assert no_people == pytest.approx((1.0 - w[2]) ** (1.0 / params.ces_rho))
+    assert 0.0 < no_people < 0.25 * full, "money without people delivers little, but not nothing"
+
+
+def test_programme_performance_known_answer_saturates_below_one() -> None:
+    params = Parameters()
+    pooled = np.array([[1.0, 1.0, 1.0, 1.0], [100.0, 100.0, 100.0, 100.0]])
+    need = np.ones(2)
+    out = rules.programme_performance(pooled, need, np.full(2, 0.8), np.ones(2, bool), params)
+    g, h = params.saturation_exponent, params.half_saturation
+    assert out[0] == pytest.approx(0.8 / (1 + h**g))
+    assert out[0] < out[1] < 0.8, "performance saturates below coordination efficiency: no ceiling at 1"
+
+
+def test_coordination_efficiency_known_answer() -> None:
+    """Every member with capacity 0.5, understanding 0.5 on every tie, no university taking part."""
+    s = build_structure(SHIPPED_SCENARIOS["darwin.toml"].spec)
+    params = Parameters()
+    live = ~s.mem_optional
+    efficiency = rules.coordination_efficiency(s, params, np.full(s.n_actors, 0.5), np.full(s.n_ties, 0.5), live)
+    f, u = params.efficiency_floor, params.understanding_floor
+    expected = (f + (1 - f) * 0.5) * (u + (1 - u) * 0.5) * (1 - params.knowledge_bonus)
+    np.testing.assert_allclose(efficiency, expected)
+    # Understanding binds: none at all costs the share 1 - understanding_floor of the (u = 1) efficiency.
+    none = rules.coordination_efficiency(s, params, np.full(s.n_actors, 0.5), np.zeros(s.n_ties), live)
+    np.testing.assert_allclose(none / efficiency, u / (u + (1 - u) * 0.5))
+
+
 @pytest.mark.parametrize("rho", [-0.02, -0.5, -1.0, -5.0])
 def test_ces_with_a_zero_input_is_zero_even_near_cobb_douglas(rho: float) -> None:
     # Regression: inputs were floored at 1e-12, which gave visible output near rho = 0.
@@ -590,7 +662,7 @@ def test_production_invariants(data: st.DataObject) -> None:
     capacity = rules.actor_capacity(s, x.levels)
     assert capacity.shape == (s.n_actors,)
     assert_unit(capacity, "capacity")
-    efficiency = rules.coordination_efficiency(s, x.levels, x.params, capacity, x.member_live)
+    efficiency = rules.coordination_efficiency(s, x.params, capacity, x.understanding, x.member_live)
     assert efficiency.shape == (s.n_programmes,)
     assert_unit(efficiency, "efficiency")
     pooled = data.draw(hnp.arrays(np.float64, (s.n_programmes, 4), elements=st.floats(0.0, 20.0)))
@@ -613,7 +685,8 @@ def test_learning_invariants(data: st.DataObject) -> None:
     engaged = bool_array(data, (m,))
     observed = bool_array(data, (m,)) & engaged
     reciprocity = unit_array(data, (m,))
-    trust = rules.update_trust(s, x.levels, x.params, x.trust, reciprocity, observed, engaged)
+    floor = rules.trust_floor(rules.tie_closeness(s, x.levels), x.params)
+    trust = rules.update_trust(s, x.levels, x.params, x.trust, reciprocity, observed, engaged, floor)
     assert trust.shape == x.trust.shape
     assert_unit(trust, "trust")
     # A tie whose target was not observed in a shared programme keeps its trust.
@@ -632,29 +705,41 @@ def test_learning_invariants(data: st.DataObject) -> None:
     facilitated = rules.facilitation(s, x.levels, x.member_live, live_programme)
     assert facilitated.shape == (s.n_actors,)
     assert_unit(facilitated, "facilitation")
-    assert (facilitated >= x.levels["leadership"]).all()
+    lo = np.minimum(x.levels["leadership"], x.levels["mediation"])
+    hi = np.maximum(x.levels["leadership"], x.levels["mediation"])
+    assert (facilitated >= lo - 1e-12).all() and (facilitated <= hi + 1e-12).all()
 
-    commitment = rules.update_commitment(x.levels, x.params, x.commitment, benefit, involved, facilitated)
+    setpoint = x.levels["commitment"]
+    commitment = rules.update_commitment(x.levels, x.params, x.commitment, benefit, involved, facilitated, setpoint)
     assert commitment.shape == x.commitment.shape
     assert_unit(commitment, "commitment")
     # More benefit never means less commitment.
-    low = rules.update_commitment(x.levels, x.params, x.commitment, np.zeros_like(benefit), involved, facilitated)
-    high = rules.update_commitment(x.levels, x.params, x.commitment, np.ones_like(benefit), involved, facilitated)
+    low = rules.update_commitment(
+        x.levels, x.params, x.commitment, np.zeros_like(benefit), involved, facilitated, setpoint
+    )
+    high = rules.update_commitment(
+        x.levels, x.params, x.commitment, np.ones_like(benefit), involved, facilitated, setpoint
+    )
     assert (low <= commitment + 1e-12).all() and (commitment <= high + 1e-12).all()
 
 
 @settings(max_examples=EXAMPLES)
 @given(st.data())
 def test_trust_moves_toward_observed_reciprocity(data: st.DataObject) -> None:
-    """With the default parameters (step below 1) trust moves toward reciprocity, never past it."""
+    """With the default parameters (step below 1) trust moves toward its target, never past it.
+
+    The target is ``floor + (1 - floor) * reciprocity``.
+    """
     s = data.draw(structures)
     levels = data.draw(levels_st)
     m = s.n_members
     trust0 = unit_array(data, (s.n_ties,))
     r = data.draw(unit)
     engaged = np.ones(m, dtype=bool)
-    new = rules.update_trust(s, levels, Parameters(), trust0, np.full(m, r), engaged, engaged)
-    lo, hi = np.minimum(trust0, r), np.maximum(trust0, r)
+    floor = rules.trust_floor(rules.tie_closeness(s, levels), Parameters())
+    new = rules.update_trust(s, levels, Parameters(), trust0, np.full(m, r), engaged, engaged, floor)
+    target = floor + (1 - floor) * r
+    lo, hi = np.minimum(trust0, target), np.maximum(trust0, target)
     assert (new >= lo - 1e-12).all() and (new <= hi + 1e-12).all()
 
 
@@ -876,26 +961,35 @@ def _call_every_rule(
     out["programme_consensus"] = rules.programme_consensus(
         s, lv, params, x["commitment"], x["understanding"], x["member_live"]
     )
-    out["formal_standing"] = rules.formal_standing(lv)
-    out["update_programme_status"] = rules.update_programme_status(
-        x["status"], x["consensus"], x["viable"], s.prog_gated, lv, params
-    )
+    out["legal_flow"] = rules.legal_flow(lv, params)
+    out["update_programme_status"] = rules.update_programme_status(x["status"], x["consensus"], x["viable"], lv, params)
     out["contributions"] = rules.contributions(
-        s, lv, params, (x["commitment"], x["trust"], x["stock"], x["budget"]), x["engaged"], 7, rng("contributions")
+        s,
+        lv,
+        params,
+        (x["commitment"], x["trust"], x["stock"], x["budget"]),
+        x["consensus"],
+        x["engaged"],
+        7,
+        rng("contributions"),
     )
     out["spend"] = rules.spend(x["stock"], x["amount"], s)
     out["pool_by"] = rules.pool_by(x["amount"], s.mem_prog, s.n_programmes)
     out["actor_capacity"] = rules.actor_capacity(s, lv)
-    out["coordination_efficiency"] = rules.coordination_efficiency(s, lv, params, x["capacity"], x["member_live"])
+    out["coordination_efficiency"] = rules.coordination_efficiency(
+        s, params, x["capacity"], x["understanding"], x["member_live"]
+    )
     out["ces_output"] = rules.ces_output(x["pooled"], params.resource_weights, params.ces_rho)
     out["programme_performance"] = rules.programme_performance(
         x["pooled"], s.prog_need, x["efficiency"], x["running"], params
     )
-    out["update_trust"] = rules.update_trust(s, lv, params, x["trust"], x["reciprocity"], x["observed"], x["engaged"])
+    out["update_trust"] = rules.update_trust(
+        s, lv, params, x["trust"], x["reciprocity"], x["observed"], x["engaged"], x["floor"]
+    )
     out["realised_benefit"] = rules.realised_benefit(s, x["performance"], x["member_live"], x["live_programme"])
     out["facilitation"] = rules.facilitation(s, lv, x["member_live"], x["live_programme"])
     out["update_commitment"] = rules.update_commitment(
-        lv, params, x["commitment"], x["benefit"], x["involved"], x["facilitated"]
+        lv, params, x["commitment"], x["benefit"], x["involved"], x["facilitated"], x["baseline"]
     )
     out["trust_floor"] = rules.trust_floor(x["closeness"], params)
     out["decay_ties"] = rules.decay_ties(x["trust"], x["understanding"], x["contact"], x["floor"], params)
@@ -990,7 +1084,7 @@ def test_every_rule_accepts_a_leading_batch_axis(
             assert len(got) == len(want), name
             for g, w in zip(got, want, strict=True):
                 g_row = g[row] if g.ndim > 0 and g.shape[0] == b and g.ndim > w.ndim else g
-                if g_row.shape != w.shape:  # e.g. formal_standing: (B, 1) batched, () alone
+                if g_row.shape != w.shape:  # e.g. legal_flow: (B, 1) batched, () alone
                     g_row = np.reshape(g_row, w.shape)
                 assert g_row.shape == w.shape, name
                 np.testing.assert_allclose(g_row, w, rtol=1e-12, atol=1e-12, err_msg=name)

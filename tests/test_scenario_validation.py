@@ -251,8 +251,9 @@ def test_extends_merges_shipped_programmes_by_id() -> None:
     assert set(child_progs) == set(parent_progs)
     for pid, prog in child_progs.items():
         # The child changes only the participants; name, sector, need and status are inherited.
-        assert "pattimura" in prog.participants
-        assert "pattimura" not in parent_progs[pid].participants
+        assert "local_partner" in prog.participants
+        assert "local_partner" not in parent_progs[pid].participants
+        assert prog.optional == parent_progs[pid].optional == ["pattimura"]
         assert prog.name == parent_progs[pid].name
         assert prog.sector == parent_progs[pid].sector
         assert prog.need == parent_progs[pid].need
@@ -267,7 +268,7 @@ def test_extends_merges_shipped_programmes_by_id() -> None:
     assert len(child.spec.events) > len(parent.spec.events)
     # A new actor is appended after the parent's actors.
     assert [a.id for a in child.spec.actors][: len(parent.spec.actors)] == [a.id for a in parent.spec.actors]
-    assert child.spec.actors[-1].id == "pattimura"
+    assert child.spec.actors[-1].id == "local_partner"
 
 
 def test_extends_changing_one_actor_field_keeps_the_others(tmp_path: Path) -> None:

@@ -69,10 +69,10 @@ class State:
     Actor arrays: ``commitment``, ``active``, ``funded``, ``prospective`` (may join when the city's
     reputation draws it), ``budget`` (N x 4, this year's endowment) and ``stock`` (N x 4, what is
     left of it).
-    Membership arrays: ``inclusion_draw`` (a fixed uniform per membership; an optional member takes
-    part while it is below the inclusion factor). Programme arrays: ``status``, ``streak``,
-    ``performance``, ``consensus``, ``pooled`` (P x 4). City-level: ``reputation`` and the
-    counters ``partners_joined`` and ``sectors_opened``.
+    Membership arrays: ``inclusion_draw`` (a uniform per membership, drawn again for each budget
+    year; an optional member takes part that year while it is below the inclusion factor).
+    Programme arrays: ``status``, ``streak``, ``performance``, ``consensus``, ``pooled`` (P x 4).
+    City-level: ``reputation`` and the counters ``partners_joined`` and ``sectors_opened``.
     """
 
     trust: FloatArray
@@ -109,12 +109,13 @@ def member_included(structure: Structure, state: State, levels: Levels) -> BoolA
 def uniforms_per_step(structure: Structure) -> int:
     """How many uniform draws `advance` takes in one month (fixed by the structure).
 
-    Turnover (N), contacts (E), defection (M), growth (1 + P) and joining (N), in that order. A
-    batch engine draws this many per run and month in one call, which yields the same numbers as
-    the single-run model's separate calls.
+    Turnover (N), contacts (E), defection (M), growth (1 + P), joining (N) and the next budget
+    year's inclusion draws (M, used only in December), in that order. A batch engine draws this
+    many per run and month in one call, which yields the same numbers as the single-run model's
+    separate calls.
     """
     s = structure
-    return 2 * s.n_actors + s.n_ties + s.n_members + 1 + s.n_programmes
+    return 2 * s.n_actors + s.n_ties + 2 * s.n_members + 1 + s.n_programmes
 
 
 def initial_state(
@@ -126,7 +127,7 @@ def initial_state(
     ``0.1 + 0.6 * history`` (within a side: 0.5 each) unless a tie gives its own trust; commitment
     at the commitment factor unless an actor gives its own; stocks at the share of the yearly
     endowment for the months left in the first budget year. Each membership draws one uniform
-    (``inclusion_draw``). For a batch, factor levels are arrays of shape ``(batch, 1)``.
+    (``inclusion_draw``) for the first budget year. For a batch, factor levels are arrays of shape ``(batch, 1)``.
     """
     lead = () if batch is None else (batch,)
     history = np.asarray(levels["history"])
@@ -192,28 +193,30 @@ def advance(
     # 3. Deliberation.
     member_live = member_included(s, state, levels) & state.active[..., s.mem_actor]
     consensus, viable = rules.programme_consensus(s, levels, params, commitment, understanding, member_live)
-    status = rules.update_programme_status(state.status, consensus, viable, s.prog_gated, levels, params)
+    status = rules.update_programme_status(state.status, consensus, viable, levels, params)
     running = status == ACTIVE
     # 4. Contribution.
     engaged = member_live & running[..., s.mem_prog]
+    holdings = (commitment, trust, state.stock, state.budget)
     amount, reciprocity, observed = rules.contributions(
-        s, levels, params, (commitment, trust, state.stock, state.budget), engaged, calendar.months_left, rng
+        s, levels, params, holdings, consensus, engaged, calendar.months_left, rng
     )
     stock = rules.spend(state.stock, amount, s)
     pooled = rules.pool_by(amount, s.mem_prog, s.n_programmes)
     # 5. Production.
     capacity = rules.actor_capacity(s, levels)
-    efficiency = rules.coordination_efficiency(s, levels, params, capacity, member_live)
+    efficiency = rules.coordination_efficiency(s, params, capacity, understanding, member_live)
     performance = rules.programme_performance(pooled, s.prog_need, efficiency, running, params)
     # 6. Learning.
-    trust = rules.update_trust(s, levels, params, trust, reciprocity, observed, engaged)
+    floor = rules.trust_floor(closeness, params)
+    trust = rules.update_trust(s, levels, params, trust, reciprocity, observed, engaged, floor)
     live_programme = running | (status == DORMANT)
     benefit, involved = rules.realised_benefit(s, performance, member_live, live_programme)
     facilitated = rules.facilitation(s, levels, member_live, live_programme)
-    learned = rules.update_commitment(levels, params, commitment, benefit, involved, facilitated)
+    mandate = initial_commitment(s, levels)
+    learned = rules.update_commitment(levels, params, commitment, benefit, involved, facilitated, mandate)
     commitment = np.where(state.active, learned, commitment)
     # 7. Decay and renewal.
-    floor = rules.trust_floor(closeness, params)
     present = state.active[..., s.tie_src] & state.active[..., s.tie_dst]
     trust, understanding = rules.decay_ties(trust, understanding, contact | ~present, floor, params)
     budget = state.budget
@@ -232,6 +235,10 @@ def advance(
         budget = np.where(joined[..., None], fresh, budget)
         stock = np.where(joined[..., None], fresh * months_left / 12.0, stock)
         commitment = np.where(joined, initial_commitment(s, levels), commitment)
+    # Optional members decide again for each budget year whether to take part (draws taken every
+    # month so that the draw plan is fixed; used in December only).
+    next_year = rng.random(np.shape(state.inclusion_draw))
+    inclusion_draw = next_year if calendar.renew else state.inclusion_draw
     return replace(
         state,
         trust=trust,
@@ -248,6 +255,7 @@ def advance(
         consensus=consensus,
         pooled=pooled,
         reputation=reputation,
+        inclusion_draw=inclusion_draw,
         partners_joined=state.partners_joined + np.sum(joined, axis=-1),
         sectors_opened=state.sectors_opened + opened,
     )

@@ -16,9 +16,24 @@ from numpy.typing import NDArray
 
 from colabsim.scenario.schema import ACTOR_KINDS, SIDES, TIE_KINDS, ActorSpec, ScenarioFile
 
-__all__ = ["KINDS", "KIND_DEFAULT_CAPACITY", "KIND_DEFAULT_ENDOWMENT", "Structure", "build_structure"]
+__all__ = [
+    "KINDS",
+    "KIND_DEFAULT_CAPACITY",
+    "KIND_DEFAULT_ENDOWMENT",
+    "LATENT",
+    "STRUCTURE_TIE_KINDS",
+    "Structure",
+    "build_structure",
+]
 
 KINDS: tuple[str, ...] = tuple(ACTOR_KINDS)
+
+#: Tie kinds in the structure: the file's kinds plus "latent", a relation between two members of
+#: one programme who do not meet directly (a structural hole). A latent tie carries trust and
+#: shared understanding, but only a mediator who knows both ends can bring them into contact.
+STRUCTURE_TIE_KINDS: tuple[str, ...] = (*TIE_KINDS, "latent")
+#: Index of the latent kind in `STRUCTURE_TIE_KINDS`.
+LATENT = len(TIE_KINDS)
 
 #: Relative yearly endowment by kind (funds, materials, people, time) when a file gives none:
 #: donors bring money, universities people and knowledge, foundations time and networks.
@@ -60,6 +75,7 @@ class Structure:
     is_mediator: BoolArray
     is_university: BoolArray
     is_local_public: BoolArray
+    is_public: BoolArray
     initially_active: BoolArray
     prospective: BoolArray
     initially_funded: BoolArray
@@ -141,6 +157,21 @@ def _rule_matches(between: Sequence[str], sector: str | None, kinds: Sequence[st
     return bool(set(a.sectors) & set(b.sectors))
 
 
+def _add_latent_ties(spec: ScenarioFile, ties: dict[tuple[str, str], tuple[str, float]]) -> None:
+    """Add a latent tie between every two members of one programme who have no tie of their own.
+
+    Co-participants judge each other's contributions whether or not they meet; where the file
+    codes no tie between them, they sit on two sides of a structural hole (Burt 1992) that only a
+    mediator can bridge (`colabsim.model.rules.contact_probability`).
+    """
+    for prog in spec.programmes:
+        members = list(dict.fromkeys([*prog.participants, *prog.optional]))
+        for a in members:
+            for b in members:
+                if a != b and (a, b) not in ties:
+                    ties[(a, b)] = ("latent", float("nan"))
+
+
 def _find_brokers(
     src: IntArray, dst: IntArray, cross: BoolArray, is_mediator: BoolArray
 ) -> tuple[IntArray, IntArray, IntArray]:
@@ -200,10 +231,11 @@ def build_structure(spec: ScenarioFile) -> Structure:
         tie_map[(tie.source, tie.target)] = (tie.kind, trust)
         if tie.mutual:
             tie_map[(tie.target, tie.source)] = (tie.kind, trust)
+    _add_latent_ties(spec, tie_map)
     pairs_sorted = sorted(tie_map, key=lambda st: (index[st[0]], index[st[1]]))
     tie_src = np.array([index[s] for s, _ in pairs_sorted], dtype=np.intp)
     tie_dst = np.array([index[d] for _, d in pairs_sorted], dtype=np.intp)
-    tie_kind = np.array([TIE_KINDS.index(tie_map[p][0]) for p in pairs_sorted], dtype=np.intp)
+    tie_kind = np.array([STRUCTURE_TIE_KINDS.index(tie_map[p][0]) for p in pairs_sorted], dtype=np.intp)
     tie_trust0 = np.array([tie_map[p][1] for p in pairs_sorted], dtype=np.float64)
     tie_cross = side_of[tie_src] != side_of[tie_dst]
     local, foreign = SIDES.index("local"), SIDES.index("foreign")
@@ -257,6 +289,7 @@ def build_structure(spec: ScenarioFile) -> Structure:
         is_mediator=is_mediator,
         is_university=kind_of == KINDS.index("university"),
         is_local_public=(kind_of == KINDS.index("agency")) & (side_of == SIDES.index("local")),
+        is_public=np.isin(kind_of, [KINDS.index("agency"), KINDS.index("municipality")]),
         initially_active=np.array([a.status == "active" for a in actors], dtype=bool),
         prospective=np.array([a.status == "prospective" for a in actors], dtype=bool),
         initially_funded=np.array([a.funded for a in actors], dtype=bool),

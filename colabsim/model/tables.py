@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from colabsim.model.engine import State
-from colabsim.model.structure import KINDS, Structure
-from colabsim.scenario.schema import SIDES, TIE_KINDS
+from colabsim.model.structure import KINDS, STRUCTURE_TIE_KINDS, Structure
+from colabsim.scenario.schema import SIDES
 
 __all__ = ["actors_table", "programmes_table", "ties_table"]
 
@@ -40,7 +40,7 @@ def ties_table(structure: Structure, state: State) -> pd.DataFrame:
         {
             "source": ids[s.tie_src],
             "target": ids[s.tie_dst],
-            "kind": np.array(TIE_KINDS)[s.tie_kind],
+            "kind": np.array(STRUCTURE_TIE_KINDS)[s.tie_kind],
             "trust": state.trust,
             "understanding": state.understanding,
             "since_contact": state.since_contact,

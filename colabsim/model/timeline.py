@@ -61,10 +61,6 @@ def _set_factors(
         # Keep each level's shape: a float for one run, (B, 1) for a batch.
         fresh = np.full(np.shape(old), value) if np.ndim(old) else value
         new_levels[name] = np.where(held[name], old, fresh) if name in held else fresh
-    if "commitment" in event.factors:
-        lifted = np.maximum(state.commitment, initial_commitment(structure, new_levels))
-        lift = state.active & kept("commitment")
-        state = replace(state, commitment=np.where(lift, lifted, state.commitment))
     changed = [kept(name) for name in event.factors if name in BUDGET_FACTORS]
     if changed:
         rescale = np.expand_dims(np.logical_or.reduce(changed), -1)
@@ -92,8 +88,8 @@ def apply_event(
 
     - ``set_factors``: the named factors take their new values from this month on, except where
       `held` says a factor is held (an override: the run keeps its value). Setting
-      ``commitment`` also lifts every present actor's commitment to at least the new level (a
-      recommitment, e.g. a new team with a mandate). Changing a resource factor or
+      ``commitment`` moves the set-point actors' commitment returns to; the state itself follows
+      through the dynamics (no event sets an internal state). Changing a resource factor or
       ``central_support`` rescales this year's budgets and what is left of them at once (a cut
       takes effect now, not at the next budget year).
     - ``add_actor``: the actor becomes present with its initial commitment and the rest of this

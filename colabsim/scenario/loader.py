@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from colabsim.scenario.factors import FACTORS
-from colabsim.scenario.parameters import PARAMETER_BOUNDS, Parameters
+from colabsim.scenario.parameters import PARAMETER_BOUNDS, REMOVED_PARAMETERS, Parameters
 from colabsim.scenario.schema import FactorCoding, ScenarioFile, parse_month
 
 __all__ = ["Scenario", "ScenarioError", "load_scenario", "scenario_from_dict"]
@@ -293,7 +293,9 @@ def _cross_reference_problems(spec: ScenarioFile) -> list[tuple[str, str]]:
                 (f"events[{i}].programme", f"no programme {event.programme!r}; programmes: {', '.join(programme_ids)}")
             )
     for key, value in spec.parameters.items():
-        if key not in Parameters.names():
+        if key in REMOVED_PARAMETERS:
+            problems.append((f"parameters.{key}", f"removed in model v2: {REMOVED_PARAMETERS[key]}"))
+        elif key not in Parameters.names():
             problems.append((f"parameters.{key}", f"unknown parameter; allowed: {', '.join(Parameters.names())}"))
         else:
             problem = _parameter_problem(key, value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-__all__ = ["PARAMETER_BOUNDS", "RESOURCE_TYPES", "Parameters"]
+__all__ = ["PARAMETER_BOUNDS", "REMOVED_PARAMETERS", "RESOURCE_TYPES", "Parameters"]
 
 #: Resource types pooled in programmes, in array order (DESIGN.md: funds, materials, people, time).
 RESOURCE_TYPES: tuple[str, ...] = ("funds", "materials", "people", "time")
@@ -34,20 +34,27 @@ class Parameters:
             ends it both knows, at full mediation and full trust in the mediator.
         understanding_gain: Share of the gap to full shared understanding closed by one contact.
         contact_trust_gain: Share of the gap to full trust closed by one contact.
-        consensus_base: Consensus threshold at ``shared_purpose = 0``.
-        consensus_purpose_weight: How much shared purpose lowers the consensus threshold.
-        consensus_hysteresis: An active programme stays active until consensus falls this far below
-            the threshold (agreements are not renegotiated every month).
-        mediator_consensus_bonus: Consensus added by an active mediator taking part, at full mediation.
-        formal_gate: Minimum formal standing (legal frame x central support weight) a programme with
-            foreign participants needs to run.
+        consensus_base: Consensus a dormant programme needs to start at ``shared_purpose = 0``.
+        consensus_purpose_weight: How much shared purpose lowers that threshold.
+        legal_floor: Share of formal cross-border activity and of the city's partnership budgets
+            that flows with no current legal frame (a smooth gate: letters and other budget lines).
+        facilitation_weight: Share of consensus that depends on facilitation (leadership, mediator).
+        purpose_weight: Share of consensus that depends on a shared purpose.
+        joint_action_weight: Share of willingness to contribute that depends on consensus.
+        trust_weight: Share of willingness to contribute that depends on trust in co-participants.
+        mediator_buffer: Share of the gap to full trust a mediator bridges in contributions, at
+            full mediation.
+        understanding_floor: Coordination efficiency factor of partners with no shared understanding.
+        half_saturation: Pooled output (relative to need) at which performance reaches half of
+            coordination efficiency.
+        saturation_exponent: Hill exponent of that saturation (below 1: early gains come easily).
         free_ride_rate: Monthly chance of contributing nothing at zero norms and zero commitment.
         fair_share: Share of its monthly means a partner is expected to put in (reciprocity = 1).
         efficiency_floor: Coordination efficiency of a programme whose members have no capacity.
-        plan_weight: Share of coordination efficiency that depends on a shared long-term plan.
         knowledge_bonus: Share of coordination efficiency lost when no university takes part.
         patience_weight: How much a long time horizon damps frustration.
-        ces_rho: Exponent of the CES production function (negative: complementary inputs).
+        ces_rho: Exponent of the CES production function; the elasticity of substitution is
+            ``1 / (1 - ces_rho)`` (0.25: 1.33, partial substitutes; negative: strict complements).
         resource_weights: CES weights of funds, materials, people, time.
         learning_base: Trust learning rate at ``reciprocity_norms = 0``.
         learning_norms_weight: Extra trust learning rate at ``reciprocity_norms = 1``.
@@ -55,6 +62,7 @@ class Parameters:
         commitment_gain: Rate at which realised benefits raise commitment ("small wins").
         commitment_loss: Rate at which frustration lowers commitment.
         leadership_upkeep: Monthly pull of facilitation (leadership or a mediator) toward full commitment.
+        setpoint_rate: Monthly pull of commitment toward the commitment factor (the mandate).
         trust_decay: Monthly share of the gap to the trust floor lost without contact.
         understanding_decay: Monthly share of shared understanding lost without contact.
         floor_weight: Trust floor per unit of tie closeness (see ``tie_closeness``).
@@ -72,31 +80,37 @@ class Parameters:
     formal_rate: float = 0.6
     informal_rate: float = 0.5
     brokered_rate: float = 0.5
-    understanding_gain: float = 0.12
+    understanding_gain: float = 0.08
     contact_trust_gain: float = 0.03
-    consensus_base: float = 0.45
-    consensus_purpose_weight: float = 0.25
-    consensus_hysteresis: float = 0.1
-    mediator_consensus_bonus: float = 0.15
-    formal_gate: float = 0.25
+    consensus_base: float = 0.3
+    consensus_purpose_weight: float = 0.15
+    legal_floor: float = 0.2
+    facilitation_weight: float = 0.6
+    purpose_weight: float = 0.4
+    joint_action_weight: float = 0.5
+    trust_weight: float = 0.4
+    mediator_buffer: float = 0.7
     free_ride_rate: float = 0.5
-    fair_share: float = 0.5
-    efficiency_floor: float = 0.3
-    plan_weight: float = 0.15
-    knowledge_bonus: float = 0.2
+    fair_share: float = 0.7
+    efficiency_floor: float = 0.5
+    understanding_floor: float = 0.5
+    knowledge_bonus: float = 0.15
+    half_saturation: float = 0.15
+    saturation_exponent: float = 0.6
     patience_weight: float = 0.7
-    ces_rho: float = -1.0
+    ces_rho: float = 0.25
     resource_weights: tuple[float, float, float, float] = (0.35, 0.15, 0.35, 0.15)
     learning_base: float = 0.03
     learning_norms_weight: float = 0.12
     loss_aversion: float = 2.0
     commitment_gain: float = 0.06
-    commitment_loss: float = 0.03
-    leadership_upkeep: float = 0.01
+    commitment_loss: float = 0.015
+    leadership_upkeep: float = 0.02
+    setpoint_rate: float = 0.03
     trust_decay: float = 0.02
-    understanding_decay: float = 0.01
+    understanding_decay: float = 0.03
     floor_weight: float = 0.6
-    success_level: float = 0.6
+    success_level: float = 0.45
     success_months: int = 24
     growth_rate: float = 0.08
     reputation_rate: float = 0.05
@@ -123,5 +137,15 @@ PARAMETER_BOUNDS: dict[str, tuple[float, float]] = {
     "reputation_threshold": (0.0, 0.99),
     "loss_aversion": (0.0, 10.0),
     "ces_rho": (-20.0, 5.0),
+    "half_saturation": (0.01, 10.0),
     "success_months": (1, 600),
+}
+
+#: Parameters of model v1 that model v2 removed, with what replaces each: scenario validation tells
+#: a user with an old file what changed and how to fix it.
+REMOVED_PARAMETERS: dict[str, str] = {
+    "formal_gate": "model v2 has no formal gate (it was a cliff); use legal_floor (what flows with no current frame)",
+    "consensus_hysteresis": "model v2 does not stop a running programme for low consensus; remove the key",
+    "mediator_consensus_bonus": "the mediator acts through facilitation_weight and mediator_buffer; remove the key",
+    "plan_weight": "model v2's shared purpose acts through consensus (purpose_weight); remove the key",
 }

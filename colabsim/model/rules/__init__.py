@@ -10,9 +10,15 @@ Order of a step (DESIGN.md): 1 events (`shocks`), 2 communication, 3 deliberatio
 9 observation (`colabsim.model.metrics`).
 """
 
-from colabsim.model.rules.communication import apply_contacts, contact_probability, draw_contacts, tie_closeness
+from colabsim.model.rules.communication import (
+    apply_contacts,
+    contact_probability,
+    draw_contacts,
+    legal_flow,
+    tie_closeness,
+)
 from colabsim.model.rules.contribution import contributions, pool_by, spend
-from colabsim.model.rules.deliberation import formal_standing, programme_consensus, update_programme_status
+from colabsim.model.rules.deliberation import facilitation_level, programme_consensus, update_programme_status
 from colabsim.model.rules.growth import (
     open_new_sector,
     open_partner_programmes,
@@ -36,8 +42,9 @@ __all__ = [
     "decay_ties",
     "draw_contacts",
     "facilitation",
-    "formal_standing",
+    "facilitation_level",
     "leadership_turnover",
+    "legal_flow",
     "newcomer_commitment",
     "open_new_sector",
     "open_partner_programmes",

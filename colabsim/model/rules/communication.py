@@ -14,15 +14,25 @@ from __future__ import annotations
 import numpy as np
 
 from colabsim.model.rules.common import BoolArray, FloatArray, Levels, UniformSource
-from colabsim.model.structure import Structure
+from colabsim.model.structure import LATENT, Structure
 from colabsim.scenario.parameters import Parameters
 
-__all__ = ["KINSHIP_WEIGHT", "apply_contacts", "contact_probability", "draw_contacts", "tie_closeness"]
+__all__ = [
+    "HISTORY_WEIGHT",
+    "KINSHIP_WEIGHT",
+    "apply_contacts",
+    "contact_probability",
+    "draw_contacts",
+    "legal_flow",
+    "tie_closeness",
+]
 
-#: Weight of the kinship factor in a tie's closeness, by tie kind (formal, informal, kinship).
-KINSHIP_WEIGHT = np.array([0.25, 0.5, 1.0])
-#: Weight of the history factor in a tie's closeness, by tie kind (formal, informal, kinship).
-HISTORY_WEIGHT = np.array([0.5, 0.75, 1.0])
+#: Weight of the kinship factor in a tie's closeness, by tie kind (formal, informal, kinship,
+#: latent). Kinship acts partnership-wide (the study: "emotional, family-like relations" between
+#: the two communities), so even a formal or a latent tie carries part of it.
+KINSHIP_WEIGHT = np.array([0.5, 0.75, 1.0, 0.5])
+#: Weight of the history factor in a tie's closeness, by tie kind (formal, informal, kinship, latent).
+HISTORY_WEIGHT = np.array([0.5, 0.75, 1.0, 0.5])
 #: Closeness of ties within one side (colleagues in one city or one country).
 SAME_SIDE_CLOSENESS = 0.5
 
@@ -30,12 +40,25 @@ SAME_SIDE_CLOSENESS = 0.5
 def tie_closeness(structure: Structure, levels: Levels) -> FloatArray:
     """Closeness of each tie in [0, 1]: how personal the relation is.
 
-    Across the partnership, ``q_e = max(k_kind * kinship, h_kind * history)`` with the kind weights
-    `KINSHIP_WEIGHT` and `HISTORY_WEIGHT`; within one side, ``q_e = 0.5``.
+    Across the partnership, ``q_e = (k_kind * kinship + h_kind * history) / 2`` with the kind
+    weights `KINSHIP_WEIGHT` and `HISTORY_WEIGHT` (kinship and history each add to closeness;
+    neither masks the other, as a maximum would); within one side, ``q_e = 0.5``.
     """
     kin = KINSHIP_WEIGHT[structure.tie_kind] * levels["kinship"]
     hist = HISTORY_WEIGHT[structure.tie_kind] * levels["history"]
-    return np.where(structure.tie_cross, np.maximum(kin, hist), SAME_SIDE_CLOSENESS)
+    return np.where(structure.tie_cross, 0.5 * (kin + hist), SAME_SIDE_CLOSENESS)
+
+
+def legal_flow(levels: Levels, params: Parameters) -> FloatArray:
+    """How far formal cross-border activity and budgets can flow: a smooth gate, no cliff.
+
+    ``g = legal_floor + (1 - legal_floor) * legal_frame * (0.5 + 0.5 * central_support)``: an
+    out-of-date agreement slows formal meetings and the city's budget lines for the partnership
+    (PP 28/2018 asks for a current legal basis) but does not stop them outright (letters,
+    courtesy visits and other budget lines remain).
+    """
+    standing = np.asarray(levels["legal_frame"]) * (0.5 + 0.5 * np.asarray(levels["central_support"]))
+    return params.legal_floor + (1.0 - params.legal_floor) * standing
 
 
 def contact_probability(
@@ -48,22 +71,25 @@ def contact_probability(
 ) -> FloatArray:
     """Monthly probability of at least one contact on each tie.
 
-    ``p_formal = formal_rate * formal_communication * admin_capacity * (legal_frame if the tie
-    crosses the border, i.e. joins a local and a foreign actor)``,
-    ``p_informal = informal_rate * informal_communication * closeness`` (`tie_closeness`),
-    ``p_brokered = brokered_rate * mediation * min(trust(i->m), trust(j->m))`` if an active mediator
-    m knows both ends, and ``p = 1 - (1 - p_formal)(1 - p_informal)(1 - p_brokered)`` when both
-    ends are present (0 otherwise).
+    On a direct tie (formal, informal, kinship):
+    ``p_formal = formal_rate * formal_communication * admin_capacity * (legal_flow if the tie
+    crosses the border, i.e. joins a local and a foreign actor)`` (`legal_flow`) and
+    ``p_informal = informal_rate * informal_communication * closeness`` (`tie_closeness`); on a
+    latent tie (a structural hole) both are 0. On any cross-side tie whose ends an active
+    mediator m knows, ``p_brokered = brokered_rate * mediation * (0.5 + 0.5 * min(trust(i->m),
+    trust(j->m)))``. ``p = 1 - (1 - p_formal)(1 - p_informal)(1 - p_brokered)`` when both ends
+    are present (0 otherwise).
     """
     src, dst = structure.tie_src, structure.tie_dst
     both = active[..., src] & active[..., dst]
-    legal = np.where(structure.tie_border, levels["legal_frame"], 1.0)
-    p_formal = params.formal_rate * levels["formal_communication"] * levels["admin_capacity"] * legal
-    p_informal = params.informal_rate * levels["informal_communication"] * closeness
+    direct = structure.tie_kind != LATENT
+    legal = np.where(structure.tie_border, legal_flow(levels, params), 1.0)
+    p_formal = params.formal_rate * levels["formal_communication"] * levels["admin_capacity"] * legal * direct
+    p_informal = params.informal_rate * levels["informal_communication"] * closeness * direct
     has_broker = structure.broker >= 0
     broker_present = active[..., np.maximum(structure.broker, 0)] & has_broker
     broker_trust = np.minimum(trust[..., structure.broker_src_edge], trust[..., structure.broker_dst_edge])
-    p_brokered = params.brokered_rate * levels["mediation"] * broker_trust * broker_present
+    p_brokered = params.brokered_rate * levels["mediation"] * (0.5 + 0.5 * broker_trust) * broker_present
     p = 1.0 - (1.0 - p_formal) * (1.0 - p_informal) * (1.0 - p_brokered)
     return np.where(both, np.clip(p, 0.0, 1.0), 0.0)
 
@@ -80,7 +106,7 @@ def apply_contacts(
 
     On a tie with contact: ``u <- u + understanding_gain * (1 - u)`` and
     ``tau <- tau + contact_trust_gain * (1 - tau)``; other ties are unchanged here (they decay in
-    process 7).
+    process 7). Trust settles where this pull meets learning from observed reciprocity (process 6).
     """
     new_understanding = np.where(
         contact, understanding + params.understanding_gain * (1.0 - understanding), understanding

@@ -3,7 +3,9 @@
 Mechanism: each participant gives part of its monthly means of each resource type, in proportion
 to its commitment, its trust in its co-participants and the benefits it expects from the exchange
 (Thomson & Perry 2006: "mutuality"; Emerson et al. 2012: "capacity for joint action"). Free riding
-is possible and is curbed by norms of reciprocity and by commitment (Ostrom 1998). Public money of
+is possible and is curbed by norms of reciprocity and by commitment (Ostrom 1998). Members give
+as far as they agree on the programme (consensus: "capacity for joint action"), and a mediator
+lets partners who do not yet trust each other give through it (Burt 1992). Public money of
 the city's agencies flows to international programmes only as far as the legal frame is current
 (budget lines need a legal basis under PP 28/2018).
 """
@@ -13,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from colabsim.model.rules.common import BoolArray, FloatArray, Levels, UniformSource
-from colabsim.model.rules.segments import segment_count, segment_mean, segment_sum
+from colabsim.model.rules.communication import legal_flow
+from colabsim.model.rules.segments import segment_any, segment_count, segment_mean, segment_sum
 from colabsim.model.structure import Structure
 from colabsim.scenario.parameters import Parameters
 
@@ -31,6 +34,7 @@ def contributions(
     levels: Levels,
     params: Parameters,
     state: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+    consensus: FloatArray,
     engaged: BoolArray,
     months_left: int,
     rng: UniformSource,
@@ -40,13 +44,18 @@ def contributions(
     For actor i in active programme p (membership m), with ``n_i`` active programmes, ``S_i`` its
     remaining stock and ``B_i`` its yearly budget by type, monthly means are
     ``q_m = min(S_i / months_left, B_i / 12) / n_i``: spending is planned at one twelfth of the
-    budget a month and what is not spent lapses (no year-end absorption);
-    willingness ``w_m = c_i * (0.5 + 0.5 * trust_m) * (0.5 + 0.5 * mutuality)`` where ``trust_m``
-    is i's mean trust in its co-participants in p (0 if it has no tie to any). The member defects
-    (gives nothing) with probability ``free_ride_rate * (1 - reciprocity_norms) * (1 - c_i)``.
-    Contribution ``x_m = q_m * w_m * flow_m`` where ``flow`` is ``legal_frame`` for the funds of
-    the city's own agencies in international programmes (those with a foreign participant) and 1
-    otherwise. Reciprocity ``r_m = min(1, sum(x_m) / (fair_share * sum(q_m)))``.
+    budget a month and what is not spent lapses (no year-end absorption). Willingness
+    ``w_m = c_i * (1 - w_t + w_t * t_m) * (0.5 + 0.5 * mutuality) * (1 - w_j + w_j * consensus_p)``
+    with ``w_t = trust_weight``, ``w_j = joint_action_weight``, and ``t_m`` i's mean trust in its
+    co-participants in p (0 if it has no tie to any), buffered by a mediator taking part:
+    ``t_m <- t_m + mediator_buffer * mediation * (1 - t_m)`` (partners give through a broker they
+    trust when they do not yet trust each other). The member defects (gives nothing) with
+    probability ``free_ride_rate * (1 - reciprocity_norms) * (1 - c_i)``. Contribution
+    ``x_m = q_m * w_m * flow_m`` where ``flow`` is `legal_flow` for the funds and people of public
+    bodies (the city's agencies, foreign municipalities) in international programmes (those with a
+    foreign participant): their budget lines and staff assignments need a current agreement; 1
+    otherwise.
+    Reciprocity ``r_m = min(1, sum(x_m) / (fair_share * sum(q_m)))``.
 
     Args:
         structure: The run's structure.
@@ -54,6 +63,7 @@ def contributions(
         params: Rule parameters.
         state: (commitment ``(..., N)``, trust ``(..., E)``, stock ``(..., N, 4)``,
             budget ``(..., N, 4)``).
+        consensus: Consensus by programme, ``(..., P)`` (`programme_consensus`).
         engaged: Memberships that count this month: member present and included, programme active.
         months_left: Months left in the budget year, including this one (1 to 12).
         rng: Source of uniform draws.
@@ -63,22 +73,29 @@ def contributions(
         marks memberships whose actor had means to give, so that partners can judge it.
     """
     commitment, trust, stock, budget = state
-    mem_actor = structure.mem_actor
+    mem_actor, mem_prog = structure.mem_actor, structure.mem_prog
     n_active = segment_count(engaged, mem_actor, structure.n_actors)
     monthly = np.minimum(stock / float(months_left), budget / 12.0)
     means = monthly / np.maximum(n_active, 1.0)[..., None]
     means_m = means[..., mem_actor, :]
     pair_live = engaged[..., structure.pair_src_mem] & engaged[..., structure.pair_dst_mem]
     trust_m = segment_mean(trust[..., structure.pair_edge], pair_live, structure.pair_src_mem, structure.n_members)
+    mediated = segment_any(engaged & structure.is_mediator[mem_actor], mem_prog, structure.n_programmes)
+    buffer = params.mediator_buffer * np.asarray(levels["mediation"]) * mediated[..., mem_prog]
+    trust_m = trust_m + buffer * (1.0 - trust_m)
     c_m = commitment[..., mem_actor]
-    willingness = c_m * (0.5 + 0.5 * trust_m) * (0.5 + 0.5 * np.asarray(levels["mutuality"]))
+    joint = 1.0 - params.joint_action_weight + params.joint_action_weight * consensus[..., mem_prog]
+    relational = (1.0 - params.trust_weight + params.trust_weight * trust_m) * joint
+    willingness = c_m * relational * (0.5 + 0.5 * np.asarray(levels["mutuality"]))
     defect_p = params.free_ride_rate * (1.0 - np.asarray(levels["reciprocity_norms"])) * (1.0 - c_m)
     defects = rng.random(np.shape(c_m)) < defect_p
     give = np.where(engaged & ~defects, willingness, 0.0)
-    international = structure.prog_gated[structure.mem_prog]
+    international = structure.prog_gated[mem_prog]
     amount = means_m * give[..., None]
-    # Only the funds of the city's own agencies in international programmes wait on the legal frame.
-    amount[..., 0] *= np.where(structure.is_local_public[mem_actor] & international, levels["legal_frame"], 1.0)
+    # Public bodies' money and staff time in international programmes wait on the legal frame.
+    flow = np.where(structure.is_public[mem_actor] & international, legal_flow(levels, params), 1.0)
+    amount[..., 0] *= flow
+    amount[..., 2] *= flow
     expected = params.fair_share * means_m.sum(axis=-1)
     reciprocity = np.where(expected > 0, np.minimum(1.0, amount.sum(axis=-1) / np.maximum(expected, 1e-12)), 0.0)
     observed = engaged & (expected > 0)

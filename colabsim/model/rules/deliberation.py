@@ -1,12 +1,12 @@
 """Process 3 (deliberation): does each programme reach consensus and pass the formal gate?
 
-Mechanism: a joint programme runs while its participants agree to act together. Agreement grows
-with commitment and shared understanding (Ansell & Gash 2008: "commitment to process", "shared
-understanding"), is helped by facilitative leadership and a mediator (Ansell & Gash's
-"facilitative leadership"; Wilder factor "skilled convener"), and a shared purpose lowers the bar
-(Emerson et al. 2012: "shared motivation"; Wilder: "concrete, attainable goals"). International
-programmes also need formal standing: an agreement current under national law and the backing of
-central government (Thomson & Perry 2006, the "governance" and "administration" dimensions).
+Mechanism: participants act together as far as they agree (Ansell & Gash 2008: "commitment to
+process", "shared understanding"; Emerson et al. 2012: "capacity for joint action"). Agreement
+grows with commitment and shared understanding, is helped by facilitative leadership and by a
+mediator (Ansell & Gash's "facilitative leadership"; Wilder factor "skilled convener"), and by a
+shared purpose (Emerson et al. 2012: "shared motivation"; the study: "consensus on long-term
+action"). Consensus is a degree, not a switch: it scales what members put in; only a new
+programme needs a threshold of agreement to start.
 """
 
 from __future__ import annotations
@@ -18,7 +18,18 @@ from colabsim.model.rules.segments import segment_any, segment_mean
 from colabsim.model.structure import ACTIVE, DORMANT, Structure
 from colabsim.scenario.parameters import Parameters
 
-__all__ = ["formal_standing", "programme_consensus", "update_programme_status"]
+__all__ = ["facilitation_level", "programme_consensus", "update_programme_status"]
+
+
+def facilitation_level(levels: Levels, mediated: BoolArray | FloatArray) -> FloatArray:
+    """Facilitation where a mediator is (``mediated`` true) or is not present.
+
+    ``f = leadership`` without a mediator and ``f = (leadership + mediation) / 2`` with one: the
+    mediator shares the facilitating role (Ansell & Gash 2008 count mediation as a form of
+    facilitative leadership), so neither factor masks the other.
+    """
+    m = np.asarray(mediated, dtype=np.float64)
+    return (np.asarray(levels["leadership"]) + np.asarray(levels["mediation"]) * m) / (1.0 + m)
 
 
 def programme_consensus(
@@ -31,11 +42,12 @@ def programme_consensus(
 ) -> tuple[FloatArray, BoolArray]:
     """Consensus of each programme, and whether it has the members to run at all.
 
-    ``consensus_p = sqrt(support_p * understanding_p) * (0.7 + 0.3 * leadership)
-    + mediator_consensus_bonus * mediation * [an active mediator takes part]``, clipped to [0, 1],
-    where ``support_p`` is the mean commitment of the live members and ``understanding_p`` the mean
-    shared understanding over ties between live members. A programme is viable when its live
-    members come from at least two sides.
+    ``consensus_p = sqrt(support_p * understanding_p) * (1 - w_f + w_f * f_p)
+    * (1 - w_s + w_s * shared_purpose)`` in [0, 1], with ``w_f = facilitation_weight``,
+    ``w_s = purpose_weight``, ``support_p`` the mean commitment of the live members,
+    ``understanding_p`` the mean shared understanding over ties between live members and ``f_p``
+    the facilitation (`facilitation_level`, mediated when an active mediator takes part). A
+    programme is viable when its live members come from at least two sides.
 
     Args:
         structure: The run's structure.
@@ -53,8 +65,9 @@ def programme_consensus(
     pair_live = member_live[..., structure.pair_src_mem] & member_live[..., structure.pair_dst_mem]
     shared = segment_mean(understanding[..., structure.pair_edge], pair_live, structure.pair_prog, n_prog)
     mediated = segment_any(member_live & structure.is_mediator[structure.mem_actor], structure.mem_prog, n_prog)
-    consensus = np.sqrt(support * shared) * (0.7 + 0.3 * np.asarray(levels["leadership"]))
-    consensus = consensus + params.mediator_consensus_bonus * np.asarray(levels["mediation"]) * mediated
+    facilitated = 1.0 - params.facilitation_weight + params.facilitation_weight * facilitation_level(levels, mediated)
+    purpose = 1.0 - params.purpose_weight + params.purpose_weight * np.asarray(levels["shared_purpose"])
+    consensus = np.sqrt(support * shared) * facilitated * purpose
     sides = sum(
         segment_any(
             member_live & (structure.actor_side[structure.mem_actor] == side), structure.mem_prog, n_prog
@@ -64,31 +77,19 @@ def programme_consensus(
     return np.clip(consensus, 0.0, 1.0), np.asarray(sides >= 2)
 
 
-def formal_standing(levels: Levels) -> FloatArray:
-    """Formal standing of international programmes: ``legal_frame * (0.5 + 0.5 * central_support)``."""
-    return np.asarray(levels["legal_frame"]) * (0.5 + 0.5 * np.asarray(levels["central_support"]))
-
-
 def update_programme_status(
-    status: IntArray,
-    consensus: FloatArray,
-    viable: BoolArray,
-    gated: BoolArray,
-    levels: Levels,
-    params: Parameters,
+    status: IntArray, consensus: FloatArray, viable: BoolArray, levels: Levels, params: Parameters
 ) -> IntArray:
     """Move programmes between dormant and active.
 
-    Threshold ``theta = consensus_base - consensus_purpose_weight * shared_purpose``. A dormant
-    programme becomes active when it is viable, passes the gate and ``consensus >= theta``; an
-    active one falls dormant when it is no longer viable, fails the gate, or
-    ``consensus < theta - consensus_hysteresis``. The gate applies to programmes with foreign
-    participants and passes when ``formal_standing >= formal_gate``. Proposed and switched-off
-    programmes are left alone (growth and events move them).
+    A dormant programme starts when it is viable and ``consensus >= consensus_base -
+    consensus_purpose_weight * shared_purpose`` (a new field needs an agreement to begin); an
+    active one falls dormant only when it is no longer viable (its members from two sides are not
+    all there). Once running, low consensus weakens a programme (it scales contributions,
+    `colabsim.model.rules.contributions`) but does not stop it: weak is not dead, and no state is
+    absorbing. Proposed and switched-off programmes are left alone (growth and events move them).
     """
     theta = params.consensus_base - params.consensus_purpose_weight * np.asarray(levels["shared_purpose"])
-    gate_ok = ~gated | (formal_standing(levels) >= params.formal_gate)
-    can_start = viable & gate_ok & (consensus >= theta)
-    can_continue = viable & gate_ok & (consensus >= theta - params.consensus_hysteresis)
+    can_start = viable & (consensus >= theta)
     new = np.where((status == DORMANT) & can_start, ACTIVE, status)
-    return np.where((status == ACTIVE) & ~can_continue, DORMANT, new)
+    return np.where((status == ACTIVE) & ~viable, DORMANT, new)

@@ -18,6 +18,7 @@ import numpy as np
 
 from colabsim.model.rules.common import BoolArray, FloatArray, Levels
 from colabsim.model.rules.communication import KINSHIP_WEIGHT
+from colabsim.model.rules.deliberation import facilitation_level
 from colabsim.model.rules.segments import segment_any, segment_mean
 from colabsim.model.structure import Structure
 from colabsim.scenario.parameters import Parameters
@@ -33,13 +34,17 @@ def update_trust(
     reciprocity: FloatArray,
     observed: BoolArray,
     engaged: BoolArray,
+    floor: FloatArray,
 ) -> FloatArray:
-    """Move trust i->j toward j's observed reciprocity in the programmes they share.
+    """Move trust i->j toward what j's observed reciprocity warrants in the programmes they share.
 
     ``r_e`` is the mean reciprocity of j over the active programmes i and j share (where j had means
-    to give). ``tau <- tau + eta * lambda * (r_e - tau)`` with learning rate
+    to give). The target is ``tau*_e = floor_e + (1 - floor_e) * r_e``: a close relation (kinship,
+    history: `colabsim.model.rules.trust_floor`) keeps trust above its floor even when partners
+    give little, and trust settles where reciprocity puts it, not at 1.
+    ``tau <- tau + eta * lambda * (tau*_e - tau)`` with learning rate
     ``eta = learning_base + learning_norms_weight * reciprocity_norms`` and
-    ``lambda = loss_aversion * (1 - 0.5 * kin_e)`` when ``r_e < tau`` (else 1), where
+    ``lambda = loss_aversion * (1 - 0.5 * kin_e)`` when ``tau*_e < tau`` (else 1), where
     ``kin_e = KINSHIP_WEIGHT[kind] * kinship`` on cross-side ties (0 within a side). Ties with
     nothing observed are unchanged. The result is clipped to [0, 1].
     """
@@ -49,8 +54,9 @@ def update_trust(
     seen = segment_any(seen_pair, structure.pair_edge, n_ties)
     eta = params.learning_base + params.learning_norms_weight * np.asarray(levels["reciprocity_norms"])
     kin = np.where(structure.tie_cross, KINSHIP_WEIGHT[structure.tie_kind] * levels["kinship"], 0.0)
-    weight = np.where(recip < trust, params.loss_aversion * (1.0 - 0.5 * kin), 1.0)
-    updated = np.clip(trust + eta * weight * (recip - trust), 0.0, 1.0)
+    target = floor + (1.0 - floor) * recip
+    weight = np.where(target < trust, params.loss_aversion * (1.0 - 0.5 * kin), 1.0)
+    updated = np.clip(trust + eta * weight * (target - trust), 0.0, 1.0)
     return np.where(seen, updated, trust)
 
 
@@ -71,16 +77,17 @@ def realised_benefit(
 
 
 def facilitation(structure: Structure, levels: Levels, member_live: BoolArray, live_programme: BoolArray) -> FloatArray:
-    """Facilitation each actor receives: ``f_i = max(leadership, mediation * [mediated_i])``.
+    """Facilitation each actor receives: `facilitation_level` with ``mediated_i``.
 
     ``mediated_i`` is true when i takes part in a live programme in which a present mediator
-    (a bridging foundation) also takes part.
+    (a bridging foundation) also takes part; then ``f_i = (leadership + mediation) / 2``, else
+    ``f_i = leadership``.
     """
     n_prog = structure.n_programmes
     with_mediator = segment_any(member_live & structure.is_mediator[structure.mem_actor], structure.mem_prog, n_prog)
     counted = member_live & live_programme[..., structure.mem_prog] & with_mediator[..., structure.mem_prog]
     mediated = segment_any(counted, structure.mem_actor, structure.n_actors)
-    return np.maximum(np.asarray(levels["leadership"]), np.asarray(levels["mediation"]) * mediated)
+    return facilitation_level(levels, mediated)
 
 
 def update_commitment(
@@ -90,19 +97,25 @@ def update_commitment(
     benefit: FloatArray,
     involved: BoolArray,
     facilitated: FloatArray,
+    setpoint: FloatArray | float,
 ) -> FloatArray:
-    """Commitment grows with benefits, falls with frustration, and is kept up by facilitation.
+    """Commitment returns to its set-point, grows with benefits, falls with frustration.
 
     For an involved actor with benefit b and facilitation f (see `facilitation`):
     ``gain = commitment_gain * (0.5 + 0.5 * mutuality) * (0.5 + 0.5 * f) * b * (1 - c)``,
     ``loss = commitment_loss * (1 - patience_weight * time_horizon) * (1 - b) * c``;
-    every actor passed in also gets ``upkeep = leadership_upkeep * f * (1 - c)`` (the model passes
-    present actors only). ``c <- clip(c + gain - loss + upkeep, 0, 1)``.
+    every actor passed in (the model passes present actors only) also gets
+    ``pull = setpoint_rate * (setpoint - c)`` toward its set-point (the actor's own commitment
+    value, else the commitment factor: the institutional mandate of each side, a lasting path so
+    that the factor does not wash out and commitment never sinks into an absorbing zero) and
+    ``upkeep = leadership_upkeep * f * (1 - c)``.
+    ``c <- clip(c + gain - loss + pull + upkeep, 0, 1)``.
     """
     mutual = 0.5 + 0.5 * np.asarray(levels["mutuality"])
     lead = np.asarray(facilitated)
     gain = params.commitment_gain * mutual * (0.5 + 0.5 * lead) * benefit * (1.0 - commitment)
     patience = 1.0 - params.patience_weight * np.asarray(levels["time_horizon"])
     loss = params.commitment_loss * patience * (1.0 - benefit) * commitment
+    pull = params.setpoint_rate * (np.asarray(setpoint) - commitment)
     upkeep = params.leadership_upkeep * lead * (1.0 - commitment)
-    return np.clip(commitment + np.where(involved, gain - loss, 0.0) + upkeep, 0.0, 1.0)
+    return np.clip(commitment + np.where(involved, gain - loss, 0.0) + pull + upkeep, 0.0, 1.0)

@@ -1,12 +1,12 @@
 """Process 5 (production): pooled resources become programme output and performance.
 
 Mechanism: programme output is coordination efficiency times a production function of the
-pooled resources in which the types complement each other: money without people delivers little
-(a CES function with negative exponent, Arrow et al. 1961). Coordination efficiency rises with the
-administrative capacity of the participants (Thomson & Perry 2006, "administration"), with a
-shared long-term action plan (the study: "consensus on long-term action"; Wilder: "concrete,
-attainable goals") and with the knowledge a university brings (the study's recommendation 4;
-Wilder: "appropriate cross-section of members"). Performance is output against the programme's need, capped at 1.
+pooled resources in which the types substitute only in part: money without people delivers
+little (a CES function, Arrow et al. 1961, with a documented elasticity). Coordination efficiency
+rises with the administrative capacity of the participants (Thomson & Perry 2006,
+"administration"), with their shared understanding (Ansell & Gash 2008) and with the knowledge a
+university brings (the study's recommendation 4; Wilder: "appropriate cross-section of members").
+Performance is output against the programme's need, saturating below 1.
 """
 
 from __future__ import annotations
@@ -29,12 +29,15 @@ def actor_capacity(structure: Structure, levels: Levels) -> FloatArray:
 def ces_output(inputs: FloatArray, weights: tuple[float, ...], rho: float) -> FloatArray:
     """CES aggregate of the last axis: ``(sum_k w_k x_k^rho)^(1/rho)`` with weights normalised.
 
-    With ``rho < 0`` the inputs are complements: the aggregate is 0 when any input is 0 and never
-    exceeds the largest input. ``rho = 0`` is not allowed (it is the Cobb-Douglas limit).
+    The elasticity of substitution is ``1 / (1 - rho)``. With ``0 < rho < 1`` (the default,
+    ``rho = 0.25``: elasticity 1.33) the inputs substitute in part: a missing type lowers the
+    aggregate sharply but does not zero it. With ``rho < 0`` they are strict complements: the
+    aggregate is 0 when any input is 0. ``rho = 0`` is not allowed (it is the Cobb-Douglas limit).
     """
     w = np.asarray(weights, dtype=np.float64)
     w = w / w.sum()
-    x = np.maximum(inputs, 1e-12)
+    # Complements need a floor against division by zero; substitutes take 0 as it is.
+    x = np.maximum(inputs, 1e-12) if rho < 0 else np.maximum(inputs, 0.0)
     aggregate = np.sum(w * x**rho, axis=-1) ** (1.0 / rho)
     if rho < 0:
         # The floor above only avoids division by zero; a missing input still means no output.
@@ -43,26 +46,41 @@ def ces_output(inputs: FloatArray, weights: tuple[float, ...], rho: float) -> Fl
 
 
 def coordination_efficiency(
-    structure: Structure, levels: Levels, params: Parameters, capacity: FloatArray, member_live: BoolArray
+    structure: Structure,
+    params: Parameters,
+    capacity: FloatArray,
+    understanding: FloatArray,
+    member_live: BoolArray,
 ) -> FloatArray:
     """Coordination efficiency of each programme in [0, 1].
 
     ``E_p = (efficiency_floor + (1 - efficiency_floor) * capacity_p)
-    * (1 - plan_weight + plan_weight * shared_purpose)
+    * (understanding_floor + (1 - understanding_floor) * understanding_p)
     * (1 - knowledge_bonus + knowledge_bonus * [a university takes part])``
-    where ``capacity_p`` is the mean capacity of the live members.
+    where ``capacity_p`` is the mean capacity of the live members and ``understanding_p`` the
+    mean shared understanding over ties between live members: partners who do not understand
+    each other's aims and procedures waste what they pool.
     """
     n_prog = structure.n_programmes
     cap = segment_mean(capacity[..., structure.mem_actor], member_live, structure.mem_prog, n_prog)
+    pair_live = member_live[..., structure.pair_src_mem] & member_live[..., structure.pair_dst_mem]
+    shared = segment_mean(understanding[..., structure.pair_edge], pair_live, structure.pair_prog, n_prog)
     knows = segment_any(member_live & structure.is_university[structure.mem_actor], structure.mem_prog, n_prog)
-    floor = params.efficiency_floor
-    plan = 1.0 - params.plan_weight + params.plan_weight * np.asarray(levels["shared_purpose"])
-    return (floor + (1.0 - floor) * cap) * plan * (1.0 - params.knowledge_bonus + params.knowledge_bonus * knows)
+    floor, u_floor = params.efficiency_floor, params.understanding_floor
+    understood = u_floor + (1.0 - u_floor) * shared
+    return (floor + (1.0 - floor) * cap) * understood * (1.0 - params.knowledge_bonus + params.knowledge_bonus * knows)
 
 
 def programme_performance(
     pooled: FloatArray, need: FloatArray, efficiency: FloatArray, running: BoolArray, params: Parameters
 ) -> FloatArray:
-    """Performance by programme: ``clip(E_p * CES(pooled_p / need_p), 0, 1)`` if active, else 0."""
-    output = efficiency * ces_output(pooled / need[:, None], params.resource_weights, params.ces_rho)
-    return np.where(running, np.clip(output, 0.0, 1.0), 0.0)
+    """Performance by programme: ``E_p * X_p^g / (X_p^g + half_saturation^g)`` if active, else 0.
+
+    ``X_p = CES(pooled_p / need_p)`` and ``g = saturation_exponent``: output saturates smoothly
+    (a Hill function: a service reaches its users with diminishing returns), so performance stays
+    below 1 and no factor is cut off at a ceiling.
+    """
+    output = ces_output(pooled / need[:, None], params.resource_weights, params.ces_rho)
+    shaped = output**params.saturation_exponent
+    delivered = efficiency * shaped / (shaped + params.half_saturation**params.saturation_exponent)
+    return np.where(running, np.clip(delivered, 0.0, 1.0), 0.0)

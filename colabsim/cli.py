@@ -24,6 +24,7 @@ from colabsim.experiments.rundir import RunDirError, new_run_dir, write_manifest
 from colabsim.experiments.runner import DEFAULT_CHUNK_SIZE
 from colabsim.experiments.store import StoreError
 from colabsim.reporting.report import KEY_METRICS, write_results
+from colabsim.reporting.style import figure_formats, parse_figure_formats
 from colabsim.scenario.factors import FACTORS, markdown_table
 from colabsim.scenario.loader import Scenario, ScenarioError, load_scenario
 from colabsim.sensitivity.pipeline import SensitivityError, run_sensitivity
@@ -87,6 +88,13 @@ def _positive(text: str) -> int:
 
 def _seed(text: str) -> int:
     return _whole_number(text, 0, "a seed is a non-negative whole number")
+
+
+def _figure_formats(text: str) -> tuple[str, ...]:
+    try:
+        return parse_figure_formats(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: str) -> int:
@@ -242,6 +250,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"colabsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    def figure_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--figure-format",
+            type=_figure_formats,
+            default=("png",),
+            metavar="FORMATS",
+            help="figure files to write, e.g. png,svg (png, svg, pdf; PNG always, the report shows it)",
+        )
+
     def simulation_options(p: argparse.ArgumentParser, replications: int) -> None:
         p.add_argument("--seed", type=_seed, default=1, help="root seed of the replications (default 1)")
         p.add_argument(
@@ -266,11 +283,13 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run one scenario with replications and write a report")
     run.add_argument("scenario", help="scenario file (.toml)")
     simulation_options(run, 10)
+    figure_options(run)
     run.set_defaults(handler=_cmd_run)
 
     compare = sub.add_parser("compare", help="compare scenarios (same seeds) and write a report with effect sizes")
     compare.add_argument("scenarios", nargs="+", help="scenario files; the first is the reference")
     simulation_options(compare, 30)
+    figure_options(compare)
     compare.set_defaults(handler=_cmd_compare)
 
     validate = sub.add_parser("validate", help="check scenario files; exit 0 if all are valid, 2 otherwise")
@@ -295,6 +314,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("--resume", action="store_true", help="continue the experiment in --out")
     sweep.add_argument("--chunk-size", type=_positive, default=DEFAULT_CHUNK_SIZE, help="runs per task (default 256)")
+    figure_options(sweep)
     sweep.set_defaults(handler=_cmd_sweep)
 
     sensitivity = sub.add_parser(
@@ -310,6 +330,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sensitivity.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler address")
     sensitivity.add_argument("--resume", action="store_true", help="continue an interrupted analysis in --out")
+    figure_options(sensitivity)
     sensitivity.set_defaults(handler=_cmd_sensitivity)
 
     serve = sub.add_parser("serve", help="the workshop dashboard in the browser (http://127.0.0.1:8765 by default)")
@@ -325,7 +346,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
     try:
-        return int(args.handler(args))
+        with figure_formats(*getattr(args, "figure_format", ("png",))):
+            return int(args.handler(args))
     except (UsageError, ScenarioError, RunDirError, StoreError, ExecutorError, SensitivityError) as exc:
         print(f"colabsim {args.command}: error:\n{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -9,7 +9,8 @@ its colour from one figure to the next and from one report to the next:
 - kinds of actor: Okabe-Ito as well, for the network figures.
 
 A name not in these lists (a sector of your own, a notebook's "rec. 2 + 4") gets a colour from the
-name itself (a CRC-32 of it, the same on every machine), from the union of the two schemes. When
+name itself (a CRC-32 of it, the same on every machine), from Okabe-Ito and the muted colours
+unlike any of them. When
 two such names would share a colour in one figure, the later one in alphabetical order moves to
 the next colour not yet used there, so the names in one figure are always told apart.
 
@@ -45,6 +46,7 @@ __all__ = [
     "OKABE_ITO",
     "SCENARIO_COLOURS",
     "SECTOR_COLOURS",
+    "SPARE_COLOURS",
     "TOL_MUTED",
     "calendar_years",
     "compared",
@@ -63,8 +65,9 @@ __all__ = [
 TOL_MUTED = ("#CC6677", "#332288", "#DDCC77", "#117733", "#88CCEE", "#882255", "#44AA99", "#999933", "#AA4499")
 #: Okabe & Ito (2008), without yellow (#F0E442).
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#56B4E9", "#E69F00", "#CC79A7", "#000000")
-#: Where names outside the fixed lists draw their colours from.
-_SPARE = OKABE_ITO + TOL_MUTED
+#: Where names outside the fixed lists draw their colours from: Okabe-Ito, then the muted colours
+#: that no Okabe-Ito colour resembles (rose, indigo, wine, olive), so two names never look alike.
+SPARE_COLOURS = (*OKABE_ITO, "#CC6677", "#332288", "#882255", "#999933")
 
 SECTOR_COLOURS: Mapping[str, str] = {
     "health": "#CC6677",
@@ -114,8 +117,8 @@ def name_colours(names: Iterable[str], fixed: Mapping[str, str] | None = None) -
     colours = {name: fixed[name] for name in unique if name in fixed}
     used = set(colours.values())
     for name in sorted(n for n in unique if n not in fixed):
-        start = zlib.crc32(name.encode("utf-8")) % len(_SPARE)
-        free = [_SPARE[(start + k) % len(_SPARE)] for k in range(len(_SPARE))]
+        start = zlib.crc32(name.encode("utf-8")) % len(SPARE_COLOURS)
+        free = [SPARE_COLOURS[(start + k) % len(SPARE_COLOURS)] for k in range(len(SPARE_COLOURS))]
         colour = next((c for c in free if c not in used), free[0])
         colours[name] = colour
         used.add(colour)
@@ -154,7 +157,7 @@ def calendar_years(frame: pd.DataFrame) -> np.ndarray:
 
 def year_axis(ax: Axes) -> None:
     """Label the x axis in whole calendar years (ticks at January of a year, no fractions)."""
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=8))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True, steps=[1, 2, 5, 10]))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0f}"))
     ax.set_xlabel("Year")
 

@@ -28,6 +28,7 @@ from colabsim.experiments.runner import DEFAULT_CHUNK_SIZE
 from colabsim.experiments.store import StoreError
 from colabsim.experiments.suggest import did_you_mean
 from colabsim.reporting.report import KEY_METRICS, write_results
+from colabsim.reporting.style import figure_formats, parse_figure_formats
 from colabsim.robustness.boxes import DiscoveryUnavailableError
 from colabsim.robustness.discovery import box_sentence, run_discovery
 from colabsim.robustness.pipeline import run_robustness
@@ -152,6 +153,13 @@ def _positive(text: str) -> int:
 
 def _seed(text: str) -> int:
     return _whole_number(text, 0, "a seed is a non-negative whole number")
+
+
+def _figure_formats(text: str) -> tuple[str, ...]:
+    try:
+        return parse_figure_formats(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: str) -> int:
@@ -464,6 +472,15 @@ def _parser() -> argparse.ArgumentParser:
             help=f"largest experiment accepted, in runs (default {DEFAULT_MAX_RUNS:,})",
         )
 
+    def figure_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--figure-format",
+            type=_figure_formats,
+            default=("png",),
+            metavar="FORMATS",
+            help="figure files to write, e.g. png,svg (png, svg, pdf; PNG always, the report shows it)",
+        )
+
     def simulation_options(p: argparse.ArgumentParser, replications: int) -> None:
         p.add_argument("--seed", type=_seed, default=1, help="root seed of the replications (default 1)")
         p.add_argument(
@@ -489,6 +506,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run one scenario with replications and write a report")
     run.add_argument("scenario", help="scenario file (.toml)")
     simulation_options(run, 10)
+    figure_options(run)
     run.set_defaults(handler=_cmd_run)
 
     compare = sub.add_parser("compare", help="compare scenarios (same seeds) and write a report with effect sizes")
@@ -497,6 +515,7 @@ def _parser() -> argparse.ArgumentParser:
         "--baseline", metavar="NAME", default=None, help="scenario the others are compared with (default: the first)"
     )
     simulation_options(compare, 30)
+    figure_options(compare)
     compare.set_defaults(handler=_cmd_compare)
 
     validate = sub.add_parser(
@@ -527,6 +546,7 @@ def _parser() -> argparse.ArgumentParser:
     max_runs_option(sweep)
     quiet_option(sweep)
     sweep.add_argument("--chunk-size", type=_positive, default=DEFAULT_CHUNK_SIZE, help="runs per task (default 256)")
+    figure_options(sweep)
     sweep.set_defaults(handler=_cmd_sweep)
 
     sensitivity = sub.add_parser(
@@ -535,6 +555,7 @@ def _parser() -> argparse.ArgumentParser:
     sensitivity.add_argument("experiment", help="experiment file with a morris or sobol design, see experiments/")
     execution_options(sensitivity, "sensitivity", "analysis")
     max_runs_option(sensitivity)
+    figure_options(sensitivity)
     sensitivity.set_defaults(handler=_cmd_sensitivity)
 
     robustness = sub.add_parser(
@@ -542,6 +563,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     robustness.add_argument("file", help="robustness file (.toml), see experiments/robustness_*.toml")
     execution_options(robustness, "robustness", "study")
+    figure_options(robustness)
     robustness.add_argument(
         "--what-if",
         action="append",
@@ -556,6 +578,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     discover.add_argument("file", help="discovery file (.toml), see experiments/discover_*.toml")
     execution_options(discover, "discover", "discovery")
+    figure_options(discover)
     discover.set_defaults(handler=_cmd_discover)
 
     serve = sub.add_parser("serve", help="the workshop dashboard in the browser (http://127.0.0.1:8765 by default)")
@@ -602,7 +625,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     args = parser.parse_args(argv)
     try:
-        return int(args.handler(args))
+        with figure_formats(*getattr(args, "figure_format", ("png",))):
+            return int(args.handler(args))
     except FolderLockedError as exc:
         print(f"colabsim {args.command}: {exc}", file=sys.stderr)
         return EXIT_LOCKED

@@ -34,7 +34,7 @@ from matplotlib.patheffects import withStroke
 from PIL import Image
 
 from colabsim.app.session import RunView
-from colabsim.reporting.plots import KIND_COLOURS
+from colabsim.reporting.style import KIND_COLOURS, sector_colours
 
 __all__ = ["KIND_COLOURS", "ChartPainter", "NetworkPainter", "Painters", "network_layout"]
 
@@ -48,16 +48,6 @@ KIND_LABELS = {
 SIDE_MARKERS = {"local": "o", "foreign": "s", "bridging": "D"}
 SIDE_LABELS = {"local": "local (Ambon)", "foreign": "partner side", "bridging": "bridging"}
 SIDE_X = {"local": -1.0, "bridging": 0.0, "foreign": 1.0}
-SECTOR_COLOURS = {
-    "health": "#d62728",
-    "education": "#1f77b4",
-    "environment": "#2ca02c",
-    "tourism": "#ff7f0e",
-    "music": "#9467bd",
-    "culture": "#8c564b",
-    "economy": "#e377c2",
-}
-OTHER_COLOURS = ("#17becf", "#bcbd22", "#7f7f7f", "#8c564b", "#e377c2")
 INTERVENTION_COLOUR = "#e6550d"
 TRUST_CMAP = matplotlib.colormaps["RdYlGn"]
 
@@ -222,12 +212,6 @@ class NetworkPainter:
             return _png(self.canvas)
 
 
-def _sector_colour(sector: str, order: list[str]) -> str:
-    if sector in SECTOR_COLOURS:
-        return SECTOR_COLOURS[sector]
-    return OTHER_COLOURS[order.index(sector) % len(OTHER_COLOURS)]
-
-
 class ChartPainter:
     """A time chart of one run: ``"sectors"`` (performance by sector) or ``"dynamics"`` (trust, commitment)."""
 
@@ -277,11 +261,11 @@ class ChartPainter:
         lines: list[Line2D] = []
         if self.kind == "sectors":
             sectors = [c.removeprefix("performance_") for c in frame.columns if c.startswith("performance_")]
+            colours = sector_colours(sectors)  # the reports' colours (colabsim.reporting.style)
             for sector in sectors:
                 values = frame[f"performance_{sector}"].to_numpy(dtype=float)
                 if not np.isnan(values).all():
-                    colour = _sector_colour(sector, sectors)
-                    lines += self.ax.plot(x, values, color=colour, lw=2.5, label=sector)
+                    lines += self.ax.plot(x, values, color=colours[sector], lw=2.5, label=sector)
             lines += self.ax.plot(x, frame["performance"].to_numpy(dtype=float), color="black", lw=3.5, label="mean")
         else:
             trust, commitment = frame["trust"].to_numpy(dtype=float), frame["commitment"].to_numpy(dtype=float)

@@ -39,7 +39,8 @@ def factor_panels(results: pd.DataFrame, factors: list[str], output: str, path: 
     """One figure: `output` against each factor (binned mean and 10-90% band)."""
     ok = results[results["status"] == "ok"]
     curves = {factor: _binned(ok[f"factor_{factor}"], ok[output]) for factor in factors}
-    return plot_factor_bands(curves, output, f"{output}: mean and 10-90% band of runs, by factor value", path)
+    title = f"{output} against each varied factor: mean and 10-90% band of the runs at each value"
+    return plot_factor_bands(curves, output, title, path)
 
 
 def write_sweep_report(directory: Path, manifest: dict[str, Any], factors: list[str], outputs: list[str]) -> Path:

@@ -34,6 +34,7 @@ from colabsim.experiments.progress import phase
 from colabsim.experiments.rundir import new_run_dir, write_manifest
 from colabsim.experiments.runner import run_experiment
 from colabsim.experiments.store import load_results
+from colabsim.reporting import style
 from colabsim.robustness.boxes import Box, box_rule, cart_boxes, prim_box
 from colabsim.robustness.sampling import sample_codings
 from colabsim.robustness.spec import MAX_RUNS, SummaryMetric
@@ -319,9 +320,8 @@ def _trajectory_figure(result: DiscoveryResult) -> str:
     ax.set_ylabel("density (share of the box's points of interest)")
     ax.set_title("PRIM's peeling trajectory")
     ax.legend(loc="lower left", frameon=False)
-    fig.tight_layout()
     name = "figures/prim_trajectory.png"
     (result.directory / "figures").mkdir(exist_ok=True)
-    fig.savefig(result.directory / name, dpi=150)
+    style.save(fig, result.directory / name)
     plt.close(fig)
     return name

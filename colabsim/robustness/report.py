@@ -9,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from colabsim.reporting import style
 from colabsim.robustness.analysis import ShareEstimate
 
 if TYPE_CHECKING:
@@ -38,9 +39,15 @@ def _p1_figure(study: RobustnessStudy, result: RobustnessResult) -> str:
     table = result.per_coding
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
     holds = table["p1_holds"].to_numpy(dtype=bool)
-    ax.scatter(table.loc[holds, "weak_mean"], table.loc[holds, "strong_mean"], s=12, color="#0072B2", label="P1 holds")
     ax.scatter(
-        table.loc[~holds, "weak_mean"], table.loc[~holds, "strong_mean"], s=12, color="#D55E00", label="P1 fails"
+        table.loc[holds, "weak_mean"], table.loc[holds, "strong_mean"], s=12, color=style.OKABE_ITO[0], label="P1 holds"
+    )
+    ax.scatter(
+        table.loc[~holds, "weak_mean"],
+        table.loc[~holds, "strong_mean"],
+        s=12,
+        color=style.OKABE_ITO[1],
+        label="P1 fails",
     )
     top = float(max(table["weak_mean"].max(), 1e-3))
     xs = [0.0, top]
@@ -52,10 +59,9 @@ def _p1_figure(study: RobustnessStudy, result: RobustnessResult) -> str:
     ax.set_xlabel(f"{study.scenarios['weak'].name}: mean {metric}")
     ax.set_ylabel(f"{study.scenarios['strong'].name}: mean {metric}")
     ax.set_title("P1 over the coding space: one point per coding")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
-    fig.tight_layout()
+    style.legend_beside(ax)
     name = "figures/p1_codings.png"
-    fig.savefig(result.directory / name, dpi=150)
+    style.save(fig, result.directory / name)
     plt.close(fig)
     return name
 
@@ -65,7 +71,7 @@ def _what_if_figure(result: RobustnessResult) -> str:
         return ""
     effects = result.per_coding["what_if_effect"]
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
-    ax.hist(effects, bins=min(40, max(5, len(effects) // 5)), color="#009E73", edgecolor="white")
+    ax.hist(effects, bins=min(40, max(5, len(effects) // 5)), color=style.OKABE_ITO[2], edgecolor="white")
     ax.axvline(0.0, color="black", linewidth=1)
     for key in ("q05", "q50", "q95"):
         ax.axvline(result.what_if.quantiles[key], color="grey", linestyle="--", linewidth=1)
@@ -73,9 +79,8 @@ def _what_if_figure(result: RobustnessResult) -> str:
     ax.set_title(f"Effect of {factors} on {result.what_if.scenario}, one count per coding")
     ax.set_xlabel("effect on the mean (what-if minus base, same seeds); dashed: 5%, 50%, 95% quantiles")
     ax.set_ylabel("codings")
-    fig.tight_layout()
     name = "figures/what_if_effects.png"
-    fig.savefig(result.directory / name, dpi=150)
+    style.save(fig, result.directory / name)
     plt.close(fig)
     return name
 

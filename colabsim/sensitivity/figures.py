@@ -12,6 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from colabsim.reporting import style
 from colabsim.reporting.plots import plot_factor_bands
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["write_figures"]
 
 _MAIN = {"morris": ["mu_star"], "sobol": ["S1", "ST"], "delta": ["delta"], "pawn": ["pawn_median"]}
+_METHOD_NAMES = {"morris": "Morris mu*", "sobol": "Sobol' indices", "delta": "Borgonovo's delta", "pawn": "PAWN"}
 
 
 def _bars(table: pd.DataFrame, method: str, output: str, path: Path) -> Path:
@@ -28,6 +30,7 @@ def _bars(table: pd.DataFrame, method: str, output: str, path: Path) -> Path:
     order = list(first["factor"])
     fig, ax = plt.subplots(figsize=(7, 0.38 * len(order) + 1.5))
     height = 0.8 / len(names)
+    colours = style.name_colours(names)
     for k, name in enumerate(names):
         rows = table[table["index"] == name].set_index("factor").loc[order]
         y = [i + (k - (len(names) - 1) / 2) * height for i in range(len(order))]
@@ -36,18 +39,16 @@ def _bars(table: pd.DataFrame, method: str, output: str, path: Path) -> Path:
             ax.axvline(float(rows["ci_high"].max()), color="grey", ls="--", lw=0.8, label="KS critical value (5%)")
             continue
         err = [(rows["value"] - rows["ci_low"]).clip(lower=0), (rows["ci_high"] - rows["value"]).clip(lower=0)]
-        ax.barh(y, rows["value"], height=height, xerr=err, capsize=3, label=name, alpha=0.85)
+        ax.barh(y, rows["value"], height=height, xerr=err, capsize=3, label=name, color=colours[name], alpha=0.85)
     ax.set_yticks(range(len(order)), order)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel(f"{', '.join(names)} with 95% CI" if method != "pawn" else "PAWN median KS distance")
-    ax.set_title(f"{method}: {output}")
+    ax.set_title(f"{_METHOD_NAMES.get(method, method)} of {output}, factor by factor")
     ax.grid(alpha=0.3, axis="x")
     if len(names) > 1 or method == "pawn":
-        ax.legend(loc="lower right", frameon=False)
+        style.legend_beside(ax)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return style.save(fig, path, dpi=120)
 
 
 def _morris_plane(table: pd.DataFrame, output: str, path: Path) -> Path:
@@ -56,7 +57,7 @@ def _morris_plane(table: pd.DataFrame, output: str, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(7, 5.5))
     ax.errorbar(
         star["value"], sigma["value"], xerr=[star["value"] - star["ci_low"], star["ci_high"] - star["value"]],
-        fmt="o", capsize=3, color="tab:blue",
+        fmt="o", capsize=3, color=style.OKABE_ITO[0],
     )  # fmt: skip
     for name in star.index:
         ax.annotate(
@@ -70,31 +71,30 @@ def _morris_plane(table: pd.DataFrame, output: str, path: Path) -> Path:
     ax.plot([0, top], [0, top], ls="--", color="grey", lw=0.8, label="sigma = mu*")
     ax.set_xlabel("mu* (overall influence), 95% CI")
     ax.set_ylabel("sigma (interactions and non-linearity)")
-    ax.set_title(f"Morris screening: {output}")
+    ax.set_title(f"Morris screening of {output}: influence (mu*) against interactions (sigma)")
     ax.grid(alpha=0.3)
-    ax.legend(frameon=False)
+    style.legend_beside(ax)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return style.save(fig, path, dpi=120)
 
 
 def _convergence(table: pd.DataFrame, output: str, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for factor, rows in table[table["index"] == "ST"].groupby("factor", sort=False):
+    totals = table[table["index"] == "ST"]
+    colours = style.name_colours(str(factor) for factor in totals["factor"])
+    for factor, rows in totals.groupby("factor", sort=False):
         rows = rows.sort_values("base_samples")
-        line = ax.plot(rows["base_samples"], rows["value"], marker="o", label=str(factor))[0]
-        ax.fill_between(rows["base_samples"], rows["ci_low"], rows["ci_high"], alpha=0.15, color=line.get_color())
+        colour = colours[str(factor)]
+        ax.plot(rows["base_samples"], rows["value"], marker="o", label=str(factor), color=colour)
+        ax.fill_between(rows["base_samples"], rows["ci_low"], rows["ci_high"], alpha=0.15, color=colour)
     ax.set_xscale("log", base=2)
     ax.set_xlabel("base samples N")
     ax.set_ylabel("total-order index ST (95% CI)")
-    ax.set_title(f"Convergence of Sobol' indices: {output}")
+    ax.set_title(f"Convergence of Sobol' ST of {output} as the base sample grows")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, ncol=2, frameon=False)
+    style.legend_beside(ax, fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return style.save(fig, path, dpi=120)
 
 
 def _ofat(table: pd.DataFrame, output: str, path: Path) -> Path:

@@ -55,7 +55,7 @@ def test_executors_and_chunk_sizes_give_identical_tables(tmp_path):
     pd.testing.assert_frame_equal(serial, processes)
     pd.testing.assert_frame_equal(serial, dask)
     series = load_results(tmp_path / "serial", "series")
-    assert len(series) == 36 * 18 * 12
+    assert len(series) == 36 * load_experiment(SMALL).scenario.horizon_months
     pd.testing.assert_frame_equal(series, load_results(tmp_path / "dask", "series"))
 
 

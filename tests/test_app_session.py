@@ -169,17 +169,25 @@ def test_an_intervention_acts_as_the_same_event_in_the_scenario_timeline(catalog
 
 
 def test_the_university_button_follows_the_scenario(catalog: Catalog) -> None:
+    # Model v2 codes Pattimura in Darwin as available but optional (inclusion decides each budget year).
     darwin = _run(catalog, "darwin").plans()["add_university"]
-    assert not darwin.enabled and "no university" in darwin.note
+    assert not darwin.enabled and "takes part already" in darwin.note
     assert "takes part already" in _run(catalog, "vlissingen").plans()["add_university"].note
-    reformed = _run(catalog, "darwin_reformed")
-    reformed.step(24)
-    pattimura = reformed.model.structure.actor_ids.index("pattimura")
-    assert not reformed.model.state.active[pattimura]
-    assert reformed.intervene("add_university").enabled
-    assert reformed.model.state.active[pattimura]
-    assert not reformed.plans()["add_university"].enabled
-    assert reformed.log[-1].text == "Pattimura University joins"
+    # A university that is absent (a file of one's own) is brought in by the button, from this month.
+    raw = _run(catalog, "darwin").choice.scenario.spec.model_dump()
+    for actor in raw["actors"]:
+        if actor["id"] == "pattimura":
+            actor["status"] = "absent"
+    model = CollaborationModel(scenario_from_dict(raw), rng=3)
+    for _ in range(24):
+        model.step()
+    pattimura = model.structure.actor_ids.index("pattimura")
+    assert not model.state.active[pattimura]
+    joining = interventions.plan("add_university", model)
+    assert joining.enabled and "Pattimura University" in joining.note
+    interventions.apply_events(model, joining.events)
+    assert model.state.active[pattimura]
+    assert not interventions.plan("add_university", model).enabled
 
 
 def test_the_foundation_button_follows_the_scenario(catalog: Catalog) -> None:

@@ -3,7 +3,7 @@
 Each button stands for one or more `EventSpec` events, built for the current month and applied
 with `colabsim.model.timeline.apply_event`, exactly as a scenario's own timeline applies them. What a
 button does depends on the scenario and the moment: `plan` says whether it can act now, what it
-will do, or why it cannot (e.g. no university in Darwin), so the page can show that next to a
+will do, or why it cannot (e.g. no university in the scenario), so the page can show that next to a
 disabled button.
 
 The events act from the month about to be simulated on (``model.month``): the model has simulated
@@ -134,8 +134,8 @@ def _university(model: CollaborationModel) -> Plan:
         return Plan(
             "add_university",
             False,
-            "This scenario has no university. Darwin reformed has Pattimura University ready to join; "
-            'in a file of your own, add one with status = "absent".',
+            "This scenario has no university. In a file of your own, add one with "
+            'status = "absent" and the button brings it in.',
         )
     return _move_actors(model, "add_university", "university", universities, joining=True)
 

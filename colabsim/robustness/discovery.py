@@ -25,7 +25,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from colabsim._version import __version__
 from colabsim.experiments.design import latin_hypercube_design
@@ -37,9 +37,9 @@ from colabsim.experiments.store import load_results
 from colabsim.reporting import style
 from colabsim.robustness.boxes import Box, box_rule, cart_boxes, prim_box
 from colabsim.robustness.sampling import sample_codings
-from colabsim.robustness.spec import MAX_RUNS, SummaryMetric
+from colabsim.robustness.spec import MAX_RUNS, SummaryMetric, load_named_scenario, read_study
 from colabsim.scenario.factors import FACTORS
-from colabsim.scenario.loader import Scenario, ScenarioError, _validation_problems, load_scenario, read_toml
+from colabsim.scenario.loader import Scenario, ScenarioError
 from colabsim.scenario.schema import _Strict
 
 __all__ = ["DiscoveryResult", "DiscoveryStudy", "load_discovery", "run_discovery"]
@@ -130,16 +130,9 @@ def load_discovery(path: str | Path) -> DiscoveryStudy:
             allowed.
     """
     path = Path(path)
-    text, raw = read_toml(path)
-    try:
-        spec = DiscoveryFile.model_validate(raw)
-    except ValidationError as exc:
-        raise ScenarioError(path, _validation_problems(exc, raw, DiscoveryFile)) from None
+    spec, sha256 = read_study(path, DiscoveryFile)
     meta = spec.discovery
-    scenario_path = path.parent / meta.scenario
-    if not scenario_path.is_file():
-        raise ScenarioError(path, [("discovery.scenario", f"the scenario file does not exist: {meta.scenario}")])
-    scenario = load_scenario(scenario_path)
+    scenario = load_named_scenario(path, meta.scenario, "discovery.scenario")
     factors = list(meta.factors) or (list(scenario.codings) if meta.space == "coded" else list(FACTORS))
     if meta.space == "coded":
         uncoded = [name for name in factors if name not in scenario.codings]
@@ -149,7 +142,7 @@ def load_discovery(path: str | Path) -> DiscoveryStudy:
     if meta.points * meta.replications > MAX_RUNS:
         total = meta.points * meta.replications
         raise ScenarioError(path, [("discovery.points", f"{total:,} runs is more than the limit of {MAX_RUNS:,}")])
-    return DiscoveryStudy(spec, path, hashlib.sha256(text.encode()).hexdigest(), scenario, factors)
+    return DiscoveryStudy(spec, path, sha256, scenario, factors)
 
 
 def _points(study: DiscoveryStudy) -> pd.DataFrame:

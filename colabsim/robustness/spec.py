@@ -19,7 +19,15 @@ from colabsim.model.metrics import SUMMARY_METRICS
 from colabsim.scenario.loader import Scenario, ScenarioError, _validation_problems, load_scenario, read_toml
 from colabsim.scenario.schema import _check_factor_table, _Strict
 
-__all__ = ["MAX_RUNS", "RobustnessFile", "RobustnessStudy", "SummaryMetric", "load_robustness"]
+__all__ = [
+    "MAX_RUNS",
+    "RobustnessFile",
+    "RobustnessStudy",
+    "SummaryMetric",
+    "load_named_scenario",
+    "load_robustness",
+    "read_study",
+]
 
 #: The most runs a robustness file may ask for (about an hour on 2 cores).
 MAX_RUNS = 2_000_000
@@ -155,14 +163,14 @@ def _study(spec: RobustnessFile, path: Path | None, sha256: str) -> RobustnessSt
     where: dict[Path, str] = {}
     if spec.pair is not None:
         for role, key in (("strong", spec.pair.strong), ("weak", spec.pair.weak)):
-            scenarios[role] = _load_arm(path, key, f"pair.{role}")
+            scenarios[role] = load_named_scenario(path, key, f"pair.{role}")
             where[_resolve(path, key).resolve()] = role
     what_if_of = None
     if spec.what_if is not None:
         target = _resolve(path, spec.what_if.scenario).resolve()
         what_if_of = where.get(target)
         if what_if_of is None:
-            scenarios["base"] = _load_arm(path, spec.what_if.scenario, "what_if.scenario")
+            scenarios["base"] = load_named_scenario(path, spec.what_if.scenario, "what_if.scenario")
             what_if_of = "base"
     for role, scenario in scenarios.items():
         if not scenario.codings:
@@ -184,11 +192,26 @@ def _role_key(role: str) -> str:
     return {"strong": "pair.strong", "weak": "pair.weak", "base": "what_if.scenario"}[role]
 
 
-def _load_arm(path: Path | None, text: str, key: str) -> Scenario:
+def load_named_scenario(path: Path | None, text: str, key: str) -> Scenario:
+    """The scenario file `text` names, relative to the study file `path`; a missing one names `key`."""
     scenario_path = _resolve(path, text)
     if not scenario_path.is_file():
         raise ScenarioError(path, [(key, f"the scenario file does not exist: {text}")])
     return load_scenario(scenario_path)
+
+
+def read_study[M: _Strict](path: Path, model: type[M]) -> tuple[M, str]:
+    """Read and validate a study file (robustness, discovery) as `model`; return it and its hash.
+
+    Raises:
+        ScenarioError: If the file cannot be read or is invalid, naming the key and what is allowed.
+    """
+    text, raw = read_toml(path)
+    try:
+        spec = model.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(path, _validation_problems(exc, raw, model)) from None
+    return spec, hashlib.sha256(text.encode()).hexdigest()
 
 
 def load_robustness(path: str | Path) -> RobustnessStudy:
@@ -199,9 +222,5 @@ def load_robustness(path: str | Path) -> RobustnessStudy:
             allowed), a scenario codes no range, or the study is larger than `MAX_RUNS`.
     """
     path = Path(path)
-    text, raw = read_toml(path)
-    try:
-        spec = RobustnessFile.model_validate(raw)
-    except ValidationError as exc:
-        raise ScenarioError(path, _validation_problems(exc, raw, RobustnessFile)) from None
-    return _study(spec, path, hashlib.sha256(text.encode()).hexdigest())
+    spec, sha256 = read_study(path, RobustnessFile)
+    return _study(spec, path, sha256)

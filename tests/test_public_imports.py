@@ -23,6 +23,8 @@ DOCUMENTS = [
     *sorted((ROOT / "notebooks").glob("*.ipynb")),
 ]
 DOTTED = re.compile(r"\bcolabsim(?:\.[A-Za-z_]\w*)+")
+# File names colabsim writes that read like dotted names (the results folder's lock file).
+FILE_NAMES = {"colabsim.lock"}
 FENCE = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
@@ -75,7 +77,7 @@ def _names_in_code(source: str) -> set[str]:
 def referenced_names(path: Path) -> set[str]:
     """Every colabsim name a document uses, in its code or its prose."""
     code, prose = _code_and_prose(path)
-    names = set(DOTTED.findall(prose))
+    names = set(DOTTED.findall(prose)) - FILE_NAMES
     for source in code:
         names |= _names_in_code(source)
     return names
@@ -102,6 +104,12 @@ def resolve(name: str) -> object:
             found = getattr(found, attribute)
         return found
     raise ImportError(f"no module {name!r}")
+
+
+def test_the_file_names_exempted_are_the_ones_colabsim_writes():
+    from colabsim.experiments.lock import LOCK_NAME
+
+    assert {LOCK_NAME} == FILE_NAMES
 
 
 @pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: p.name)

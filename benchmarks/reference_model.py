@@ -167,10 +167,16 @@ class Actor(mesa.Agent):
         return levels["commitment"] if self.own_commitment is None else self.own_commitment
 
     def yearly_endowment(self, levels: dict[str, float], present: bool) -> list[float]:
-        """ODD 7.8: ``B_ik = 12 * e_ik * level_k * [present]``, funds co-funded and switched."""
+        """ODD 7.8: ``B_ik = 12 * e_ik * level_k * L_ik * [present]``, funds co-funded and switched.
+
+        ``L_ik``: one funds and one materials line per live programme the actor is a member of (at
+        least one); people and time are shared across its programmes.
+        """
         if not present:
             return [0.0] * 4
-        budget = [12 * e * levels[f] for e, f in zip(self.endowment, RESOURCE_FACTORS, strict=True)]
+        lines = max(1, sum(m.programme.status in LIVE for m in self.memberships))
+        scale = (lines, lines, 1, 1)
+        budget = [12 * e * levels[f] * k for e, f, k in zip(self.endowment, RESOURCE_FACTORS, scale, strict=True)]
         if self.local_public:
             budget[0] *= 0.5 + 0.5 * levels["central_support"]
         if not self.funded:
@@ -307,6 +313,9 @@ class ReferenceModel(mesa.Model):
                     prog.members.append(member)
                     member.actor.memberships.append(member)
             prog.gated = any(m.actor.side == "foreign" for m in prog.members)
+        for a in self.actors.values():  # the first year's lines follow the programmes' start status
+            a.budget = a.yearly_endowment(self.levels, a.active)
+            a.stock = [b * self.calendar(0)[0] / 12 for b in a.budget]
         self.datacollector = mesa.DataCollector(model_reporters=_REPORTERS)
 
     def calendar(self, month: int) -> tuple[int, bool]:

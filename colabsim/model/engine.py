@@ -136,7 +136,8 @@ def initial_state(
     understanding = np.where(structure.tie_cross, 0.1 + 0.6 * history, 0.5)
     active = np.broadcast_to(structure.initially_active, (*lead, structure.n_actors)).copy()
     funded = np.broadcast_to(structure.initially_funded, (*lead, structure.n_actors)).copy()
-    budget = rules.yearly_endowment(structure, levels, active, funded)
+    status0 = np.broadcast_to(structure.prog_status0, (*lead, structure.n_programmes))
+    budget = rules.yearly_endowment(structure, levels, active, funded, rules.budget_lines(structure, status0))
     n_prog = structure.n_programmes
 
     def full(value: np.ndarray | float, shape: tuple[int, ...], dtype: type = np.float64) -> np.ndarray:
@@ -221,7 +222,7 @@ def advance(
     trust, understanding = rules.decay_ties(trust, understanding, contact | ~present, floor, params)
     budget = state.budget
     if calendar.renew:
-        budget = rules.yearly_endowment(s, levels, state.active, state.funded)
+        budget = rules.yearly_endowment(s, levels, state.active, state.funded, rules.budget_lines(s, status))
         stock = budget
     # 8. Growth.
     streak = rules.update_streaks(state.streak, performance, status, params)
@@ -231,7 +232,7 @@ def advance(
     status = rules.open_partner_programmes(status, joined, s)
     if np.any(joined):
         months_left = 12 if calendar.renew else calendar.months_left - 1
-        fresh = rules.yearly_endowment(s, levels, joined, state.funded)
+        fresh = rules.yearly_endowment(s, levels, joined, state.funded, rules.budget_lines(s, status))
         budget = np.where(joined[..., None], fresh, budget)
         stock = np.where(joined[..., None], fresh * months_left / 12.0, stock)
         commitment = np.where(joined, initial_commitment(s, levels), commitment)

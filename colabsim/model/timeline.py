@@ -64,7 +64,8 @@ def _set_factors(
     changed = [kept(name) for name in event.factors if name in BUDGET_FACTORS]
     if changed:
         rescale = np.expand_dims(np.logical_or.reduce(changed), -1)
-        budget = rules.yearly_endowment(structure, new_levels, state.active, state.funded)
+        lines = rules.budget_lines(structure, state.status)
+        budget = rules.yearly_endowment(structure, new_levels, state.active, state.funded, lines)
         # Keep the share of the year's budget that is left; a budget of 0 had no year yet.
         share = np.divide(state.stock, state.budget, out=np.zeros_like(budget), where=state.budget > 0)
         left = np.where(state.budget > 0, np.clip(share, 0.0, 1.0), calendar.months_left / 12.0)
@@ -91,7 +92,8 @@ def apply_event(
       ``commitment`` moves the set-point actors' commitment returns to; the state itself follows
       through the dynamics (no event sets an internal state). Changing a resource factor or
       ``central_support`` rescales this year's budgets and what is left of them at once (a cut
-      takes effect now, not at the next budget year).
+      takes effect now, not at the next budget year: a budget revision, which plans the funds
+      and materials lines of the programmes live at that month, `colabsim.model.rules.budget_lines`).
     - ``add_actor``: the actor becomes present with its initial commitment and the rest of this
       year's endowment; ``remove_actor``: it leaves and its stock is gone; ``invite_actor``: the
       actor becomes prospective (an offer is on the table): from this month it may join, drawn by
@@ -109,7 +111,8 @@ def apply_event(
         i = structure.actor_ids.index(event.actor)
         one = np.arange(structure.n_actors) == i
         if event.action == "add_actor":
-            budget = rules.yearly_endowment(structure, levels, state.active | one, state.funded)
+            lines = rules.budget_lines(structure, state.status)
+            budget = rules.yearly_endowment(structure, levels, state.active | one, state.funded, lines)
             return replace(
                 state,
                 active=state.active | one,
@@ -123,7 +126,8 @@ def apply_event(
             return replace(state, active=state.active & ~one, stock=np.where(one[:, None], 0.0, state.stock)), levels
         starting = event.action == "start_funding"
         funded = state.funded | one if starting else state.funded & ~one
-        funds_now = rules.yearly_endowment(structure, levels, state.active, funded)[..., 0]
+        lines = rules.budget_lines(structure, state.status)
+        funds_now = rules.yearly_endowment(structure, levels, state.active, funded, lines)[..., 0]
         funds_budget = funds_now if starting else np.zeros_like(funds_now)
         funds_stock = funds_budget * calendar.months_left / 12.0
         budget, stock = state.budget.copy(), state.stock.copy()

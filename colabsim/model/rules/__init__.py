@@ -28,13 +28,14 @@ from colabsim.model.rules.growth import (
 )
 from colabsim.model.rules.learning import facilitation, realised_benefit, update_commitment, update_trust
 from colabsim.model.rules.production import actor_capacity, ces_output, coordination_efficiency, programme_performance
-from colabsim.model.rules.renewal import RESOURCE_FACTORS, decay_ties, trust_floor, yearly_endowment
+from colabsim.model.rules.renewal import RESOURCE_FACTORS, budget_lines, decay_ties, trust_floor, yearly_endowment
 from colabsim.model.rules.shocks import leadership_turnover, newcomer_commitment, turnover_level
 
 __all__ = [
     "RESOURCE_FACTORS",
     "actor_capacity",
     "apply_contacts",
+    "budget_lines",
     "ces_output",
     "contact_probability",
     "contributions",

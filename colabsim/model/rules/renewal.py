@@ -11,14 +11,32 @@ from __future__ import annotations
 
 import numpy as np
 
-from colabsim.model.rules.common import BoolArray, FloatArray, Levels
-from colabsim.model.structure import Structure
+from colabsim.model.rules.common import BoolArray, FloatArray, IntArray, Levels
+from colabsim.model.rules.segments import segment_count
+from colabsim.model.structure import ACTIVE, DORMANT, Structure
 from colabsim.scenario.parameters import Parameters
 
-__all__ = ["RESOURCE_FACTORS", "decay_ties", "trust_floor", "yearly_endowment"]
+__all__ = ["LINE_TYPES", "RESOURCE_FACTORS", "budget_lines", "decay_ties", "trust_floor", "yearly_endowment"]
 
 #: The factor that scales each resource type (funds, materials, people, time).
 RESOURCE_FACTORS: tuple[str, str, str, str] = ("funds", "materials", "staff", "time_horizon")
+#: Which resource types are budgeted per programme line (funds, materials) rather than shared
+#: across an actor's programmes (its people and their time: the same staff serve every programme).
+LINE_TYPES = np.array([True, True, False, False])
+
+
+def budget_lines(structure: Structure, status: IntArray) -> FloatArray:
+    """How many programme lines each actor budgets for a year, shape ``(..., N)``: at least 1.
+
+    An actor plans one line for each live (active or dormant) programme it is a member of
+    (Indonesian regional budgets allocate funds by programme and activity, *program/kegiatan*, in
+    the yearly work plan; a partner's project budgets likewise), so a programme opened during a
+    year gets its own money from the next budget year on instead of thinning its members' other
+    lines for good.
+    """
+    live = (status == ACTIVE) | (status == DORMANT)
+    counted = np.broadcast_to(live[..., structure.mem_prog], (*np.shape(status)[:-1], structure.n_members))
+    return np.maximum(segment_count(counted, structure.mem_actor, structure.n_actors), 1.0)
 
 
 def trust_floor(closeness: FloatArray, params: Parameters) -> FloatArray:
@@ -45,17 +63,22 @@ def decay_ties(
     return new_trust, new_understanding
 
 
-def yearly_endowment(structure: Structure, levels: Levels, active: BoolArray, funded: BoolArray) -> FloatArray:
+def yearly_endowment(
+    structure: Structure, levels: Levels, active: BoolArray, funded: BoolArray, lines: FloatArray | float = 1.0
+) -> FloatArray:
     """Each actor's resources for a budget year, shape ``(..., N, 4)``.
 
-    ``B_ik = 12 * e_ik * level_k * [active]``, with ``e_ik`` the actor's relative endowment and
+    ``B_ik = 12 * e_ik * level_k * L_ik * [active]``, with ``e_ik`` the actor's relative endowment,
     ``level_k`` the factors funds, materials, staff, time_horizon (a unit of 1 per month at full
-    level). Funds are further multiplied by ``0.5 + 0.5 * central_support`` for the city's own
-    agencies (central co-funding) and by ``[funded]`` (a donor's window).
+    level) and ``L_ik`` the actor's programme lines (`budget_lines`) for funds and materials, 1 for
+    people and time (`LINE_TYPES`). Funds are further multiplied by ``0.5 + 0.5 *
+    central_support`` for the city's own agencies (central co-funding) and by ``[funded]`` (a
+    donor's window).
     """
     level = np.stack([np.asarray(levels[name], dtype=np.float64) for name in RESOURCE_FACTORS], axis=-1)
     base = 12.0 * structure.endowment * level
-    result = np.broadcast_to(base, (*np.shape(active), 4)).copy()
+    per_line = np.where(LINE_TYPES, np.expand_dims(np.asarray(lines, dtype=np.float64), -1), 1.0)
+    result = np.broadcast_to(base * per_line, (*np.shape(active), 4)).copy()
     cofund = np.where(structure.is_local_public, 0.5 + 0.5 * np.asarray(levels["central_support"]), 1.0)
     result[..., 0] = result[..., 0] * cofund * funded
     return np.where(active[..., None], result, 0.0)

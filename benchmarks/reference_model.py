@@ -179,9 +179,7 @@ class Actor(mesa.Agent):
         budget = [12 * e * levels[f] * k for e, f, k in zip(self.endowment, RESOURCE_FACTORS, scale, strict=True)]
         if self.local_public:
             budget[0] *= 0.5 + 0.5 * levels["central_support"]
-        if not self.funded:
-            budget[0] = 0.0
-        return budget
+        return budget if self.funded else [0.0] * 4
 
     def turnover(self) -> None:
         """Process 1 (ODD 7.2): a present actor may change leader; commitment moves to a newcomer's."""
@@ -354,8 +352,8 @@ class ReferenceModel(mesa.Model):
                 a.active, a.stock = False, [0.0] * 4
             else:
                 a.funded = event.action == "start_funding"
-                a.budget[0] = a.yearly_endowment(lv, a.active)[0]
-                a.stock[0] = a.budget[0] * months_left / 12
+                a.budget = a.yearly_endowment(lv, a.active)
+                a.stock = [b * months_left / 12 for b in a.budget]
 
     def step(self) -> None:
         """One month: events, then processes 1-8 in the order of ODD section 3, then observation."""

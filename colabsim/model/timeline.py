@@ -98,8 +98,9 @@ def apply_event(
       year's endowment; ``remove_actor``: it leaves and its stock is gone; ``invite_actor``: the
       actor becomes prospective (an offer is on the table): from this month it may join, drawn by
       the city's reputation (`colabsim.model.rules.partners_join`).
-    - ``start_funding`` / ``stop_funding``: the actor's money flows again (the rest of this year's
-      funds) or stops at once.
+    - ``start_funding`` / ``stop_funding``: a donor's window opens (the rest of this year's
+      resources, all four types: money, materials, its consultants and their time) or closes at
+      once (all four stop).
     - ``open_programme``: the programme becomes active; ``close_programme``: it is switched off.
 
     The state may carry a leading batch axis; `held` maps a factor name to a bool (or an array of
@@ -127,12 +128,10 @@ def apply_event(
         starting = event.action == "start_funding"
         funded = state.funded | one if starting else state.funded & ~one
         lines = rules.budget_lines(structure, state.status)
-        funds_now = rules.yearly_endowment(structure, levels, state.active, funded, lines)[..., 0]
-        funds_budget = funds_now if starting else np.zeros_like(funds_now)
-        funds_stock = funds_budget * calendar.months_left / 12.0
-        budget, stock = state.budget.copy(), state.stock.copy()
-        budget[..., 0] = np.where(one, funds_budget, budget[..., 0])
-        stock[..., 0] = np.where(one, funds_stock, stock[..., 0])
+        window = rules.yearly_endowment(structure, levels, state.active, funded, lines)
+        # The window's resources come (the rest of this year's) or go at once, all four types.
+        budget = np.where(one[:, None], window, state.budget)
+        stock = np.where(one[:, None], window * calendar.months_left / 12.0, state.stock)
         return replace(state, funded=funded, budget=budget, stock=stock), levels
     p = structure.programme_ids.index(str(event.programme))
     status = state.status.copy()

@@ -72,13 +72,16 @@ def yearly_endowment(
     ``level_k`` the factors funds, materials, staff, time_horizon (a unit of 1 per month at full
     level) and ``L_ik`` the actor's programme lines (`budget_lines`) for funds and materials, 1 for
     people and time (`LINE_TYPES`). Funds are further multiplied by ``0.5 + 0.5 *
-    central_support`` for the city's own agencies (central co-funding) and by ``[funded]`` (a
-    donor's window).
+    central_support`` for the city's own agencies (central co-funding); every type is multiplied
+    by ``[funded]``: a donor's window is its project, and outside it the donor brings neither
+    money nor its consultants, their time or its materials.
     """
     level = np.stack([np.asarray(levels[name], dtype=np.float64) for name in RESOURCE_FACTORS], axis=-1)
     base = 12.0 * structure.endowment * level
     per_line = np.where(LINE_TYPES, np.expand_dims(np.asarray(lines, dtype=np.float64), -1), 1.0)
     result = np.broadcast_to(base * per_line, (*np.shape(active), 4)).copy()
     cofund = np.where(structure.is_local_public, 0.5 + 0.5 * np.asarray(levels["central_support"]), 1.0)
-    result[..., 0] = result[..., 0] * cofund * funded
-    return np.where(active[..., None], result, 0.0)
+    result[..., 0] = result[..., 0] * cofund
+    # A donor's window is its project: outside it neither its money nor its consultants, their
+    # time or its materials are there (`funded` false).
+    return np.where((active & funded)[..., None], result, 0.0)

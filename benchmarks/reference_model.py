@@ -121,7 +121,10 @@ class Programme:
         knows = any(a.kind == "university" for a in live)
         g = model.graph
         shared = _mean([g[a][b]["understanding"] for a in live for b in live if g.has_edge(a, b)])
-        eff = pm.efficiency_floor + (1 - pm.efficiency_floor) * cap
+        standing = _legal_flow(lv, pm) if self.gated else 1.0
+        w_l, w_a = pm.leadership_weight, pm.arrangement_weight
+        joint = (1 - w_l - w_a) * cap + w_l * lv["leadership"] + w_a * standing
+        eff = pm.efficiency_floor + (1 - pm.efficiency_floor) * joint
         eff *= pm.understanding_floor + (1 - pm.understanding_floor) * shared
         eff *= 1 - pm.knowledge_bonus + pm.knowledge_bonus * knows
         inputs = [x / self.need for x in self.pooled]
@@ -206,6 +209,7 @@ class Actor(mesa.Agent):
                 known = min(g[self][m]["trust"], g[other][m]["trust"])
                 p_brokered = pm.brokered_rate * lv["mediation"] * (0.5 + 0.5 * known)
             p = _clip(1 - (1 - p_formal) * (1 - p_informal) * (1 - p_brokered))
+            tie["depth"] = (p_formal + p_informal + p_brokered) / p if p > 0 else 1.0
             tie["contact"] = self.random.random() < p
 
     def contribute(self, months_left: int) -> None:
@@ -264,7 +268,10 @@ class Actor(mesa.Agent):
         c = self.commitment
         gain = pm.commitment_gain * (0.5 + 0.5 * lv["mutuality"]) * (0.5 + 0.5 * f) * benefit * (1 - c)
         loss = pm.commitment_loss * (1 - pm.patience_weight * lv["time_horizon"]) * (1 - benefit) * c
-        pull = pm.setpoint_rate * (self.initial_commitment(lv) - c)
+        bonds = [self.model.closeness(tie) for tie in g.succ[self].values() if tie["cross"] and tie["kind"] != "latent"]
+        mandate = self.initial_commitment(lv)
+        setpoint = mandate + pm.affect_weight * (1 - mandate) * _mean(bonds)
+        pull = pm.setpoint_rate * (setpoint - c)
         upkeep = pm.leadership_upkeep * f * (1 - c)
         self.commitment = _clip(c + (gain - loss if counted else 0.0) + pull + upkeep)
 
@@ -370,7 +377,8 @@ class ReferenceModel(mesa.Model):
         self.agents.shuffle_do("communicate")
         for _, _, tie in g.edges(data=True):
             if tie["contact"]:
-                tie["understanding"] += pm.understanding_gain * (1 - tie["understanding"])
+                gain = pm.understanding_gain * (1 - pm.purpose_understanding_weight * (1 - lv["shared_purpose"]))
+                tie["understanding"] += min(gain * tie["depth"], 1.0) * (1 - tie["understanding"])
                 tie["trust"] += pm.contact_trust_gain * (1 - tie["trust"])
         # 3. Deliberation, 4. contribution, 5. production, 6. learning.
         for prog in self.programmes:
@@ -382,9 +390,11 @@ class ReferenceModel(mesa.Model):
         # 7. Decay of ties without contact between present actors; December renewal.
         for a, b, tie in g.edges(data=True):
             if not tie["contact"] and a.active and b.active:
-                floor = pm.floor_weight * self.closeness(tie)
+                closeness = self.closeness(tie)
+                floor = pm.floor_weight * closeness
+                remembered = pm.memory_weight * closeness if tie["kind"] != "latent" else 0.0
                 tie["trust"] -= pm.trust_decay * max(tie["trust"] - floor, 0.0)
-                tie["understanding"] *= 1 - pm.understanding_decay
+                tie["understanding"] -= pm.understanding_decay * max(tie["understanding"] - remembered, 0.0)
         if renew:
             for a in self.actors.values():
                 a.budget = a.yearly_endowment(lv, a.active)

@@ -14,7 +14,7 @@ import numpy as np
 
 from colabsim.model import rules
 from colabsim.model.rules.common import BoolArray, FloatArray, IntArray, Levels, UniformSource
-from colabsim.model.structure import ACTIVE, DORMANT, Structure
+from colabsim.model.structure import ACTIVE, DORMANT, LATENT, Structure
 from colabsim.scenario.parameters import Parameters
 
 #: Months-since-contact given to every tie at the start: no contact has been seen yet.
@@ -190,7 +190,11 @@ def advance(
     closeness = rules.tie_closeness(s, levels)
     probability = rules.contact_probability(s, levels, params, state.trust, state.active, closeness)
     contact = rules.draw_contacts(probability, rng)
-    trust, understanding = rules.apply_contacts(state.trust, understanding, contact, params)
+    intensity = rules.contact_intensity(s, levels, params, state.trust, state.active, closeness)
+    depth = np.where(probability > 0, intensity / np.maximum(probability, 1e-12), 1.0)
+    trust, understanding = rules.apply_contacts(
+        state.trust, understanding, contact, params, levels["shared_purpose"], depth
+    )
     # 3. Deliberation.
     member_live = member_included(s, state, levels) & state.active[..., s.mem_actor]
     consensus, viable = rules.programme_consensus(s, levels, params, commitment, understanding, member_live)
@@ -206,7 +210,8 @@ def advance(
     pooled = rules.pool_by(amount, s.mem_prog, s.n_programmes)
     # 5. Production.
     capacity = rules.actor_capacity(s, levels)
-    efficiency = rules.coordination_efficiency(s, params, capacity, understanding, member_live)
+    joint = rules.joint_capacity(s, levels, params, capacity, member_live)
+    efficiency = rules.coordination_efficiency(s, params, capacity, understanding, member_live, joint)
     performance = rules.programme_performance(pooled, s.prog_need, efficiency, running, params)
     # 6. Learning.
     floor = rules.trust_floor(closeness, params)
@@ -214,12 +219,14 @@ def advance(
     live_programme = running | (status == DORMANT)
     benefit, involved = rules.realised_benefit(s, performance, member_live, live_programme)
     facilitated = rules.facilitation(s, levels, member_live, live_programme)
-    mandate = initial_commitment(s, levels)
-    learned = rules.update_commitment(levels, params, commitment, benefit, involved, facilitated, mandate)
+    setpoint = rules.affective_setpoint(s, params, initial_commitment(s, levels), closeness)
+    learned = rules.update_commitment(levels, params, commitment, benefit, involved, facilitated, setpoint)
     commitment = np.where(state.active, learned, commitment)
     # 7. Decay and renewal.
     present = state.active[..., s.tie_src] & state.active[..., s.tie_dst]
-    trust, understanding = rules.decay_ties(trust, understanding, contact | ~present, floor, params)
+    # Only partners who have met remember each other's ways: a latent tie (a structural hole) has no floor.
+    remembered = params.memory_weight * closeness * (s.tie_kind != LATENT)
+    trust, understanding = rules.decay_ties(trust, understanding, contact | ~present, floor, params, remembered)
     budget = state.budget
     if calendar.renew:
         budget = rules.yearly_endowment(s, levels, state.active, state.funded, rules.budget_lines(s, status))

@@ -67,7 +67,7 @@ _FACTORS: tuple[Factor, ...] = (
         "history of cooperation",
         0.3,
         "Length and depth of the partners' shared history before the agreement.",
-        "initial trust and understanding across the partnership; trust floor; informal closeness",
+        "initial trust and understanding; closeness: informal contact, trust and understanding floors",
     ),
     Factor(
         "kinship",
@@ -75,7 +75,7 @@ _FACTORS: tuple[Factor, ...] = (
         "emotional ties",
         0.2,
         "Emotional, family-like ties between the partner communities.",
-        "trust floor; forgiveness of shortfalls; informal contact",
+        "closeness: informal contact, trust and understanding floors; forgiveness of shortfalls",
     ),
     Factor(
         "central_support",
@@ -83,7 +83,7 @@ _FACTORS: tuple[Factor, ...] = (
         "central government",
         0.5,
         "Backing of both central governments for the collaboration.",
-        "formal approval gate; co-funding of local contributions",
+        "legal flow (with legal_frame); co-funding of the city agencies' funds",
     ),
     Factor(
         "legal_frame",
@@ -91,7 +91,7 @@ _FACTORS: tuple[Factor, ...] = (
         "governance",
         0.6,
         "Currency of the agreement (MoU) under today's law: 1 = current, 0 = lapsed.",
-        "formal contact; formal approval gate; flow of public budgets",
+        "legal flow: cross-border formal contact, public budgets and staff, international programmes' standing",
     ),
     Factor(
         "admin_capacity",
@@ -99,7 +99,7 @@ _FACTORS: tuple[Factor, ...] = (
         "administration",
         0.5,
         "Competence and staffing of the city's cooperation unit and agencies.",
-        "formal contact rate; coordination efficiency",
+        "formal contact rate; capacity for joint action (coordination efficiency)",
     ),
     Factor(
         "mutuality",
@@ -123,7 +123,7 @@ _FACTORS: tuple[Factor, ...] = (
         "stakeholder commitment",
         0.5,
         "Initial commitment of stakeholders on both sides.",
-        "initial commitment; contributions; turnover replacement level",
+        "commitment set-point (mandate) and initial commitment; a newcomer's commitment",
     ),
     Factor(
         "mediation",
@@ -131,7 +131,7 @@ _FACTORS: tuple[Factor, ...] = (
         "mediator strength",
         0.5,
         "Strength of the bridging foundation (e.g. SSVA) as broker between the sides.",
-        "brokered contacts; consensus building; facilitation of commitment",
+        "brokered contacts across structural holes; shared facilitation; trust buffer in contributions",
     ),
     Factor(
         "leadership",
@@ -139,7 +139,7 @@ _FACTORS: tuple[Factor, ...] = (
         "facilitative leadership",
         0.5,
         "Facilitative leadership that keeps partners engaged and moves them to agreement.",
-        "commitment gains and upkeep; consensus; a newcomer's commitment after turnover",
+        "capacity for joint action; facilitation of consensus and commitment; a newcomer's commitment",
     ),
     Factor(
         "formal_communication",
@@ -163,7 +163,7 @@ _FACTORS: tuple[Factor, ...] = (
         "stakeholder inclusion",
         0.5,
         "Chance that relevant optional stakeholders (university, clinics, NGOs) take part.",
-        "optional programme memberships; knowledge in coordination",
+        "optional memberships, decided each budget year; a university's knowledge in coordination",
     ),
     Factor(
         "shared_purpose",
@@ -171,7 +171,7 @@ _FACTORS: tuple[Factor, ...] = (
         "shared purpose",
         0.5,
         "Agreement on aims and a long-term action plan.",
-        "consensus threshold; coordination efficiency (long-term plan); opening of new sectors",
+        "understanding gained from contact; consensus and its start threshold; opening of new sectors",
     ),
     Factor(
         "funds",

@@ -45,6 +45,16 @@ class Parameters:
         mediator_buffer: Share of the gap to full trust a mediator bridges in contributions, at
             full mediation.
         understanding_floor: Coordination efficiency factor of partners with no shared understanding.
+        leadership_weight: Share of a programme's capacity for joint action that its leadership
+            gives (Emerson et al. 2012: leadership is an element of that capacity).
+        arrangement_weight: Share of a programme's capacity for joint action that its procedural
+            arrangements give: for an international programme, a current agreement (`legal_flow`).
+        memory_weight: Floor of shared understanding per unit of tie closeness: partners with a
+            long history or family-like ties keep knowing each other's ways between contacts.
+        affect_weight: Share of the gap from its mandate to full commitment that an actor's close
+            ties across the partnership (kinship, history) add to its commitment set-point.
+        purpose_understanding_weight: Share of what a contact adds to shared understanding that
+            depends on a shared purpose (partners who share aims understand each other faster).
         half_saturation: Pooled output (relative to need) at which performance reaches half of
             coordination efficiency.
         saturation_exponent: Hill exponent of that saturation (below 1: early gains come easily).
@@ -94,6 +104,11 @@ class Parameters:
     fair_share: float = 0.7
     efficiency_floor: float = 0.5
     understanding_floor: float = 0.5
+    leadership_weight: float = 0.25
+    arrangement_weight: float = 0.25
+    memory_weight: float = 0.5
+    purpose_understanding_weight: float = 0.5
+    affect_weight: float = 0.3
     knowledge_bonus: float = 0.15
     half_saturation: float = 0.15
     saturation_exponent: float = 0.6
@@ -138,6 +153,11 @@ PARAMETER_BOUNDS: dict[str, tuple[float, float]] = {
     "loss_aversion": (0.0, 10.0),
     "ces_rho": (-20.0, 5.0),
     "half_saturation": (0.01, 10.0),
+    # A Hill exponent above 1 is sigmoidal, below 1 concave: both sound.
+    "saturation_exponent": (0.05, 4.0),
+    # Each at most half, so that administration keeps a share of the capacity for joint action.
+    "leadership_weight": (0.0, 0.5),
+    "arrangement_weight": (0.0, 0.5),
     "success_months": (1, 600),
 }
 

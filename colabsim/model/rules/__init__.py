@@ -12,6 +12,7 @@ Order of a step (DESIGN.md): 1 events (`shocks`), 2 communication, 3 deliberatio
 
 from colabsim.model.rules.communication import (
     apply_contacts,
+    contact_intensity,
     contact_probability,
     draw_contacts,
     legal_flow,
@@ -26,17 +27,31 @@ from colabsim.model.rules.growth import (
     update_reputation,
     update_streaks,
 )
-from colabsim.model.rules.learning import facilitation, realised_benefit, update_commitment, update_trust
-from colabsim.model.rules.production import actor_capacity, ces_output, coordination_efficiency, programme_performance
+from colabsim.model.rules.learning import (
+    affective_setpoint,
+    facilitation,
+    realised_benefit,
+    update_commitment,
+    update_trust,
+)
+from colabsim.model.rules.production import (
+    actor_capacity,
+    ces_output,
+    coordination_efficiency,
+    joint_capacity,
+    programme_performance,
+)
 from colabsim.model.rules.renewal import RESOURCE_FACTORS, budget_lines, decay_ties, trust_floor, yearly_endowment
 from colabsim.model.rules.shocks import leadership_turnover, newcomer_commitment, turnover_level
 
 __all__ = [
     "RESOURCE_FACTORS",
     "actor_capacity",
+    "affective_setpoint",
     "apply_contacts",
     "budget_lines",
     "ces_output",
+    "contact_intensity",
     "contact_probability",
     "contributions",
     "coordination_efficiency",
@@ -44,6 +59,7 @@ __all__ = [
     "draw_contacts",
     "facilitation",
     "facilitation_level",
+    "joint_capacity",
     "leadership_turnover",
     "legal_flow",
     "newcomer_commitment",

@@ -21,6 +21,7 @@ __all__ = [
     "HISTORY_WEIGHT",
     "KINSHIP_WEIGHT",
     "apply_contacts",
+    "contact_intensity",
     "contact_probability",
     "draw_contacts",
     "legal_flow",
@@ -80,6 +81,39 @@ def contact_probability(
     trust(j->m)))``. ``p = 1 - (1 - p_formal)(1 - p_informal)(1 - p_brokered)`` when both ends
     are present (0 otherwise).
     """
+    p_formal, p_informal, p_brokered, both = _channels(structure, levels, params, trust, active, closeness)
+    p = 1.0 - (1.0 - p_formal) * (1.0 - p_informal) * (1.0 - p_brokered)
+    return np.where(both, np.clip(p, 0.0, 1.0), 0.0)
+
+
+def contact_intensity(
+    structure: Structure,
+    levels: Levels,
+    params: Parameters,
+    trust: FloatArray,
+    active: BoolArray,
+    closeness: FloatArray,
+) -> FloatArray:
+    """Expected number of contacts on each tie this month: ``p_formal + p_informal + p_brokered``.
+
+    The channels of `contact_probability`, added rather than combined into "at least one": a
+    partnership that meets formally, informally and through a broker learns more of each other
+    than one that meets one way (each channel builds understanding of its own,
+    `apply_contacts`). 0 when an end is absent.
+    """
+    p_formal, p_informal, p_brokered, both = _channels(structure, levels, params, trust, active, closeness)
+    return np.where(both, p_formal + p_informal + p_brokered, 0.0)
+
+
+def _channels(
+    structure: Structure,
+    levels: Levels,
+    params: Parameters,
+    trust: FloatArray,
+    active: BoolArray,
+    closeness: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
+    """The formal, informal and brokered contact chances of each tie, and whether both ends are present."""
     src, dst = structure.tie_src, structure.tie_dst
     both = active[..., src] & active[..., dst]
     direct = structure.tie_kind != LATENT
@@ -90,8 +124,7 @@ def contact_probability(
     broker_present = active[..., np.maximum(structure.broker, 0)] & has_broker
     broker_trust = np.minimum(trust[..., structure.broker_src_edge], trust[..., structure.broker_dst_edge])
     p_brokered = params.brokered_rate * levels["mediation"] * (0.5 + 0.5 * broker_trust) * broker_present
-    p = 1.0 - (1.0 - p_formal) * (1.0 - p_informal) * (1.0 - p_brokered)
-    return np.where(both, np.clip(p, 0.0, 1.0), 0.0)
+    return p_formal, p_informal, p_brokered, both
 
 
 def draw_contacts(probability: FloatArray, rng: UniformSource) -> BoolArray:
@@ -100,16 +133,28 @@ def draw_contacts(probability: FloatArray, rng: UniformSource) -> BoolArray:
 
 
 def apply_contacts(
-    trust: FloatArray, understanding: FloatArray, contact: BoolArray, params: Parameters
+    trust: FloatArray,
+    understanding: FloatArray,
+    contact: BoolArray,
+    params: Parameters,
+    purpose: FloatArray | float = 1.0,
+    depth: FloatArray | float = 1.0,
 ) -> tuple[FloatArray, FloatArray]:
     """Contact builds shared understanding and refreshes trust.
 
-    On a tie with contact: ``u <- u + understanding_gain * (1 - u)`` and
-    ``tau <- tau + contact_trust_gain * (1 - tau)``; other ties are unchanged here (they decay in
-    process 7). Trust settles where this pull meets learning from observed reciprocity (process 6).
+    On a tie with contact: ``u <- u + min(g_u * depth, 1) * (1 - u)`` with ``g_u =
+    understanding_gain * (1 - w_p + w_p * purpose)``, ``w_p = purpose_understanding_weight``,
+    ``purpose`` the shared-purpose factor (Ansell & Gash 2008: shared understanding is agreement
+    on a common mission, which a shared purpose makes easier to reach) and ``depth`` the expected
+    number of contacts given one (`contact_intensity` over `contact_probability`, at least 1), so
+    that the expected gain grows with the sum of the channels; and ``tau <- tau +
+    contact_trust_gain * (1 - tau)``;
+    other ties are unchanged here (they decay in process 7). Trust settles where this pull meets
+    learning from observed reciprocity (process 6).
     """
-    new_understanding = np.where(
-        contact, understanding + params.understanding_gain * (1.0 - understanding), understanding
-    )
+    w_p = params.purpose_understanding_weight
+    per_contact = params.understanding_gain * (1.0 - w_p + w_p * np.asarray(purpose, dtype=np.float64))
+    gain = np.minimum(per_contact * np.asarray(depth, dtype=np.float64), 1.0)
+    new_understanding = np.where(contact, understanding + gain * (1.0 - understanding), understanding)
     new_trust = np.where(contact, trust + params.contact_trust_gain * (1.0 - trust), trust)
     return new_trust, new_understanding

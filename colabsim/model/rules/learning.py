@@ -20,10 +20,10 @@ from colabsim.model.rules.common import BoolArray, FloatArray, Levels
 from colabsim.model.rules.communication import KINSHIP_WEIGHT
 from colabsim.model.rules.deliberation import facilitation_level
 from colabsim.model.rules.segments import segment_any, segment_mean
-from colabsim.model.structure import Structure
+from colabsim.model.structure import LATENT, Structure
 from colabsim.scenario.parameters import Parameters
 
-__all__ = ["facilitation", "realised_benefit", "update_commitment", "update_trust"]
+__all__ = ["affective_setpoint", "facilitation", "realised_benefit", "update_commitment", "update_trust"]
 
 
 def update_trust(
@@ -88,6 +88,23 @@ def facilitation(structure: Structure, levels: Levels, member_live: BoolArray, l
     counted = member_live & live_programme[..., structure.mem_prog] & with_mediator[..., structure.mem_prog]
     mediated = segment_any(counted, structure.mem_actor, structure.n_actors)
     return facilitation_level(levels, mediated)
+
+
+def affective_setpoint(
+    structure: Structure, params: Parameters, mandate: FloatArray | float, closeness: FloatArray
+) -> FloatArray:
+    """Commitment set-point of each actor: its mandate plus an affective part from close ties.
+
+    ``s_i = mandate_i + affect_weight * (1 - mandate_i) * bond_i``, with ``bond_i`` the mean
+    closeness (`tie_closeness`: kinship and history) of i's direct ties across the partnership (0
+    for an actor with none). Commitment rooted in emotional ties (affective commitment, Meyer &
+    Allen 1991) lasts beside the institutional mandate: the study's Vlissingen partners are
+    committed because of "family-like" relations built over a long history, not by office alone.
+    """
+    personal = structure.tie_cross & (structure.tie_kind != LATENT)
+    bond = segment_mean(closeness, personal, structure.tie_src, structure.n_actors)
+    mandate = np.asarray(mandate, dtype=np.float64)
+    return np.asarray(mandate + params.affect_weight * (1.0 - mandate) * bond)
 
 
 def update_commitment(

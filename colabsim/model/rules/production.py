@@ -14,11 +14,18 @@ from __future__ import annotations
 import numpy as np
 
 from colabsim.model.rules.common import BoolArray, FloatArray, Levels
+from colabsim.model.rules.communication import legal_flow
 from colabsim.model.rules.segments import segment_any, segment_mean
 from colabsim.model.structure import Structure
 from colabsim.scenario.parameters import Parameters
 
-__all__ = ["actor_capacity", "ces_output", "coordination_efficiency", "programme_performance"]
+__all__ = [
+    "actor_capacity",
+    "ces_output",
+    "coordination_efficiency",
+    "joint_capacity",
+    "programme_performance",
+]
 
 
 def actor_capacity(structure: Structure, levels: Levels) -> FloatArray:
@@ -45,24 +52,52 @@ def ces_output(inputs: FloatArray, weights: tuple[float, ...], rho: float) -> Fl
     return np.asarray(aggregate)
 
 
+def joint_capacity(
+    structure: Structure, levels: Levels, params: Parameters, capacity: FloatArray, member_live: BoolArray
+) -> FloatArray:
+    """Each programme's capacity for joint action in [0, 1], shape ``(..., P)``.
+
+    ``J_p = (1 - w_l - w_a) * capacity_p + w_l * leadership + w_a * standing_p``, with
+    ``w_l = leadership_weight``, ``w_a = arrangement_weight``, ``capacity_p`` the mean
+    administrative capacity of the live members and ``standing_p`` the procedural arrangement:
+    `legal_flow` for an international programme (one with a foreign participant, whose joint
+    procedures rest on a current agreement), 1 otherwise. Emerson, Nabatchi & Balogh (2012) name
+    procedural and institutional arrangements, leadership, knowledge and resources as the
+    elements of the capacity for joint action; knowledge enters `coordination_efficiency` and
+    resources the output.
+    """
+    n_prog = structure.n_programmes
+    cap = segment_mean(capacity[..., structure.mem_actor], member_live, structure.mem_prog, n_prog)
+    # Factor levels are scalars for one run and (B, 1) for a batch: both broadcast against (..., P).
+    standing = np.where(structure.prog_gated, legal_flow(levels, params), 1.0)
+    w_l, w_a = params.leadership_weight, params.arrangement_weight
+    lead = np.asarray(levels["leadership"], dtype=np.float64)
+    return np.asarray((1.0 - w_l - w_a) * cap + w_l * lead + w_a * standing)
+
+
 def coordination_efficiency(
     structure: Structure,
     params: Parameters,
     capacity: FloatArray,
     understanding: FloatArray,
     member_live: BoolArray,
+    joint: FloatArray | None = None,
 ) -> FloatArray:
     """Coordination efficiency of each programme in [0, 1].
 
     ``E_p = (efficiency_floor + (1 - efficiency_floor) * capacity_p)
     * (understanding_floor + (1 - understanding_floor) * understanding_p)
     * (1 - knowledge_bonus + knowledge_bonus * [a university takes part])``
-    where ``capacity_p`` is the mean capacity of the live members and ``understanding_p`` the
-    mean shared understanding over ties between live members: partners who do not understand
-    each other's aims and procedures waste what they pool.
+    where ``capacity_p`` is the programme's capacity for joint action `joint` (`joint_capacity`;
+    when not given, the mean capacity of the live members) and ``understanding_p`` the mean
+    shared understanding over ties between live members: partners who do not understand each
+    other's aims and procedures waste what they pool.
     """
     n_prog = structure.n_programmes
-    cap = segment_mean(capacity[..., structure.mem_actor], member_live, structure.mem_prog, n_prog)
+    if joint is None:
+        cap = segment_mean(capacity[..., structure.mem_actor], member_live, structure.mem_prog, n_prog)
+    else:
+        cap = joint
     pair_live = member_live[..., structure.pair_src_mem] & member_live[..., structure.pair_dst_mem]
     shared = segment_mean(understanding[..., structure.pair_edge], pair_live, structure.pair_prog, n_prog)
     knows = segment_any(member_live & structure.is_university[structure.mem_actor], structure.mem_prog, n_prog)

@@ -50,16 +50,20 @@ def decay_ties(
     contact: BoolArray,
     floor: FloatArray,
     params: Parameters,
+    understanding_floor: FloatArray | float = 0.0,
 ) -> tuple[FloatArray, FloatArray]:
     """Let trust and shared understanding fade on ties without contact this month.
 
     Ties between actors who are not both present are passed as "contact" by the model: a relation
     does not fade before it exists. ``tau <- tau - trust_decay * max(tau - floor, 0)`` and
-    ``u <- u * (1 - understanding_decay)``. Ties with contact are unchanged.
+    ``u <- u - understanding_decay * max(u - u_floor, 0)``, with ``u_floor`` the understanding
+    floor (`memory_weight` times closeness: partners with a long history or family-like ties
+    keep knowing each other's ways; 0 by default). Ties with contact are unchanged.
     """
     faded = trust - params.trust_decay * np.maximum(trust - floor, 0.0)
     new_trust = np.where(contact, trust, faded)
-    new_understanding = np.where(contact, understanding, understanding * (1.0 - params.understanding_decay))
+    forgotten = understanding - params.understanding_decay * np.maximum(understanding - understanding_floor, 0.0)
+    new_understanding = np.where(contact, understanding, forgotten)
     return new_trust, new_understanding
 
 

@@ -103,8 +103,7 @@ class Programme:
         purpose = 1 - pm.purpose_weight + pm.purpose_weight * lv["shared_purpose"]
         self.consensus = _clip(math.sqrt(support * shared) * facilitated * purpose)
         viable = len({a.side for a in live}) >= 2
-        theta = pm.consensus_base - pm.consensus_purpose_weight * lv["shared_purpose"]
-        if self.status == DORMANT and viable and self.consensus >= theta:
+        if self.status == DORMANT and viable:
             self.status = ACTIVE
         elif self.status == ACTIVE and not viable:
             self.status = DORMANT

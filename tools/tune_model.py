@@ -72,7 +72,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "mediator_buffer": (0.3, 0.9),
     "efficiency_floor": (0.2, 0.8),
     "understanding_floor": (0.2, 0.6),
-    "half_saturation": (0.03, 0.6),
+    # Not below 0.1: output must stay sensitive to resources (a donor leaving must matter, P4).
+    "half_saturation": (0.1, 0.6),
     "saturation_exponent": (0.3, 1.2),
     "floor_weight": (0.3, 0.9),
     "commitment_gain": (0.03, 0.15),

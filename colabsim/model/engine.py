@@ -198,7 +198,7 @@ def advance(
     # 3. Deliberation.
     member_live = member_included(s, state, levels) & state.active[..., s.mem_actor]
     consensus, viable = rules.programme_consensus(s, levels, params, commitment, understanding, member_live)
-    status = rules.update_programme_status(state.status, consensus, viable, levels, params)
+    status = rules.update_programme_status(state.status, viable)
     running = status == ACTIVE
     # 4. Contribution.
     engaged = member_live & running[..., s.mem_prog]

@@ -34,8 +34,6 @@ class Parameters:
             ends it both knows, at full mediation and full trust in the mediator.
         understanding_gain: Share of the gap to full shared understanding closed by one contact.
         contact_trust_gain: Share of the gap to full trust closed by one contact.
-        consensus_base: Consensus a dormant programme needs to start at ``shared_purpose = 0``.
-        consensus_purpose_weight: How much shared purpose lowers that threshold.
         legal_floor: Share of formal cross-border activity and of the city's partnership budgets
             that flows with no current legal frame (a smooth gate: letters and other budget lines).
         facilitation_weight: Share of consensus that depends on facilitation (leadership, mediator).
@@ -92,8 +90,6 @@ class Parameters:
     brokered_rate: float = 0.5
     understanding_gain: float = 0.08
     contact_trust_gain: float = 0.03
-    consensus_base: float = 0.3
-    consensus_purpose_weight: float = 0.15
     legal_floor: float = 0.2
     facilitation_weight: float = 0.6
     purpose_weight: float = 0.4
@@ -168,4 +164,8 @@ REMOVED_PARAMETERS: dict[str, str] = {
     "consensus_hysteresis": "model v2 does not stop a running programme for low consensus; remove the key",
     "mediator_consensus_bonus": "the mediator acts through facilitation_weight and mediator_buffer; remove the key",
     "plan_weight": "model v2's shared purpose acts through consensus (purpose_weight); remove the key",
+    "consensus_base": "a programme starts once members from two sides are there; how far they agree "
+    "scales what they give (a start threshold was a cliff); remove the key",
+    "consensus_purpose_weight": "a programme starts once members from two sides are there; shared purpose "
+    "acts through consensus (purpose_weight) and understanding (purpose_understanding_weight); remove the key",
 }

@@ -5,8 +5,8 @@ process", "shared understanding"; Emerson et al. 2012: "capacity for joint actio
 grows with commitment and shared understanding, is helped by facilitative leadership and by a
 mediator (Ansell & Gash's "facilitative leadership"; Wilder factor "skilled convener"), and by a
 shared purpose (Emerson et al. 2012: "shared motivation"; the study: "consensus on long-term
-action"). Consensus is a degree, not a switch: it scales what members put in; only a new
-programme needs a threshold of agreement to start.
+action"). Consensus is a degree, not a switch: it scales what members put in, and a programme
+starts once members from two sides are there (no threshold of agreement: that was a cliff).
 """
 
 from __future__ import annotations
@@ -77,19 +77,16 @@ def programme_consensus(
     return np.clip(consensus, 0.0, 1.0), np.asarray(sides >= 2)
 
 
-def update_programme_status(
-    status: IntArray, consensus: FloatArray, viable: BoolArray, levels: Levels, params: Parameters
-) -> IntArray:
+def update_programme_status(status: IntArray, viable: BoolArray) -> IntArray:
     """Move programmes between dormant and active.
 
-    A dormant programme starts when it is viable and ``consensus >= consensus_base -
-    consensus_purpose_weight * shared_purpose`` (a new field needs an agreement to begin); an
-    active one falls dormant only when it is no longer viable (its members from two sides are not
-    all there). Once running, low consensus weakens a programme (it scales contributions,
-    `colabsim.model.rules.contributions`) but does not stop it: weak is not dead, and no state is
+    A dormant programme starts when it is viable (its members from at least two sides are
+    there); an active one falls dormant only when it is no longer viable. How far the members
+    agree is a degree, not a switch: low consensus weakens a programme (it scales contributions,
+    `colabsim.model.rules.contributions`) but neither keeps it from starting nor stops it. A
+    threshold of agreement to start was a cliff in the mean performance (a sector opened by
+    growth stayed dormant, counting as 0, on one side of it), and weak is not dead: no state is
     absorbing. Proposed and switched-off programmes are left alone (growth and events move them).
     """
-    theta = params.consensus_base - params.consensus_purpose_weight * np.asarray(levels["shared_purpose"])
-    can_start = viable & (consensus >= theta)
-    new = np.where((status == DORMANT) & can_start, ACTIVE, status)
+    new = np.where((status == DORMANT) & viable, ACTIVE, status)
     return np.where((status == ACTIVE) & ~viable, DORMANT, new)

@@ -15,7 +15,7 @@ import colabsim
 from colabsim.model import rules
 from colabsim.model.structure import ACTIVE, DORMANT, OFF, PROPOSED, build_structure
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = colabsim.load_scenario(ROOT / "scenarios" / "vlissingen.toml")
 STRUCTURE = build_structure(SCENARIO.spec)
 

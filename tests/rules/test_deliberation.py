@@ -1,0 +1,94 @@
+"""Process 3 (deliberation): consensus, viability, the legal flow and programme status."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from colabsim.model import rules
+from colabsim.model.structure import ACTIVE, DORMANT, OFF, PROPOSED, build_structure
+from colabsim.scenario.factors import FACTORS
+from colabsim.scenario.parameters import Parameters
+
+from .support import (
+    EXAMPLES,
+    SHIPPED_SCENARIOS,
+    assert_unit,
+    draw_inputs,
+)
+
+
+@settings(max_examples=EXAMPLES)
+@given(st.data())
+def test_deliberation_invariants(data: st.DataObject) -> None:
+    x = draw_inputs(data)
+    s = x.s
+    consensus, viable = rules.programme_consensus(s, x.levels, x.params, x.commitment, x.understanding, x.member_live)
+    assert consensus.shape == viable.shape == (s.n_programmes,)
+    assert_unit(consensus, "consensus")
+    assert viable.dtype == np.bool_
+    # Viable needs live members from at least two sides.
+    for p in range(s.n_programmes):
+        live = [m for m in range(s.n_members) if s.mem_prog[m] == p and x.member_live[m]]
+        sides = {int(s.actor_side[s.mem_actor[m]]) for m in live}
+        assert bool(viable[p]) == (len(sides) >= 2)
+
+    flow = rules.legal_flow(x.levels, x.params)
+    assert_unit(flow, "legal flow")
+
+    status = rules.update_programme_status(x.status, consensus, viable, x.levels, x.params)
+    assert status.shape == x.status.shape
+    assert set(np.unique(status)) <= {PROPOSED, DORMANT, ACTIVE, OFF}
+    untouched = (x.status == PROPOSED) | (x.status == OFF)
+    np.testing.assert_array_equal(status[untouched], x.status[untouched])
+    # Only dormant <-> active moves; a non-viable programme is never active after the update.
+    assert set(np.unique(status[~untouched])) <= {DORMANT, ACTIVE}
+    assert not ((status == ACTIVE) & ~viable).any()
+
+
+def test_update_programme_status_known_answers() -> None:
+    params = Parameters()
+    levels = {name: f.default for name, f in FACTORS.items()} | {"legal_frame": 1.0, "central_support": 1.0}
+    status = np.array([PROPOSED, OFF, DORMANT, ACTIVE, DORMANT, ACTIVE])
+    consensus = np.array([1.0, 1.0, 1.0, 0.0, 0.0, 1.0])
+    viable = np.array([True, True, True, True, True, False])
+    new = rules.update_programme_status(status, consensus, viable, levels, params)
+    # Low consensus weakens a running programme but does not stop it (no absorbing dormancy);
+    # only a programme without members from two sides falls dormant.
+    np.testing.assert_array_equal(new, [PROPOSED, OFF, ACTIVE, ACTIVE, DORMANT, DORMANT])
+
+
+def test_a_dormant_programme_starts_at_the_consensus_threshold() -> None:
+    params = Parameters()
+    levels = {name: f.default for name, f in FACTORS.items()}
+    theta = params.consensus_base - params.consensus_purpose_weight * levels["shared_purpose"]
+    new = rules.update_programme_status(
+        np.array([DORMANT, DORMANT]), np.array([theta - 1e-9, theta]), np.ones(2, bool), levels, params
+    )
+    np.testing.assert_array_equal(new, [DORMANT, ACTIVE])
+
+
+def test_legal_flow_is_smooth_and_never_zero() -> None:
+    params = Parameters()
+    grid = np.linspace(0.0, 1.0, 101)
+    flow = rules.legal_flow({"legal_frame": grid, "central_support": 0.5}, params)
+    assert flow[0] == pytest.approx(params.legal_floor)
+    assert flow[-1] == pytest.approx(params.legal_floor + (1 - params.legal_floor) * 0.75)
+    assert np.max(np.abs(np.diff(flow))) <= 0.01 + 1e-12, "no cliff: a slope of at most 1"
+
+
+def test_programme_consensus_known_answer() -> None:
+    """Two members, commitment 0.64 and 0.36 (mean 0.5), understanding 0.5 on their ties, no mediator."""
+    s = build_structure(SHIPPED_SCENARIOS["darwin.toml"].spec)
+    params = Parameters()
+    levels = {name: f.default for name, f in FACTORS.items()} | {"leadership": 0.5, "shared_purpose": 0.25}
+    commitment = np.full(s.n_actors, 0.5)
+    understanding = np.full(s.n_ties, 0.5)
+    live = ~s.mem_optional
+    consensus, viable = rules.programme_consensus(s, levels, params, commitment, understanding, live)
+    facilitated = 1 - params.facilitation_weight + params.facilitation_weight * 0.5
+    purpose = 1 - params.purpose_weight + params.purpose_weight * 0.25
+    np.testing.assert_allclose(consensus, 0.5 * facilitated * purpose)
+    assert viable.all()

@@ -1,0 +1,112 @@
+"""Process 5 (production): CES output, capacity, coordination efficiency and performance."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from colabsim.model import rules
+from colabsim.model.structure import ACTIVE, build_structure
+from colabsim.scenario.parameters import Parameters
+
+from .support import (
+    EXAMPLES,
+    SHIPPED_SCENARIOS,
+    assert_unit,
+    draw_inputs,
+)
+
+weights_st = st.tuples(*[st.floats(0.01, 1.0)] * 4)
+rho_st = st.floats(-6.0, -0.5)
+
+
+@settings(max_examples=60)
+@given(st.floats(1e-6, 100.0), weights_st, rho_st)
+def test_ces_of_equal_inputs_is_the_input(x: float, weights: tuple[float, ...], rho: float) -> None:
+    assert float(rules.ces_output(np.full(4, x), weights, rho)) == pytest.approx(x, rel=1e-9)
+
+
+@settings(max_examples=60)
+@given(hnp.arrays(np.float64, 4, elements=st.floats(0.01, 10.0)), st.integers(0, 3), rho_st)
+def test_ces_with_a_zero_input_is_about_zero(inputs: np.ndarray, zero: int, rho: float) -> None:
+    inputs = inputs.copy()
+    inputs[zero] = 0.0
+    out = float(rules.ces_output(inputs, Parameters().resource_weights, rho))
+    assert 0.0 <= out < 1e-6
+
+
+@settings(max_examples=60)
+@given(hnp.arrays(np.float64, (3, 4), elements=st.floats(1e-3, 10.0)), weights_st, rho_st)
+def test_ces_lies_between_smallest_and_largest_input(
+    inputs: np.ndarray, weights: tuple[float, ...], rho: float
+) -> None:
+    out = rules.ces_output(inputs, weights, rho)
+    assert out.shape == (3,)
+    assert (out >= inputs.min(axis=-1) * (1 - 1e-9)).all()
+    assert (out <= inputs.max(axis=-1) * (1 + 1e-9)).all()
+
+
+def test_ces_default_substitutes_in_part_a_missing_type_lowers_but_does_not_zero() -> None:
+    """Known answer at the default rho = 0.25 (elasticity of substitution 1/(1 - rho) = 4/3)."""
+    params = Parameters()
+    weights = params.resource_weights
+    full = float(rules.ces_output(np.ones(4), weights, params.ces_rho))
+    no_people = float(rules.ces_output(np.array([1.0, 1.0, 0.0, 1.0]), weights, params.ces_rho))
+    w = np.asarray(weights) / np.sum(weights)
+    assert full == pytest.approx(1.0)
+    assert no_people == pytest.approx((1.0 - w[2]) ** (1.0 / params.ces_rho))
+    assert 0.0 < no_people < 0.25 * full, "money without people delivers little, but not nothing"
+
+
+def test_programme_performance_known_answer_saturates_below_one() -> None:
+    params = Parameters()
+    pooled = np.array([[1.0, 1.0, 1.0, 1.0], [100.0, 100.0, 100.0, 100.0]])
+    need = np.ones(2)
+    out = rules.programme_performance(pooled, need, np.full(2, 0.8), np.ones(2, bool), params)
+    g, h = params.saturation_exponent, params.half_saturation
+    assert out[0] == pytest.approx(0.8 / (1 + h**g))
+    assert out[0] < out[1] < 0.8, "performance saturates below coordination efficiency: no ceiling at 1"
+
+
+def test_coordination_efficiency_known_answer() -> None:
+    """Every member with capacity 0.5, understanding 0.5 on every tie, no university taking part."""
+    s = build_structure(SHIPPED_SCENARIOS["darwin.toml"].spec)
+    params = Parameters()
+    live = ~s.mem_optional
+    efficiency = rules.coordination_efficiency(s, params, np.full(s.n_actors, 0.5), np.full(s.n_ties, 0.5), live)
+    f, u = params.efficiency_floor, params.understanding_floor
+    expected = (f + (1 - f) * 0.5) * (u + (1 - u) * 0.5) * (1 - params.knowledge_bonus)
+    np.testing.assert_allclose(efficiency, expected)
+    # Understanding binds: none at all costs the share 1 - understanding_floor of the (u = 1) efficiency.
+    none = rules.coordination_efficiency(s, params, np.full(s.n_actors, 0.5), np.zeros(s.n_ties), live)
+    np.testing.assert_allclose(none / efficiency, u / (u + (1 - u) * 0.5))
+
+
+@pytest.mark.parametrize("rho", [-0.02, -0.5, -1.0, -5.0])
+def test_ces_with_a_zero_input_is_zero_even_near_cobb_douglas(rho: float) -> None:
+    # Regression: inputs were floored at 1e-12, which gave visible output near rho = 0.
+    out = rules.ces_output(np.array([[0.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0]]), (0.15, 0.35, 0.35, 0.15), rho)
+    assert out[0] < 1e-6
+    assert out[1] == pytest.approx(1.0)
+
+
+@settings(max_examples=EXAMPLES)
+@given(st.data())
+def test_production_invariants(data: st.DataObject) -> None:
+    x = draw_inputs(data)
+    s = x.s
+    capacity = rules.actor_capacity(s, x.levels)
+    assert capacity.shape == (s.n_actors,)
+    assert_unit(capacity, "capacity")
+    efficiency = rules.coordination_efficiency(s, x.params, capacity, x.understanding, x.member_live)
+    assert efficiency.shape == (s.n_programmes,)
+    assert_unit(efficiency, "efficiency")
+    pooled = data.draw(hnp.arrays(np.float64, (s.n_programmes, 4), elements=st.floats(0.0, 20.0)))
+    running = x.status == ACTIVE
+    performance = rules.programme_performance(pooled, s.prog_need, efficiency, running, x.params)
+    assert performance.shape == (s.n_programmes,)
+    assert_unit(performance, "performance")
+    assert (performance[~running] == 0.0).all()

@@ -18,6 +18,7 @@ from .support import (
     assert_unit,
     draw_inputs,
 )
+from .tiny import TINY, explicit_levels, explicit_params, members_array, ties_array
 
 
 @settings(max_examples=EXAMPLES)
@@ -92,3 +93,48 @@ def test_programme_consensus_known_answer() -> None:
     purpose = 1 - params.purpose_weight + params.purpose_weight * 0.25
     np.testing.assert_allclose(consensus, 0.5 * facilitated * purpose)
     assert viable.all()
+
+
+# --- known answers on the tiny structure (tests/rules/tiny.py) --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("leadership", "mediation", "expected"),
+    [
+        (0.3, 0.9, [0.3, 0.6]),  # alone: leadership; with a mediator: (0.3 + 0.9) / 2
+        (0.8, 0.0, [0.8, 0.4]),  # a mediator who does not mediate halves it: (0.8 + 0) / 2
+        (0.0, 1.0, [0.0, 0.5]),
+    ],
+)
+def test_facilitation_level_known_answers(leadership: float, mediation: float, expected: list[float]) -> None:
+    levels = explicit_levels(leadership=leadership, mediation=mediation)
+    got = rules.facilitation_level(levels, np.array([False, True]))
+    np.testing.assert_allclose(got, expected)
+
+
+def test_programme_consensus_known_answer_on_the_tiny_structure() -> None:
+    """``consensus = sqrt(support * understanding) * (0.5 + 0.5 * f) * (0.6 + 0.4 * shared_purpose)``.
+
+    facilitation_weight 0.5, purpose_weight 0.4, shared_purpose 0.5 (purpose factor 0.8),
+    leadership 0.2, mediation 0.8. uni is not included in eye and ssva not in market.
+    """
+    params = explicit_params(facilitation_weight=0.5, purpose_weight=0.4)
+    levels = explicit_levels(leadership=0.2, mediation=0.8, shared_purpose=0.5)
+    commitment = np.array([0.9, 0.4, 0.5, 0.8])  # city, partner, ssva, uni
+    # Among eye's live members (city, partner, ssva) the six ties average
+    # (0.9 + 0.9 + 0.3 + 0.3 + 0.6 + 0.6) / 6 = 0.6; ties to uni (0) must not count there.
+    understanding = ties_array(
+        0.6, city__partner=0.9, partner__city=0.9, city__ssva=0.3, ssva__city=0.3,
+        city__uni=0.0, uni__city=0.0, ssva__uni=0.0, uni__ssva=0.0,
+    )  # fmt: skip
+    live = members_array(True, eye__uni=False, market__ssva=False)
+    consensus, viable = rules.programme_consensus(TINY, levels, params, commitment, understanding, live)
+    # eye: support (0.9 + 0.4 + 0.5) / 3 = 0.6, sqrt(0.6 * 0.6) = 0.6; the mediator takes part:
+    # f = (0.2 + 0.8) / 2 = 0.5, facilitation factor 0.75: 0.6 * 0.75 * 0.8 = 0.36.
+    assert consensus[0] == pytest.approx(0.36)
+    # school: support (0.8 + 0.4) / 2 = 0.6, the latent ties' understanding 0.6: sqrt 0.6;
+    # no mediator: f = 0.2, factor 0.6: 0.6 * 0.6 * 0.8 = 0.288.
+    assert consensus[1] == pytest.approx(0.288)
+    # market: city alone, no tie between live members: understanding 0, consensus 0, one side.
+    assert consensus[2] == 0.0
+    np.testing.assert_array_equal(viable, [True, True, False])

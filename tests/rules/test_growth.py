@@ -20,6 +20,7 @@ from .support import (
     unit,
     unit_array,
 )
+from .tiny import ACTORS, TINY, explicit_params
 
 
 @settings(max_examples=EXAMPLES)
@@ -95,3 +96,35 @@ def test_update_reputation_known_answer() -> None:
     performance = np.array([0.8, 0.4, 1.0, 1.0])  # only live programmes count: mean 0.6
     new = rules.update_reputation(np.asarray(0.2), performance, status, params)
     assert float(new) == pytest.approx(0.2 + params.reputation_rate * (0.6 - 0.2))
+
+
+def test_update_streaks_known_answer() -> None:
+    """+1 while active with performance >= success_level (0.5), else back to 0."""
+    streak = rules.update_streaks(
+        np.array([3, 3, 3, 3, 0]),
+        np.array([0.5, 0.49, 0.9, 0.9, 0.7]),
+        np.array([ACTIVE, ACTIVE, DORMANT, PROPOSED, ACTIVE]),
+        explicit_params(success_level=0.5),
+    )
+    np.testing.assert_array_equal(streak, [4, 0, 0, 0, 1])
+
+
+def joined(*names: str) -> np.ndarray:
+    return np.array([a in names for a in ACTORS])
+
+
+@pytest.mark.parametrize(
+    ("status", "who", "expected"),
+    [
+        # partner is required in eye and school, not in market.
+        ([PROPOSED] * 3, ("partner",), [DORMANT, DORMANT, PROPOSED]),
+        # uni is optional in eye and required in school: only school comes to the table.
+        ([PROPOSED] * 3, ("uni",), [PROPOSED, DORMANT, PROPOSED]),
+        # Programmes that are not proposed are left alone (a switched-off one stays off).
+        ([ACTIVE, OFF, PROPOSED], ("partner",), [ACTIVE, OFF, PROPOSED]),
+        # Nobody joined: nothing moves.
+        ([PROPOSED] * 3, (), [PROPOSED] * 3),
+    ],
+)
+def test_open_partner_programmes_known_answers(status: list[int], who: tuple[str, ...], expected: list[int]) -> None:
+    np.testing.assert_array_equal(rules.open_partner_programmes(np.array(status), joined(*who), TINY), expected)

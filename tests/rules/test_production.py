@@ -18,6 +18,7 @@ from .support import (
     assert_unit,
     draw_inputs,
 )
+from .tiny import TINY, explicit_levels, explicit_params, members_array, ties_array
 
 weights_st = st.tuples(*[st.floats(0.01, 1.0)] * 4)
 rho_st = st.floats(-6.0, -0.5)
@@ -110,3 +111,69 @@ def test_production_invariants(data: st.DataObject) -> None:
     assert performance.shape == (s.n_programmes,)
     assert_unit(performance, "performance")
     assert (performance[~running] == 0.0).all()
+
+
+# --- known answers on the tiny structure (tests/rules/tiny.py) --------------------------------
+
+
+def test_actor_capacity_known_answer() -> None:
+    """City has no capacity of its own (an agency): admin_capacity; the others their own."""
+    capacity = rules.actor_capacity(TINY, explicit_levels(admin_capacity=0.4))
+    np.testing.assert_allclose(capacity, [0.4, 0.9, 0.8, 0.3])  # city, partner, ssva, uni
+
+
+EFFICIENCY_PARAMS = {"efficiency_floor": 0.5, "understanding_floor": 0.4, "knowledge_bonus": 0.2}
+CAPACITY = np.array([0.4, 0.9, 0.8, 0.3])  # city, partner, ssva, uni
+
+
+@pytest.mark.parametrize(
+    ("live", "understanding", "expected"),
+    [
+        # Everyone live, understanding 0.5: eye capacity (0.4 + 0.9 + 0.8 + 0.3) / 4 = 0.6,
+        # (0.5 + 0.5 * 0.6) * (0.4 + 0.6 * 0.5) * 1 (uni takes part) = 0.8 * 0.7 = 0.56;
+        # school (uni, partner): capacity 0.6, a university: 0.56; market (city, ssva):
+        # capacity 0.6, no university: 0.8 * 0.7 * 0.8 = 0.448.
+        (members_array(True), ties_array(0.5), [0.56, 0.56, 0.448]),
+        # uni not included in eye: capacity (0.4 + 0.9 + 0.8) / 3 = 0.7, no university:
+        # 0.85 * 0.7 * 0.8 = 0.476.
+        (members_array(True, eye__uni=False), ties_array(0.5), [0.476, 0.56, 0.448]),
+        # Understanding 1 between city and partner, 0.2 elsewhere: eye's six live ties average
+        # (1 + 1 + 4 * 0.2) / 6 = 0.4666..., factor 0.4 + 0.6 * 0.4666 = 0.68: 0.85 * 0.68 * 0.8.
+        (members_array(True, eye__uni=False), ties_array(0.2, city__partner=1.0, partner__city=1.0),
+         [0.4624, 0.8 * 0.52, 0.8 * 0.52 * 0.8]),
+    ],
+)  # fmt: skip
+def test_coordination_efficiency_known_answers_on_the_tiny_structure(
+    live: np.ndarray, understanding: np.ndarray, expected: list[float]
+) -> None:
+    params = explicit_params(**EFFICIENCY_PARAMS)
+    np.testing.assert_allclose(rules.coordination_efficiency(TINY, params, CAPACITY, understanding, live), expected)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "rho", "expected"),
+    [
+        ([1.0, 4.0, 0.0, 0.0], 0.5, 0.5625),  # (0.25 * (1 + 2 + 0 + 0)) ** 2
+        ([4.0, 4.0, 4.0, 4.0], 0.5, 4.0),
+        ([1.0, 1.0, 4.0, 4.0], -1.0, 1.6),  # (0.25 * (1 + 1 + 0.25 + 0.25)) ** -1 = 1 / 0.625
+        ([1.0, 1.0, 0.0, 4.0], -1.0, 0.0),  # complements: a missing type is no output
+    ],
+)
+def test_ces_output_known_answers(inputs: list[float], rho: float, expected: float) -> None:
+    assert float(rules.ces_output(np.array(inputs), (2.0, 2.0, 2.0, 2.0), rho)) == pytest.approx(expected)
+
+
+def test_programme_performance_known_answer_with_explicit_parameters() -> None:
+    """``E * X^g / (X^g + h^g)``, ``X = CES(pooled / need)``; rho 0.5, equal weights, h 0.5, g 1.
+
+    Programme 0: pooled 1 of each type against need 2: X = 0.5, 0.8 * 0.5 / (0.5 + 0.5) = 0.4.
+    Programme 1: pooled (4, 4, 0, 0) against need 1: X = (0.25 * (2 + 2)) ** 2 = 1, 0.5 * 1 / 1.5.
+    Programme 2: as programme 0 but not running: 0.
+    """
+    params = explicit_params(ces_rho=0.5, resource_weights=(1.0, 1.0, 1.0, 1.0), half_saturation=0.5,
+                             saturation_exponent=1.0)  # fmt: skip
+    pooled = np.array([[1.0, 1.0, 1.0, 1.0], [4.0, 4.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0]])
+    out = rules.programme_performance(
+        pooled, np.array([2.0, 1.0, 2.0]), np.array([0.8, 0.5, 0.8]), np.array([True, True, False]), params
+    )
+    np.testing.assert_allclose(out, [0.4, 0.5 / 1.5, 0.0])

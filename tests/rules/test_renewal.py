@@ -17,6 +17,7 @@ from .support import (
     bool_array,
     draw_inputs,
 )
+from .tiny import TINY, explicit_levels, explicit_params
 
 
 @settings(max_examples=EXAMPLES)
@@ -74,3 +75,36 @@ def test_yearly_endowment(data: st.DataObject) -> None:
     expected = 12.0 * s.endowment * level
     expected[:, 0] *= funded
     np.testing.assert_allclose(budget[other], expected[other])
+
+
+# --- known answers ---------------------------------------------------------------------------
+
+
+def test_trust_floor_known_answer() -> None:
+    """``floor = floor_weight * closeness`` with floor_weight 0.6."""
+    floor = rules.trust_floor(np.array([0.0, 0.25, 0.5, 1.0]), explicit_params(floor_weight=0.6))
+    np.testing.assert_allclose(floor, [0.0, 0.15, 0.3, 0.6])
+
+
+def test_yearly_endowment_known_answer_on_the_tiny_structure() -> None:
+    """``B = 12 * e * level * L`` (L for funds and materials), funds co-funded for the city's agencies.
+
+    Levels funds 0.5, materials 0.4, staff 0.6, time_horizon 0.8; central_support 0.6 (co-funding
+    0.5 + 0.3 = 0.8). Endowments (tests/rules/tiny.py): city 0.5 each; partner (1, 0.5, 0.25, 0.75)
+    and unfunded (no donor window); ssva (0.25, 0.25, 1, 1); uni absent.
+    """
+    levels = explicit_levels(funds=0.5, materials=0.4, staff=0.6, time_horizon=0.8, central_support=0.6)
+    active = np.array([True, True, True, False])
+    budget = rules.yearly_endowment(TINY, levels, active, TINY.initially_funded)
+    expected = [
+        [12 * 0.5 * 0.5 * 0.8, 12 * 0.5 * 0.4, 12 * 0.5 * 0.6, 12 * 0.5 * 0.8],  # 2.4, 2.4, 3.6, 4.8
+        [0.0, 12 * 0.5 * 0.4, 12 * 0.25 * 0.6, 12 * 0.75 * 0.8],  # 0, 2.4, 1.8, 7.2
+        [12 * 0.25 * 0.5, 12 * 0.25 * 0.4, 12 * 0.6, 12 * 0.8],  # 1.5, 1.2, 7.2, 9.6 (no co-funding)
+        [0.0, 0.0, 0.0, 0.0],
+    ]
+    np.testing.assert_allclose(budget, expected)
+    # Two lines for the city, three for ssva: funds and materials double and triple.
+    lined = rules.yearly_endowment(TINY, levels, active, TINY.initially_funded, np.array([2.0, 1.0, 3.0, 1.0]))
+    np.testing.assert_allclose(lined[0], [4.8, 4.8, 3.6, 4.8])
+    np.testing.assert_allclose(lined[2], [4.5, 3.6, 7.2, 9.6])
+    np.testing.assert_allclose(lined[1], expected[1])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,7 @@ from .support import (
     draw_inputs,
     unit_array,
 )
+from .tiny import TINY, explicit_levels, explicit_params
 
 
 @settings(max_examples=EXAMPLES)
@@ -72,3 +74,38 @@ def test_turnover_with_high_draws_changes_nobody() -> None:
     assert not changed.any()
     np.testing.assert_array_equal(commitment, 0.7)
     np.testing.assert_array_equal(understanding, 0.6)
+
+
+def test_turnover_level_known_answer() -> None:
+    """Uni has its own turnover (0.2); the others take the scenario's (0.7)."""
+    np.testing.assert_allclose(rules.turnover_level(TINY.turnover_override, explicit_levels(turnover=0.7)),
+                               [0.7, 0.7, 0.7, 0.2])  # fmt: skip
+
+
+@pytest.mark.parametrize(("leadership", "expected"), [(0.5, [0.6, 0.3]), (0.0, [0.4, 0.2]), (1.0, [0.8, 0.4])])
+def test_newcomer_commitment_known_answers(leadership: float, expected: list[float]) -> None:
+    """``baseline * (0.5 + 0.5 * leadership)``: 0.8 and 0.4 times 0.75, 0.5 and 1."""
+    got = rules.newcomer_commitment(np.array([0.8, 0.4]), explicit_levels(leadership=leadership))
+    np.testing.assert_allclose(got, expected)
+
+
+def test_leadership_turnover_known_answer() -> None:
+    """turnover_rate 0.1, turnover_loss 0.4; chances 0.1 * (1, 0.5, 1) = (0.1, 0.05, 0.1).
+
+    Draws (0.09, 0.06, 0.0): actor 0 changes; actor 1's draw is above its chance; actor 2 is absent.
+    """
+    commitment, understanding, changed = rules.leadership_turnover(
+        np.array([0.8, 0.5, 0.3]),
+        np.full(4, 0.5),
+        np.array([True, True, False]),
+        np.array([0.2, 0.6, 0.9]),  # a newcomer's commitment
+        np.array([1.0, 0.5, 1.0]),
+        (np.array([0, 1, 1, 2]), np.array([1, 0, 2, 1])),  # ties 0->1, 1->0, 1->2, 2->1
+        explicit_params(turnover_rate=0.1, turnover_loss=0.4),
+        FixedDraws(np.array([0.09, 0.06, 0.0])),
+    )
+    np.testing.assert_array_equal(changed, [True, False, False])
+    # 0.6 * 0.8 + 0.4 * 0.2 = 0.56; the others keep theirs.
+    np.testing.assert_allclose(commitment, [0.56, 0.5, 0.3])
+    # Ties touching actor 0, either way, lose 40% of their understanding: 0.5 * 0.6 = 0.3.
+    np.testing.assert_allclose(understanding, [0.3, 0.3, 0.5, 0.5])

@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from colabsim.model import rules
-from colabsim.scenario.parameters import Parameters
 
 from .support import (
     EXAMPLES,
@@ -56,12 +55,12 @@ def test_draw_contacts_known_answers() -> None:
 
 
 def test_apply_contacts_known_answer() -> None:
-    params = Parameters()
+    params = explicit_params(contact_trust_gain=0.1, understanding_gain=0.2)
     trust, understanding = rules.apply_contacts(
         np.array([0.2, 0.2]), np.array([0.5, 0.5]), np.array([True, False]), params
     )
-    assert trust[0] == pytest.approx(0.2 + params.contact_trust_gain * 0.8)
-    assert understanding[0] == pytest.approx(0.5 + params.understanding_gain * 0.5)
+    assert trust[0] == pytest.approx(0.28)  # 0.2 + 0.1 * (1 - 0.2)
+    assert understanding[0] == pytest.approx(0.6)  # 0.5 + 0.2 * (1 - 0.5)
     assert (trust[1], understanding[1]) == (0.2, 0.5)
 
 

@@ -11,7 +11,6 @@ from hypothesis.extra import numpy as hnp
 from colabsim.model import rules
 from colabsim.model.structure import ACTIVE, build_structure
 from colabsim.scenario.factors import FACTORS
-from colabsim.scenario.parameters import Parameters
 
 from .support import (
     EXAMPLES,
@@ -72,6 +71,17 @@ def test_spend_never_makes_stock_negative(data: st.DataObject) -> None:
     assert (left <= stock).all()
 
 
+#: Explicit parameters of the contribution rule (tests/rules/tiny.py: no default leaks in).
+GIVE_PARAMS = {
+    "mediator_buffer": 0.5,
+    "trust_weight": 0.4,
+    "joint_action_weight": 0.5,
+    "free_ride_rate": 0.5,
+    "fair_share": 0.5,
+    "legal_floor": 0.2,
+}
+
+
 @pytest.mark.parametrize(
     ("months_left", "budget_factor"),
     [(1, 12.0), (4, 12.0), (12, 12.0), (4, 1.0)],  # the stock binds, except in the last case
@@ -83,6 +93,7 @@ def test_contributions_known_answer_full_willingness(months_left: int, budget_fa
     """
     s = build_structure(SHIPPED_SCENARIOS["darwin.toml"].spec)
     levels = {name: 1.0 for name in FACTORS}
+    params = explicit_params(**GIVE_PARAMS)
     n, m = s.n_actors, s.n_members
     stock = np.arange(1.0, 1.0 + 4 * n).reshape(n, 4)
     budget = budget_factor * stock
@@ -92,7 +103,7 @@ def test_contributions_known_answer_full_willingness(months_left: int, budget_fa
     amount, reciprocity, observed = rules.contributions(
         s,
         levels,
-        Parameters(),
+        params,
         (np.ones(n), np.ones(s.n_ties), stock, budget),
         consensus,
         engaged,
@@ -109,34 +120,28 @@ def test_contributions_known_answer_full_willingness(months_left: int, budget_fa
 
 def test_contributions_defection_gives_nothing() -> None:
     s = build_structure(SHIPPED_SCENARIOS["darwin.toml"].spec)
-    # Zero norms, half commitment: a member defects with probability free_ride_rate * 0.5 > 0.
+    # Zero norms, half commitment: a member defects with probability 0.5 * (1 - 0) * (1 - 0.5) = 0.25
+    # (free_ride_rate 0.5).
+    params = explicit_params(**GIVE_PARAMS)
     levels = {name: 0.0 for name in FACTORS} | {"legal_frame": 1.0}
     n, m = s.n_actors, s.n_members
     stock, engaged = np.ones((n, 4)), np.ones(m, bool)
     state = (np.full(n, 0.5), np.ones(s.n_ties), stock, 12 * stock)
     agreed = np.ones(s.n_programmes)
     amount, reciprocity, _ = rules.contributions(
-        s, levels, Parameters(), state, agreed, engaged, 6, FixedDraws(np.zeros(m))
+        s, levels, params, state, agreed, engaged, 6, FixedDraws(np.full(m, 0.249))
     )
     assert not amount.any()
     assert not reciprocity.any()
     # The same members give when their draws are above the defection probability.
-    rng = FixedDraws(np.full(m, 0.99))
-    amount, reciprocity, _ = rules.contributions(s, levels, Parameters(), state, agreed, engaged, 6, rng)
+    rng = FixedDraws(np.full(m, 0.251))
+    amount, reciprocity, _ = rules.contributions(s, levels, params, state, agreed, engaged, 6, rng)
     assert (amount > 0).all()
     assert (reciprocity > 0).all()
 
 
 # --- known answers on the tiny structure (tests/rules/tiny.py) --------------------------------
 
-GIVE_PARAMS = {
-    "mediator_buffer": 0.5,
-    "trust_weight": 0.4,
-    "joint_action_weight": 0.5,
-    "free_ride_rate": 0.5,
-    "fair_share": 0.5,
-    "legal_floor": 0.2,
-}
 #: Legal flow 0.2 + 0.8 * 0.5 * (0.5 + 0.3) = 0.52; mutuality factor 0.5 + 0.5 * 0.6 = 0.8.
 GIVE_LEVELS = {"mediation": 0.6, "mutuality": 0.6, "reciprocity_norms": 0.5, "legal_frame": 0.5, "central_support": 0.6}
 #: eye and market are running; uni is not included in eye and school is not active.

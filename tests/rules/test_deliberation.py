@@ -9,8 +9,6 @@ from hypothesis import strategies as st
 
 from colabsim.model import rules
 from colabsim.model.structure import ACTIVE, DORMANT, OFF, PROPOSED, build_structure
-from colabsim.scenario.factors import FACTORS
-from colabsim.scenario.parameters import Parameters
 
 from .support import (
     EXAMPLES,
@@ -50,8 +48,9 @@ def test_deliberation_invariants(data: st.DataObject) -> None:
 
 
 def test_update_programme_status_known_answers() -> None:
-    params = Parameters()
-    levels = {name: f.default for name, f in FACTORS.items()} | {"legal_frame": 1.0, "central_support": 1.0}
+    # Threshold 0.3 - 0.15 * 0.5 = 0.225.
+    params = explicit_params(consensus_base=0.3, consensus_purpose_weight=0.15)
+    levels = explicit_levels(shared_purpose=0.5)
     status = np.array([PROPOSED, OFF, DORMANT, ACTIVE, DORMANT, ACTIVE])
     consensus = np.array([1.0, 1.0, 1.0, 0.0, 0.0, 1.0])
     viable = np.array([True, True, True, True, True, False])
@@ -62,9 +61,9 @@ def test_update_programme_status_known_answers() -> None:
 
 
 def test_a_dormant_programme_starts_at_the_consensus_threshold() -> None:
-    params = Parameters()
-    levels = {name: f.default for name, f in FACTORS.items()}
-    theta = params.consensus_base - params.consensus_purpose_weight * levels["shared_purpose"]
+    params = explicit_params(consensus_base=0.3, consensus_purpose_weight=0.15)
+    levels = explicit_levels(shared_purpose=0.4)
+    theta = 0.24  # 0.3 - 0.15 * 0.4
     new = rules.update_programme_status(
         np.array([DORMANT, DORMANT]), np.array([theta - 1e-9, theta]), np.ones(2, bool), levels, params
     )
@@ -72,26 +71,25 @@ def test_a_dormant_programme_starts_at_the_consensus_threshold() -> None:
 
 
 def test_legal_flow_is_smooth_and_never_zero() -> None:
-    params = Parameters()
+    params = explicit_params(legal_floor=0.2)
     grid = np.linspace(0.0, 1.0, 101)
     flow = rules.legal_flow({"legal_frame": grid, "central_support": 0.5}, params)
-    assert flow[0] == pytest.approx(params.legal_floor)
-    assert flow[-1] == pytest.approx(params.legal_floor + (1 - params.legal_floor) * 0.75)
+    assert flow[0] == pytest.approx(0.2)
+    assert flow[-1] == pytest.approx(0.8)  # 0.2 + 0.8 * 1 * (0.5 + 0.25)
     assert np.max(np.abs(np.diff(flow))) <= 0.01 + 1e-12, "no cliff: a slope of at most 1"
 
 
 def test_programme_consensus_known_answer() -> None:
-    """Two members, commitment 0.64 and 0.36 (mean 0.5), understanding 0.5 on their ties, no mediator."""
+    """Darwin's required members: commitment 0.5, understanding 0.5 on their ties, no mediator."""
     s = build_structure(SHIPPED_SCENARIOS["darwin.toml"].spec)
-    params = Parameters()
-    levels = {name: f.default for name, f in FACTORS.items()} | {"leadership": 0.5, "shared_purpose": 0.25}
+    params = explicit_params(facilitation_weight=0.6, purpose_weight=0.4)
+    levels = explicit_levels(leadership=0.5, mediation=0.9, shared_purpose=0.25)
     commitment = np.full(s.n_actors, 0.5)
     understanding = np.full(s.n_ties, 0.5)
     live = ~s.mem_optional
     consensus, viable = rules.programme_consensus(s, levels, params, commitment, understanding, live)
-    facilitated = 1 - params.facilitation_weight + params.facilitation_weight * 0.5
-    purpose = 1 - params.purpose_weight + params.purpose_weight * 0.25
-    np.testing.assert_allclose(consensus, 0.5 * facilitated * purpose)
+    # sqrt(0.5 * 0.5) * (0.4 + 0.6 * 0.5) * (0.6 + 0.4 * 0.25) = 0.5 * 0.7 * 0.7 (Darwin has no mediator).
+    np.testing.assert_allclose(consensus, 0.245)
     assert viable.all()
 
 

@@ -10,7 +10,6 @@ from hypothesis.extra import numpy as hnp
 
 from colabsim.model import rules
 from colabsim.model.structure import ACTIVE, DORMANT, OFF, PROPOSED
-from colabsim.scenario.parameters import Parameters
 
 from .support import (
     EXAMPLES,
@@ -20,7 +19,7 @@ from .support import (
     unit,
     unit_array,
 )
-from .tiny import ACTORS, TINY, explicit_params
+from .tiny import ACTORS, TINY, explicit_levels, explicit_params
 
 
 @settings(max_examples=EXAMPLES)
@@ -61,41 +60,50 @@ def test_growth_invariants(data: st.DataObject) -> None:
 
 
 def test_partners_join_known_answers() -> None:
-    params = Parameters()
+    params = explicit_params(partner_rate=0.1, reputation_threshold=0.3)
     active = np.array([True, False, False, False])
     prospective = np.array([False, True, False, True])
-    # Full reputation and draws of 0: every prospective absent partner joins, nobody else.
+    # Full reputation (chance 0.1) and draws of 0: every prospective absent partner joins, nobody else.
     new, joined = rules.partners_join(active, prospective, np.asarray(1.0), params, FixedDraws(np.zeros(4)))
     np.testing.assert_array_equal(joined, [False, True, False, True])
     np.testing.assert_array_equal(new, [True, True, False, True])
     # Reputation at the threshold: nobody joins.
-    _, joined = rules.partners_join(
-        active, prospective, np.asarray(params.reputation_threshold), params, FixedDraws(np.zeros(4))
-    )
+    _, joined = rules.partners_join(active, prospective, np.asarray(0.3), params, FixedDraws(np.zeros(4)))
     assert not joined.any()
+    # Reputation 0.65: chance 0.1 * (0.65 - 0.3) / 0.7 = 0.05; draws 0.049 join, 0.051 do not.
+    _, joined = rules.partners_join(
+        active, prospective, np.asarray(0.65), params, FixedDraws(np.array([0.0, 0.049, 0.0, 0.051]))
+    )
+    np.testing.assert_array_equal(joined, [False, True, False, False])
 
 
 def test_open_new_sector_needs_sustained_success() -> None:
-    params = Parameters()
-    levels = {"shared_purpose": 1.0}
+    # Chance growth_rate * (0.5 + 0.5 * shared_purpose) = 0.08 once a streak reaches 24 months.
+    params = explicit_params(success_months=24, growth_rate=0.08)
+    levels = explicit_levels(shared_purpose=1.0)
     status = np.array([ACTIVE, PROPOSED, PROPOSED])
-    short = np.array([params.success_months - 1, 0, 0])
+    short = np.array([23, 0, 0])
     new, streak, opened = rules.open_new_sector(status, short, levels, params, FixedDraws(0.0, np.array([0, 0.2, 0.9])))
     assert not opened
     np.testing.assert_array_equal(new, status)
-    long = np.array([params.success_months, 0, 0])
+    long = np.array([24, 0, 0])
     new, streak, opened = rules.open_new_sector(status, long, levels, params, FixedDraws(0.0, np.array([0, 0.2, 0.9])))
     assert opened
     np.testing.assert_array_equal(new, [ACTIVE, PROPOSED, DORMANT])  # the proposed one with the largest key
     assert not streak.any()
+    # A draw above the chance 0.08: nothing opens, streaks run on.
+    rng = FixedDraws(0.081, np.array([0, 0.2, 0.9]))
+    new, streak, opened = rules.open_new_sector(status, long, levels, params, rng)
+    assert not opened
+    np.testing.assert_array_equal(streak, long)
 
 
 def test_update_reputation_known_answer() -> None:
-    params = Parameters()
+    params = explicit_params(reputation_rate=0.05)
     status = np.array([ACTIVE, DORMANT, PROPOSED, OFF])
     performance = np.array([0.8, 0.4, 1.0, 1.0])  # only live programmes count: mean 0.6
     new = rules.update_reputation(np.asarray(0.2), performance, status, params)
-    assert float(new) == pytest.approx(0.2 + params.reputation_rate * (0.6 - 0.2))
+    assert float(new) == pytest.approx(0.22)  # 0.2 + 0.05 * (0.6 - 0.2)
 
 
 def test_update_streaks_known_answer() -> None:

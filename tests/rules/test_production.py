@@ -63,27 +63,26 @@ def test_ces_default_substitutes_in_part_a_missing_type_lowers_but_does_not_zero
 
 
 def test_programme_performance_known_answer_saturates_below_one() -> None:
-    params = Parameters()
+    params = explicit_params(ces_rho=0.25, resource_weights=(0.35, 0.15, 0.35, 0.15), saturation_exponent=0.5,
+                             half_saturation=0.25)  # fmt: skip
     pooled = np.array([[1.0, 1.0, 1.0, 1.0], [100.0, 100.0, 100.0, 100.0]])
     need = np.ones(2)
     out = rules.programme_performance(pooled, need, np.full(2, 0.8), np.ones(2, bool), params)
-    g, h = params.saturation_exponent, params.half_saturation
-    assert out[0] == pytest.approx(0.8 / (1 + h**g))
+    assert out[0] == pytest.approx(0.8 / 1.5)  # X = 1: 0.8 * 1 / (1 + 0.25 ** 0.5)
+    assert out[1] == pytest.approx(0.8 * 10 / 10.5)  # X = 100: 100 ** 0.5 = 10
     assert out[0] < out[1] < 0.8, "performance saturates below coordination efficiency: no ceiling at 1"
 
 
 def test_coordination_efficiency_known_answer() -> None:
     """Every member with capacity 0.5, understanding 0.5 on every tie, no university taking part."""
     s = build_structure(SHIPPED_SCENARIOS["darwin.toml"].spec)
-    params = Parameters()
+    params = explicit_params(efficiency_floor=0.5, understanding_floor=0.5, knowledge_bonus=0.15)
     live = ~s.mem_optional
     efficiency = rules.coordination_efficiency(s, params, np.full(s.n_actors, 0.5), np.full(s.n_ties, 0.5), live)
-    f, u = params.efficiency_floor, params.understanding_floor
-    expected = (f + (1 - f) * 0.5) * (u + (1 - u) * 0.5) * (1 - params.knowledge_bonus)
-    np.testing.assert_allclose(efficiency, expected)
-    # Understanding binds: none at all costs the share 1 - understanding_floor of the (u = 1) efficiency.
+    np.testing.assert_allclose(efficiency, 0.75 * 0.75 * 0.85)  # (0.5 + 0.5 * 0.5) ** 2 * (1 - 0.15)
+    # Understanding binds: with none, the understanding factor falls from 0.75 to its floor 0.5.
     none = rules.coordination_efficiency(s, params, np.full(s.n_actors, 0.5), np.zeros(s.n_ties), live)
-    np.testing.assert_allclose(none / efficiency, u / (u + (1 - u) * 0.5))
+    np.testing.assert_allclose(none, 0.75 * 0.5 * 0.85)
 
 
 @pytest.mark.parametrize("rho", [-0.02, -0.5, -1.0, -5.0])

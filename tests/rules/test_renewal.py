@@ -8,7 +8,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from colabsim.model import rules
-from colabsim.scenario.parameters import Parameters
 
 from .support import (
     EXAMPLES,
@@ -47,14 +46,14 @@ def test_decay_ties(data: st.DataObject) -> None:
 
 
 def test_decay_ties_known_answer() -> None:
-    params = Parameters()
+    params = explicit_params(trust_decay=0.1, understanding_decay=0.2)
     trust, understanding = rules.decay_ties(
         np.array([0.9, 0.9, 0.1]), np.array([0.5, 0.5, 0.5]), np.array([True, False, False]), np.full(3, 0.4), params
     )
-    assert trust[0] == 0.9 and understanding[0] == 0.5
-    assert trust[1] == pytest.approx(0.9 - params.trust_decay * 0.5)
-    assert trust[2] == 0.1
-    assert understanding[1] == pytest.approx(0.5 * (1 - params.understanding_decay))
+    assert trust[0] == 0.9 and understanding[0] == 0.5  # contact: unchanged
+    assert trust[1] == pytest.approx(0.85)  # 0.9 - 0.1 * (0.9 - 0.4)
+    assert trust[2] == 0.1  # below its floor: not raised
+    assert understanding[1] == pytest.approx(0.4)  # 0.5 * (1 - 0.2)
 
 
 @settings(max_examples=EXAMPLES)

@@ -69,7 +69,8 @@ def test_turnover_with_high_draws_changes_nobody() -> None:
     n, e = 3, 2
     commitment, understanding, changed = rules.leadership_turnover(
         np.full(n, 0.7), np.full(e, 0.6), np.ones(n, bool), np.zeros(n), np.ones(n),
-        (np.array([0, 1]), np.array([1, 2])), Parameters(), FixedDraws(np.full(n, 0.999)),
+        (np.array([0, 1]), np.array([1, 2])), explicit_params(turnover_rate=0.5, turnover_loss=0.5),
+        FixedDraws(np.full(n, 0.999)),
     )  # fmt: skip
     assert not changed.any()
     np.testing.assert_array_equal(commitment, 0.7)

@@ -24,6 +24,7 @@ the defaults): a rule that reads a value the test did not set returns NaN and th
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -119,22 +120,22 @@ def member(programme: str, actor: str, structure: Structure = TINY) -> int:
     return int(found)
 
 
+def _named(n: int, locate: Callable[[str, str], int], default: Any, named: dict[str, Any]) -> np.ndarray:
+    values = np.full(n, default)
+    for name, value in named.items():
+        first, second = name.split("__")
+        values[locate(first, second)] = value
+    return values
+
+
 def ties_array(default: float, structure: Structure = TINY, **by_tie: float) -> np.ndarray:
     """A value per tie: `default`, except ties named ``source__target`` (e.g. ``city__partner=0.2``)."""
-    values = np.full(structure.n_ties, default)
-    for name, value in by_tie.items():
-        source, target = name.split("__")
-        values[edge(source, target, structure)] = value
-    return values
+    return _named(structure.n_ties, lambda a, b: edge(a, b, structure), default, by_tie)
 
 
 def members_array(default: Any, structure: Structure = TINY, **by_member: Any) -> np.ndarray:
     """A value per membership: `default`, except those named ``programme__actor`` (e.g. ``eye__uni=False``)."""
-    values = np.full(structure.n_members, default)
-    for name, value in by_member.items():
-        programme, actor = name.split("__")
-        values[member(programme, actor, structure)] = value
-    return values
+    return _named(structure.n_members, lambda p, a: member(p, a, structure), default, by_member)
 
 
 def by_actor(values: np.ndarray, structure: Structure = TINY) -> dict[str, Any]:

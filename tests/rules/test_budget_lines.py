@@ -15,7 +15,7 @@ import colabsim
 from colabsim.model import rules
 from colabsim.model.structure import ACTIVE, DORMANT, OFF, PROPOSED, build_structure
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = colabsim.load_scenario(ROOT / "scenarios" / "vlissingen.toml")
 STRUCTURE = build_structure(SCENARIO.spec)
 
@@ -25,7 +25,7 @@ def lines_of(status: list[int]) -> dict[str, float]:
     return dict(zip(STRUCTURE.actor_ids, lines.tolist(), strict=True))
 
 
-def test_one_line_per_live_programme_and_never_fewer_than_one() -> None:
+def test_budget_lines_one_per_live_programme_and_never_fewer_than_one() -> None:
     start = lines_of([ACTIVE, PROPOSED, PROPOSED])
     assert start["coop_unit"] == start["vlissingen"] == start["ssva"] == 1.0
     assert start["education_office"] == 1.0, "a member of no live programme still plans one line"

@@ -134,8 +134,9 @@ class CollaborationModel(ArrayModel):
 
         Model variables: every metric of `timeseries` (same names); agent variables: each actor's
         ``actor_trust`` (mean over its ties), ``actor_commitment``, ``actor_contribution`` (all it
-        gave that month) and ``actor_active``. Collection ``t`` is the state after ``t`` months (``model.time``), i.e.
-        row ``step = t - 1`` of `timeseries`. Filled from the engine's records, not by reporters.
+        gave that month) and ``actor_active``. Collection ``t`` is the state after ``t`` months
+        (``model.time``), i.e. row ``step = t - 1`` of `timeseries`. Filled from the engine's
+        records, not by reporters.
 
         Raises:
             RuntimeError: If the model was built with ``record_agents=False``.

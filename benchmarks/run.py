@@ -45,6 +45,54 @@ def median_seconds(work: Callable[[], object], repeats: int) -> float:
     return statistics.median(times)
 
 
+def median_seconds_after(
+    setup: Callable[[], colabsim.CollaborationModel],
+    work: Callable[[colabsim.CollaborationModel], object],
+    repeats: int,
+) -> float:
+    """Median wall time of `work(setup())` over `repeats` calls, timing `work` only (after a warm-up)."""
+    work(setup())
+    times = []
+    for _ in range(repeats):
+        subject = setup()
+        start = time.perf_counter()
+        work(subject)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _tables(model: colabsim.CollaborationModel) -> None:
+    """What `colabsim.simulate` builds after the run: the summary and the four tables."""
+    model.summary()
+    model.timeseries()
+    model.programme_performance()
+    model.actors_table()
+    model.ties_table()
+
+
+def single_run_parts(scenario: colabsim.Scenario, repeats: int, lines: list[str]) -> None:
+    """Where a single run's time goes besides the months: its tables, and the lazy DataCollector."""
+
+    def finished() -> colabsim.CollaborationModel:
+        return colabsim.CollaborationModel(scenario, rng=1).run()
+
+    loop = median_seconds(finished, repeats)
+    tables = median_seconds_after(finished, _tables, 3 * repeats)
+    collector = median_seconds_after(finished, lambda model: model.datacollector, repeats)
+    lines += [
+        "",
+        "## A single run's parts (Vlissingen, 216 months)",
+        "",
+        "| part | time |",
+        "|---|---|",
+        f"| the months: `CollaborationModel(...).run()` | {1000 * loop:.1f} ms |",
+        f"| `simulate`'s tables after the run (summary, time series, programmes, actors, ties) | "
+        f"{1000 * tables:.2f} ms |",
+        f"| reading a finished run's `datacollector` (filled on first read; not part of `simulate`) | "
+        f"{1000 * collector:.1f} ms |",
+    ]
+
+
 def single_and_batch(repeats: int, lines: list[str]) -> float:
     """Single run (fast engine vs reference) and batched per-run cost; returns the reference time."""
     scenario = colabsim.load_scenario(ROOT / "scenarios" / "vlissingen.toml")
@@ -67,6 +115,7 @@ def single_and_batch(repeats: int, lines: list[str]) -> float:
             f"| batch engine, {size} runs per batch (one core) | {1000 * per_run:.2f} ms | {1 / per_run:.0f} | "
             f"{reference / per_run:.0f}x |"
         )
+    single_run_parts(scenario, repeats, lines)
     return reference
 
 

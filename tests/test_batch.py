@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import colabsim
-from colabsim.model.batch import RunStreams, run_batch
+from colabsim.model.batch import run_batch
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -55,30 +55,6 @@ def test_bad_factor_sets_are_clear_errors():
         run_batch(scenario, [1, 2], [{}])
     with pytest.raises(ValueError, match="at least one seed"):
         run_batch(scenario, [])
-
-
-def test_run_streams_match_separate_generator_calls():
-    streams = RunStreams([3, 4])
-    streams.begin(7)
-    first = streams.random((2, 3))
-    second = streams.random((2, 2, 2))
-    streams.end()
-    for run, seed in enumerate((3, 4)):
-        generator = np.random.default_rng(seed)
-        np.testing.assert_array_equal(first[run], generator.random(3))
-        np.testing.assert_array_equal(second[run], generator.random((2, 2)))
-
-
-def test_run_streams_catch_a_draw_plan_mismatch():
-    streams = RunStreams([1])
-    streams.begin(3)
-    streams.random((1, 2))
-    with pytest.raises(RuntimeError, match="announced"):
-        streams.end()
-    with pytest.raises(RuntimeError, match="more uniforms"):
-        streams.random((1, 5))
-    with pytest.raises(ValueError, match="batch of 1"):
-        streams.random((2, 1))
 
 
 def test_synthetic_networks_are_valid_reproducible_and_run():

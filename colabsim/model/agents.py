@@ -83,6 +83,17 @@ class Actor(mesa.Agent):
         return float(self.model.state.commitment[self.index])
 
     @property
+    def trust(self) -> float:
+        """Mean trust over this actor's ties toward others (NaN if it has none)."""
+        values = self.model.state.trust[self.model.structure.tie_src == self.index]
+        return float(values.mean()) if values.size else float("nan")
+
+    @property
+    def contribution(self) -> float:
+        """All the actor gave its programmes last month (the four resource types added)."""
+        return float(self.model.state.contributed[self.index].sum())
+
+    @property
     def capacity(self) -> float:
         """Coordination capacity in [0, 1]."""
         return float(self.model.capacity[self.index])

@@ -3,9 +3,9 @@
 The runs of a batch share the scenario's structure and differ in their factor values and seeds.
 Every state array carries a leading run axis and `colabsim.model.engine.advance` applies the same rule
 functions as the single-run Mesa model, so the rules exist once. Each run draws its random
-numbers from its own generator, seeded by its own seed, in the same order and amounts as the Mesa
-model does: a run's numbers depend only on its seed and factor values, never on the batch it ran
-in (tests/test_batch.py checks that a run alone and inside a batch agree exactly).
+numbers from its own streams, one per noise source, seeded from its own seed exactly as the Mesa
+model's (`colabsim.model.streams`): a run's numbers depend only on its seed and factor values, never
+on the batch it ran in (tests/test_batch.py checks that a run alone and inside a batch agree exactly).
 """
 
 from __future__ import annotations
@@ -15,60 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from colabsim.model.engine import Calendar, State, advance, initial_state, uniforms_per_step
+from colabsim.model.engine import Calendar, State, advance, initial_state
 from colabsim.model.metrics import observe, summarise_series
-from colabsim.model.rules.common import FloatArray
+from colabsim.model.streams import RunSeed, batch_streams
 from colabsim.model.structure import Structure, build_structure
 from colabsim.model.timeline import Timeline, apply_event
 from colabsim.scenario.loader import Scenario
 
-__all__ = ["BatchResult", "RunStreams", "run_batch"]
-
-
-class RunStreams:
-    """Uniform draws with a leading run axis, one numpy Generator per run.
-
-    Each month the engine asks for a block of draws per run (`begin`), one generator call per run,
-    and the rules take consecutive slices of it through `random`. A generator's doubles come out
-    the same whether drawn in one call or several, so run r sees exactly the numbers the Mesa
-    model seeded with ``seeds[r]`` sees.
-    """
-
-    def __init__(self, seeds: Sequence[int]) -> None:
-        """Create one generator per seed."""
-        self._generators = [np.random.default_rng(seed) for seed in seeds]
-        self._block: FloatArray = np.empty((len(seeds), 0))
-        self._offset = 0
-
-    def begin(self, count: int) -> None:
-        """Draw the next `count` uniforms of every run."""
-        # A fresh block each time: draws handed out earlier (e.g. inclusion draws kept in the state) stay valid.
-        self._block = np.empty((len(self._generators), count))
-        for row, generator in zip(self._block, self._generators, strict=True):
-            generator.random(out=row)
-        self._offset = 0
-
-    def random(self, size: tuple[int, ...]) -> FloatArray:
-        """Serve draws of shape `size` (the first axis is the run axis) from the current block."""
-        if size[0] != len(self._generators):
-            raise ValueError(f"asked for draws of shape {size} from a batch of {len(self._generators)} runs")
-        count = int(np.prod(size[1:]))
-        if self._offset + count > self._block.shape[1]:
-            raise RuntimeError("the rules drew more uniforms than uniforms_per_step() announced")
-        out = self._block[:, self._offset : self._offset + count].reshape(size)
-        self._offset += count
-        return out
-
-    def end(self) -> None:
-        """Check that the block was used up exactly (the draw plan matches the rules)."""
-        if self._offset != self._block.shape[1]:
-            raise RuntimeError(
-                f"the rules drew {self._offset} uniforms per run, uniforms_per_step() announced {self._block.shape[1]}"
-            )
-
-    def __len__(self) -> int:
-        """Number of runs."""
-        return len(self._generators)
+__all__ = ["BatchResult", "run_batch"]
 
 
 @dataclass(frozen=True)
@@ -138,6 +92,7 @@ def run_batch(
     factor_sets: Sequence[Mapping[str, float]] | None = None,
     keep_series: bool = True,
     start_values: Sequence[Mapping[str, float]] | None = None,
+    source_seeds: Sequence[Mapping[str, RunSeed]] | None = None,
 ) -> BatchResult:
     """Run len(seeds) runs of `scenario` together.
 
@@ -150,14 +105,20 @@ def run_batch(
         start_values: Per run, factor values that replace the scenario file's own, as another
             coding of the same evidence would: the timeline's events still change them, unlike
             `factor_sets`. None for the file's values.
+        source_seeds: Per run, seeds for some noise sources (names of
+            `colabsim.model.streams.NOISE_SOURCES`) that replace the run's seed for those sources
+            only: ``{"contacts": t}`` draws the contacts of the run seeded ``t`` and every other
+            source of ``seeds[r]``. Holding a run's seed and varying one source's seed across runs
+            isolates that source's share of the variance. None for none.
 
     Returns:
         The batch's outputs; run r equals ``colabsim.simulate(scenario.with_factors(**factor_sets[r]),
-        seeds[r])``.
+        seeds[r], source_seeds=source_seeds[r])``.
 
     Raises:
         ScenarioError: If a factor name or value is invalid.
-        ValueError: If `factor_sets` and `seeds` differ in length or `seeds` is empty.
+        ValueError: If `factor_sets`, `start_values` or `source_seeds` differ in length from `seeds`,
+            `seeds` is empty, or a seed or noise source is invalid.
     """
     runs = len(seeds)
     if runs == 0:
@@ -170,13 +131,10 @@ def run_batch(
     levels, held, per_run = _levels(scenario, sets, start_values)
     structure = build_structure(scenario.spec)
     timeline = Timeline(scenario)
-    streams = RunStreams([int(seed) for seed in seeds])
+    streams = batch_streams(seeds, source_seeds)
     months = scenario.horizon_months
-    draws = uniforms_per_step(structure)
     current: dict[str, np.ndarray] = dict(levels)
-    streams.begin(structure.n_members)
-    state = initial_state(structure, current, Calendar.at(scenario.start, 0), streams, batch=runs)
-    streams.end()
+    state = initial_state(structure, current, Calendar.at(scenario.start, 0), streams.inclusion, batch=runs)
     params = scenario.parameters
     series: dict[str, np.ndarray] = {}
     programme_values = np.empty((months, runs, structure.n_programmes)) if keep_series else None
@@ -184,9 +142,7 @@ def run_batch(
         calendar = Calendar.at(scenario.start, month)
         for event in timeline.at(month):
             state, current = apply_event(event, structure, state, current, calendar, held)
-        streams.begin(draws)
         state = advance(structure, state, current, params, calendar, streams)
-        streams.end()
         for name, value in observe(structure, state, full=keep_series).items():
             series.setdefault(name, np.empty((months, runs)))[month] = value
         if programme_values is not None:

@@ -2,20 +2,25 @@
 
 `CollaborationModel` builds the structure and initial state from a scenario, creates one Mesa
 agent per actor, and each `step` (one month) applies the timeline's events, advances the array
-state through the nine processes (`colabsim.model.engine`) and records the metrics.
+state through the nine processes (`colabsim.model.engine`) and records the metrics
+(`colabsim.model.records`). Its `datacollector` is a `mesa.DataCollector` filled from those records
+when read, so ``mesa.batch_run(CollaborationModel, {"scenario": scenario}, rng=seeds)`` works.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import mesa
 import numpy as np
 import pandas as pd
 
 from colabsim.model.agents import AGENT_CLASSES, Actor, ArrayModel
 from colabsim.model.engine import Calendar, State, advance, initial_state, month_label
-from colabsim.model.metrics import observe, summarise
+from colabsim.model.metrics import observe, summarise_series
+from colabsim.model.records import RunRecord, fill_collector, new_collector
 from colabsim.model.rules import actor_capacity
+from colabsim.model.streams import RunSeed, run_streams
 from colabsim.model.structure import Structure, build_structure
 from colabsim.model.tables import actors_table, programmes_table, ties_table
 from colabsim.model.timeline import Timeline, apply_event
@@ -32,7 +37,12 @@ class CollaborationModel(ArrayModel):
 
     Args:
         scenario: The validated scenario (see `colabsim.load_scenario`).
-        rng: Seed or generator for the run's one random number generator (Mesa 3.5's ``rng``).
+        rng: The run's seed (Mesa 3.5's ``rng``). An integer or SeedSequence seeds the model's
+            noise streams (`colabsim.model.streams`: the same numbers as a batch run with that
+            seed); a Generator, or None for fresh entropy, gives them a seed drawn from it.
+        source_seeds: Seeds for some noise sources instead of `rng`
+            (`colabsim.model.streams.source_sequences`).
+        record_agents: Keep each month's per-actor state for `datacollector`'s agent records.
 
     Attributes:
         setup: The scenario being simulated. (Mesa reserves ``Model.scenario`` for its own
@@ -41,11 +51,27 @@ class CollaborationModel(ArrayModel):
         state: The current array state.
         levels: The factor levels in force (events may change them).
         month: Months simulated so far.
+        streams: The run's random streams, one per noise source.
+        record: The monthly records (`colabsim.model.records.RunRecord`).
     """
 
-    def __init__(self, scenario: Scenario, *, rng: SeedLike = None) -> None:
-        """Build the model from `scenario` with its own random generator."""
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        rng: SeedLike = None,
+        source_seeds: dict[str, RunSeed] | None = None,
+        record_agents: bool = True,
+    ) -> None:
+        """Build the model from `scenario` with its own random streams."""
         super().__init__(rng=rng)
+        seed: RunSeed
+        if isinstance(rng, np.random.SeedSequence) or (isinstance(rng, int | np.integer) and not isinstance(rng, bool)):
+            seed = rng
+        else:
+            # A generator (or fresh entropy): the streams are seeded from it, reproducibly for a seeded one.
+            seed = int(self.rng.integers(2**63))
+        self.streams = run_streams(seed, source_seeds)
         self.setup = scenario
         self.params = scenario.parameters
         self.structure: Structure = build_structure(scenario.spec)
@@ -53,14 +79,14 @@ class CollaborationModel(ArrayModel):
         self.timeline = Timeline(scenario)
         self.horizon = scenario.horizon_months
         self.month = 0
-        self.state: State = initial_state(self.structure, self.levels, self._calendar(0), self.rng)
+        self.state: State = initial_state(self.structure, self.levels, self._calendar(0), self.streams.inclusion)
         self.actors: list[Actor] = [
             AGENT_CLASSES[spec.kind](self, index, spec) for index, spec in enumerate(scenario.spec.actors)
         ]
         # Overridden factors are held for the whole run: the override is the experiment.
         self._held = dict.fromkeys(scenario.overrides, True)
-        self._records: list[dict[str, float]] = []
-        self._programme_records: list[np.ndarray] = []
+        self.record = RunRecord(self.structure, agents=record_agents)
+        self._collector: mesa.DataCollector | None = None
 
     def _calendar(self, month: int) -> Calendar:
         return Calendar.at(self.setup.start, month)
@@ -90,11 +116,8 @@ class CollaborationModel(ArrayModel):
         calendar = self._calendar(month)
         for event in self.timeline.at(month):
             self.state, self.levels = apply_event(event, self.structure, self.state, self.levels, calendar, self._held)
-        self.state = advance(self.structure, self.state, self.levels, self.params, calendar, self.rng)
-        row = {name: float(value) for name, value in observe(self.structure, self.state).items()}
-        row["step"] = float(month)
-        self._records.append(row)
-        self._programme_records.append(self.state.performance.copy())
+        self.state = advance(self.structure, self.state, self.levels, self.params, calendar, self.streams)
+        self.record.add(observe(self.structure, self.state), self.state)
         self.month += 1
         if self.month >= self.horizon:
             self.running = False
@@ -105,19 +128,37 @@ class CollaborationModel(ArrayModel):
             self.step()
         return self
 
+    @property
+    def datacollector(self) -> mesa.DataCollector:
+        """The run so far as a `mesa.DataCollector`, brought up to date when read.
+
+        Model variables: every metric of `timeseries` (same names); agent variables: each actor's
+        ``actor_trust`` (mean over its ties), ``actor_commitment``, ``actor_contribution`` (all it
+        gave that month) and ``actor_active``. Collection ``t`` is the state after ``t`` months
+        (``model.time``), i.e. row ``step = t - 1`` of `timeseries`. Filled from the engine's
+        records, not by reporters.
+
+        Raises:
+            RuntimeError: If the model was built with ``record_agents=False``.
+        """
+        if self._collector is None:
+            names = self.record.names or tuple(observe(self.structure, self.state))
+            self._collector = new_collector(names)
+        fill_collector(self._collector, self.record, [actor.unique_id for actor in self.actors])
+        return self._collector
+
     def timeseries(self) -> pd.DataFrame:
         """Monthly metrics so far: one row per month, columns ``step``, ``date`` and the metrics."""
-        frame = pd.DataFrame.from_records(self._records)
-        if frame.empty:
-            return frame
-        frame["step"] = frame["step"].astype(int)
-        frame.insert(1, "date", [self.date_of(m) for m in frame["step"]])
-        return frame.set_index("step").reset_index()
+        months = self.record.months
+        if months == 0:
+            return pd.DataFrame()
+        columns: dict[str, Any] = {"step": np.arange(months), "date": [self.date_of(m) for m in range(months)]}
+        columns.update(self.record.series())
+        return pd.DataFrame(columns)
 
     def programme_performance(self) -> pd.DataFrame:
         """Monthly performance of each programme (long format: step, programme, sector, performance)."""
-        values = np.vstack(self._programme_records) if self._programme_records else np.zeros((0, 0))
-        return programmes_table(self.structure, values)
+        return programmes_table(self.structure, self.record.programme_values())
 
     def actors_table(self) -> pd.DataFrame:
         """The actors now: id, name, kind, side, active, commitment, capacity."""
@@ -128,5 +169,5 @@ class CollaborationModel(ArrayModel):
         return ties_table(self.structure, self.state)
 
     def summary(self) -> dict[str, float]:
-        """Per-run summary metrics (see `colabsim.model.metrics.summarise`)."""
-        return summarise(self.timeseries())
+        """Per-run summary metrics (see `colabsim.model.metrics.summarise_series`), from the records."""
+        return {name: float(value) for name, value in summarise_series(self.record.series()).items()}

@@ -14,6 +14,7 @@ import numpy as np
 
 from colabsim.model import rules
 from colabsim.model.rules.common import BoolArray, FloatArray, IntArray, Levels, UniformSource
+from colabsim.model.streams import Streams
 from colabsim.model.structure import ACTIVE, DORMANT, LATENT, Structure
 from colabsim.scenario.parameters import Parameters
 
@@ -28,7 +29,6 @@ __all__ = [
     "initial_state",
     "member_included",
     "month_label",
-    "uniforms_per_step",
 ]
 
 
@@ -67,8 +67,8 @@ class State:
 
     Tie arrays: ``trust``, ``understanding``, ``since_contact`` (months), ``contact`` (this month).
     Actor arrays: ``commitment``, ``active``, ``funded``, ``prospective`` (may join when the city's
-    reputation draws it), ``budget`` (N x 4, this year's endowment) and ``stock`` (N x 4, what is
-    left of it).
+    reputation draws it), ``budget`` (N x 4, this year's endowment), ``stock`` (N x 4, what is
+    left of it) and ``contributed`` (N x 4, what the actor gave its programmes this month).
     Membership arrays: ``inclusion_draw`` (a uniform per membership, drawn again for each budget
     year; an optional member takes part that year while it is below the inclusion factor).
     Programme arrays: ``status``, ``streak``, ``performance``, ``consensus``, ``pooled`` (P x 4).
@@ -85,6 +85,7 @@ class State:
     prospective: BoolArray
     budget: FloatArray
     stock: FloatArray
+    contributed: FloatArray
     inclusion_draw: FloatArray
     status: IntArray
     streak: IntArray
@@ -106,18 +107,6 @@ def member_included(structure: Structure, state: State, levels: Levels) -> BoolA
     return ~structure.mem_optional | (state.inclusion_draw < np.asarray(levels["inclusion"]))
 
 
-def uniforms_per_step(structure: Structure) -> int:
-    """How many uniform draws `advance` takes in one month (fixed by the structure).
-
-    Turnover (N), contacts (E), defection (M), growth (1 + P), joining (N) and the next budget
-    year's inclusion draws (M, used only in December), in that order. A batch engine draws this
-    many per run and month in one call, which yields the same numbers as the single-run model's
-    separate calls.
-    """
-    s = structure
-    return 2 * s.n_actors + s.n_ties + 2 * s.n_members + 1 + s.n_programmes
-
-
 def initial_state(
     structure: Structure, levels: Levels, calendar: Calendar, rng: UniformSource, batch: int | None = None
 ) -> State:
@@ -127,7 +116,8 @@ def initial_state(
     ``0.1 + 0.6 * history`` (within a side: 0.5 each) unless a tie gives its own trust; commitment
     at the commitment factor unless an actor gives its own; stocks at the share of the yearly
     endowment for the months left in the first budget year. Each membership draws one uniform
-    (``inclusion_draw``) for the first budget year. For a batch, factor levels are arrays of shape ``(batch, 1)``.
+    (``inclusion_draw``) for the first budget year from `rng`, the run's inclusion stream
+    (`colabsim.model.streams.Streams.inclusion`). For a batch, factor levels are arrays of shape ``(batch, 1)``.
     """
     lead = () if batch is None else (batch,)
     history = np.asarray(levels["history"])
@@ -154,6 +144,7 @@ def initial_state(
         prospective=np.broadcast_to(structure.prospective, (*lead, structure.n_actors)).copy(),
         budget=budget,
         stock=budget * calendar.months_left / 12.0,
+        contributed=full(0.0, (structure.n_actors, 4)),
         inclusion_draw=rng.random((*lead, structure.n_members)),
         status=full(structure.prog_status0, (n_prog,), np.intp),
         streak=full(0, (n_prog,), np.intp),
@@ -172,24 +163,32 @@ def advance(
     levels: Levels,
     params: Parameters,
     calendar: Calendar,
-    rng: UniformSource,
+    streams: Streams,
 ) -> State:
     """Advance one month: processes 1-8 of DESIGN.md (observation is `colabsim.model.metrics`).
 
     Scheduled events are applied before this call (`colabsim.model.timeline`); random leadership
-    turnover is the part of process 1 done here.
+    turnover is the part of process 1 done here. Each random rule draws from its own noise
+    source's stream in `streams` (`colabsim.model.streams`).
     """
     s = structure
     # 1. Events: random leadership turnover.
     turnover = rules.turnover_level(s.turnover_override, levels)
     newcomer = rules.newcomer_commitment(initial_commitment(s, levels), levels)
     commitment, understanding, _ = rules.leadership_turnover(
-        state.commitment, state.understanding, state.active, newcomer, turnover, (s.tie_src, s.tie_dst), params, rng
+        state.commitment,
+        state.understanding,
+        state.active,
+        newcomer,
+        turnover,
+        (s.tie_src, s.tie_dst),
+        params,
+        streams.turnover,
     )
     # 2. Communication.
     closeness = rules.tie_closeness(s, levels)
     probability = rules.contact_probability(s, levels, params, state.trust, state.active, closeness)
-    contact = rules.draw_contacts(probability, rng)
+    contact = rules.draw_contacts(probability, streams.contacts)
     intensity = rules.contact_intensity(s, levels, params, state.trust, state.active, closeness)
     depth = np.where(probability > 0, intensity / np.maximum(probability, 1e-12), 1.0)
     trust, understanding = rules.apply_contacts(
@@ -204,9 +203,11 @@ def advance(
     engaged = member_live & running[..., s.mem_prog]
     holdings = (commitment, trust, state.stock, state.budget)
     amount, reciprocity, observed = rules.contributions(
-        s, levels, params, holdings, consensus, engaged, calendar.months_left, rng
+        s, levels, params, holdings, consensus, engaged, calendar.months_left, streams.defection
     )
     stock = rules.spend(state.stock, amount, s)
+    # Kept per actor for agent-level data (the Mesa DataCollector); spend() sums the same way.
+    contributed = rules.pool_by(amount, s.mem_actor, s.n_actors)
     pooled = rules.pool_by(amount, s.mem_prog, s.n_programmes)
     # 5. Production.
     capacity = rules.actor_capacity(s, levels)
@@ -233,9 +234,9 @@ def advance(
         stock = budget
     # 8. Growth.
     streak = rules.update_streaks(state.streak, performance, status, params)
-    status, streak, opened = rules.open_new_sector(status, streak, levels, params, rng, viable)
+    status, streak, opened = rules.open_new_sector(status, streak, levels, params, streams.sectors, viable)
     reputation = rules.update_reputation(state.reputation, performance, status, params)
-    active, joined = rules.partners_join(state.active, state.prospective, reputation, params, rng)
+    active, joined = rules.partners_join(state.active, state.prospective, reputation, params, streams.joining)
     status = rules.open_partner_programmes(status, joined, s)
     if np.any(joined):
         months_left = 12 if calendar.renew else calendar.months_left - 1
@@ -243,9 +244,9 @@ def advance(
         budget = np.where(joined[..., None], fresh, budget)
         stock = np.where(joined[..., None], fresh * months_left / 12.0, stock)
         commitment = np.where(joined, initial_commitment(s, levels), commitment)
-    # Optional members decide again for each budget year whether to take part (draws taken every
-    # month so that the draw plan is fixed; used in December only).
-    next_year = rng.random(np.shape(state.inclusion_draw))
+    # Optional members decide again for each budget year whether to take part (drawn every month
+    # so that the inclusion stream's n-th draw always belongs to the same month; used in December only).
+    next_year = streams.inclusion.random(np.shape(state.inclusion_draw))
     inclusion_draw = next_year if calendar.renew else state.inclusion_draw
     return replace(
         state,
@@ -257,6 +258,7 @@ def advance(
         active=active,
         budget=budget,
         stock=stock,
+        contributed=contributed,
         status=status,
         streak=streak,
         performance=performance,

@@ -3,7 +3,8 @@
 Seeds: replication r of root seed S runs with the integer seed
 ``SeedSequence(S).spawn(R)[r].generate_state(1, dtype=uint64)[0] >> 1`` (63 bits, so it fits
 any integer column); the integer is stored with the results, so
-``simulate(scenario, seed=that_integer)`` reproduces that replication alone.
+``simulate(scenario, seed=that_integer)`` reproduces that replication alone. A run's integer seed
+seeds one stream per noise source (`colabsim.model.streams`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from colabsim.model.collaboration import CollaborationModel
+from colabsim.model.streams import RunSeed
 from colabsim.scenario.loader import Scenario
 
 __all__ = ["SimulationResult", "derive_seeds", "simulate"]
@@ -46,13 +48,20 @@ def derive_seeds(root: int, count: int) -> list[int]:
     return [int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for child in children]
 
 
-def simulate(scenario: Scenario, seed: int) -> SimulationResult:
+def simulate(scenario: Scenario, seed: int, source_seeds: dict[str, RunSeed] | None = None) -> SimulationResult:
     """Run `scenario` once with `seed` to its horizon.
+
+    Args:
+        scenario: The scenario.
+        seed: The run's seed (an integer >= 0).
+        source_seeds: Seeds for some noise sources instead of `seed`
+            (`colabsim.model.streams.source_sequences`); None for none.
 
     Returns:
         The run's monthly time series, summary and per-programme performance.
     """
-    model = CollaborationModel(scenario, rng=seed).run()
+    # No per-actor history: nothing here reads the model's DataCollector.
+    model = CollaborationModel(scenario, rng=seed, source_seeds=source_seeds, record_agents=False).run()
     summary = pd.Series({"seed": seed, **model.summary()})
     return SimulationResult(
         model.timeseries(), summary, model.programme_performance(), model.actors_table(), model.ties_table()

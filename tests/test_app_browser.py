@@ -193,7 +193,7 @@ def test_slider_and_steps_change_the_charts_and_the_network(playwright: Any, ser
         for month in (18, 30, 42, 54):
             _click_until(page, ".colabsim-year", month)
         page.locator(".colabsim-do-withdraw_mediator").click()
-        expect(page.locator(".colabsim-log")).to_contain_text("SSVA")
+        expect(page.locator(".colabsim-log-intervention")).to_contain_text("SSVA")
         expect(page.locator(".colabsim-do-withdraw_mediator")).to_be_disabled()
         for month in (66, 78, 90):
             _click_until(page, ".colabsim-year", month)

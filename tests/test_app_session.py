@@ -318,3 +318,61 @@ def test_figures_are_pngs_that_change_as_the_run_goes_on_with_a_fixed_layout(cat
     assert painters.dynamics.draw(later) != pictures[2]
     np.testing.assert_array_equal(network_layout(start), network_layout(later))
     assert later.marks[-1][2] and later.marks[-1][0] == 24
+
+
+# --- interventions hold, undo, what a switch would lose ----------------------------------------
+
+
+def test_renewing_in_2017_overrides_the_scheduled_lapse_and_the_log_says_so(catalog: Catalog) -> None:
+    board = Dashboard(catalog, seed=4)
+    board.choose(0, catalog.find("darwin").key)  # type: ignore[union-attr]
+    run = board.runs[0]
+    run.step(run.choice.scenario.month_index("2017-03"))
+    assert board.intervene("renew_mou").enabled
+    log = board.controls().log
+    assert (log[-1][0], log[-1][2]) == ("Jul 2018", "overridden"), "the coming lapse is shown as overridden"
+    assert "kept by your change of 2017-03" in log[-1][1]
+    board.step(24)
+    assert run.model.levels["legal_frame"] == pytest.approx(interventions.RENEWED)
+    kinds = [kind for month, _, kind in run.view().marks if month == run.choice.scenario.month_index("2018-07")]
+    assert kinds == ["overridden"]
+
+
+def test_with_let_scheduled_ticked_the_lapse_still_applies(catalog: Catalog) -> None:
+    board = Dashboard(catalog, seed=4)
+    board.choose(0, catalog.find("darwin").key)  # type: ignore[union-attr]
+    run = board.runs[0]
+    run.step(run.choice.scenario.month_index("2017-03"))
+    board.let_scheduled = True
+    board.intervene("renew_mou")
+    assert "scheduled events still apply" in board.controls().log[-1][1]
+    board.step(24)
+    assert run.model.levels["legal_frame"] == pytest.approx(0.15)
+
+
+def test_undo_replays_the_run_without_the_last_change(catalog: Catalog) -> None:
+    board, plain = Dashboard(catalog, seed=8), Dashboard(catalog, seed=8)
+    for each in (board, plain):
+        each.step(30)
+    board.intervene("withdraw_mediator")
+    board.step(20)
+    board.set_factor("leadership", 0.9)
+    plain.step(20)
+    plain.intervene("withdraw_mediator")  # the same change, made later: undo must not keep it
+    assert board.controls().can_undo
+    assert board.undo() and board.undo()
+    assert not board.controls().can_undo and not board.undo()
+    assert board.runs[0].month == 50
+    plain.undo()
+    _same(board.runs[0].model.timeseries(), plain.runs[0].model.timeseries())
+    np.testing.assert_array_equal(board.runs[0].model.state.trust, plain.runs[0].model.state.trust)
+
+
+def test_a_run_is_at_risk_once_it_has_moved_or_been_changed(catalog: Catalog) -> None:
+    board = Dashboard(catalog, seed=2)
+    assert not board.at_risk
+    board.set_factor("leadership", 0.9)
+    assert board.at_risk  # a start value would be lost
+    board.clear_start_values()
+    board.step(1)
+    assert board.controls().at_risk

@@ -244,12 +244,13 @@ class ChartPainter:
 
     def _marks(self, view: RunView) -> list[Line2D]:
         handles = []
-        for month, _, intervention in sorted(view.marks, key=lambda m: m[2]):
+        for month, _, kind in sorted(view.marks, key=lambda m: m[2] == "intervention"):
+            intervention = kind == "intervention"
             colour, style, width = (INTERVENTION_COLOUR, "-", 2.5) if intervention else ("#9a9a9a", "--", 1.5)
             self.changing.append(self.ax.axvline(self.origin + month / 12.0, color=colour, ls=style, lw=width))
-        if any(not m[2] for m in view.marks):
+        if any(m[2] != "intervention" for m in view.marks):
             handles.append(Line2D([], [], color="#9a9a9a", ls="--", lw=1.5, label="scheduled event"))
-        if any(m[2] for m in view.marks):
+        if any(m[2] == "intervention" for m in view.marks):
             handles.append(Line2D([], [], color=INTERVENTION_COLOUR, lw=2.5, label="your change"))
         if not view.finished:
             self.changing.append(self.ax.axvline(self.origin + view.month / 12.0, color="black", lw=1, alpha=0.5))

@@ -13,6 +13,12 @@ Semantics a trainer can rely on:
   changes the factor from the current month on, as a scenario event would; dragging back and forth
   within one month counts as one change.
 - *Interventions* are scenario events applied at the current month (`colabsim.app.interventions`).
+  They (and mid-run slider changes) hold what they act on: the scenario's later scheduled events on
+  the same factor or actor are overridden and shown so in the log, unless "let scheduled events
+  still apply" is ticked (`Dashboard.let_scheduled`, `CollaborationModel.apply`).
+- *Undo* takes back the last change: the run is replayed from month 0 with the same scenario,
+  seed and changes minus the last, to the month it was at. The model is deterministic for a seed,
+  so the replay is exactly the run without that change.
 - *Reset* restarts every run from month 0 with the same seed and start values; interventions and
   mid-run changes are cleared. The same seed and the same actions at the same months give the
   same run.
@@ -35,12 +41,15 @@ import pandas as pd
 from colabsim.app.catalog import Catalog, Choice
 from colabsim.app.interventions import INTERVENTIONS, Plan, apply_events, factor_event, plan
 from colabsim.model.collaboration import CollaborationModel
-from colabsim.model.engine import State
 from colabsim.scenario.factors import FACTORS
 from colabsim.scenario.loader import ScenarioError
 from colabsim.scenario.schema import EventSpec
 
-__all__ = ["SPEEDS", "Controls", "Dashboard", "LogEntry", "Run", "RunView"]
+__all__ = ["MARK_KINDS", "SPEEDS", "Controls", "Dashboard", "LogEntry", "Run", "RunView"]
+
+#: Kinds of marks on the time axis and lines in the log: the scenario's scheduled events (applied,
+#: or overridden by a change of the trainer's), and the trainer's changes.
+MARK_KINDS = ("scheduled", "overridden", "intervention")
 
 #: Play speeds: label -> months simulated per second.
 SPEEDS: dict[str, float] = {"slow": 2.0, "normal": 6.0, "fast": 12.0, "fastest": 36.0}
@@ -52,6 +61,30 @@ FRAME_TIMEOUT = 5.0
 MAX_SEED = 999_999
 
 _BUILDS = itertools.count(1)
+
+#: The log's wording (kept together so it can be translated later).
+TEXT = {
+    "still_apply": " (scheduled events still apply)",
+    "overridden": "{text}: overridden ({held})",
+    "kept": "{name} kept by {by}",
+    "start value": "its start value",
+    "intervention of": "your change of",
+}
+
+
+def _describe(event: EventSpec, overridden: tuple[tuple[str, str], ...]) -> tuple[str, str]:
+    """A scheduled event's line in the log and its kind (see `MARK_KINDS`)."""
+    text = event.note or event.action.replace("_", " ")
+    if not overridden:
+        return text, MARK_KINDS[0]
+    held = "; ".join(
+        TEXT["kept"].format(
+            name=target.split(":", 1)[1].replace("_", " "),
+            by=TEXT["start value"] if by == "start value" else by.replace("intervention of", TEXT["intervention of"]),
+        )
+        for target, by in overridden
+    )
+    return TEXT["overridden"].format(text=text, held=held), MARK_KINDS[1]
 
 
 def month_label(scenario_start: tuple[int, int], month: int) -> str:
@@ -70,12 +103,16 @@ class LogEntry:
         date: That month, e.g. ``"Feb 2006"``.
         text: What was done.
         events: The events applied.
+        let_scheduled: Whether the scenario's later scheduled events on the same things still apply.
+        factor: The factor a slider moved ("" for an intervention button).
     """
 
     month: int
     date: str
     text: str
     events: tuple[EventSpec, ...]
+    let_scheduled: bool = False
+    factor: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,7 +134,10 @@ class Controls:
     file_error: str
     problems: tuple[str, ...]
     plans: tuple[Plan, ...]
-    log: tuple[tuple[str, str], ...]
+    log: tuple[tuple[str, str, str], ...]
+    let_scheduled: bool
+    can_undo: bool
+    at_risk: bool
     levels: tuple[tuple[str, float], ...]
     at_start: bool
     start_values: tuple[tuple[str, float], ...]
@@ -120,7 +160,8 @@ class RunView:
         actors: Actors now (`CollaborationModel.actors_table`).
         ties: Ties now (`CollaborationModel.ties_table`).
         levels: Factor levels in force.
-        marks: (month, text, is_intervention) for scheduled events and interventions.
+        marks: (month, text, kind) for scheduled events and interventions; kind is one of
+            `MARK_KINDS`.
         start_values: Factors set before the run (held for the whole run).
     """
 
@@ -136,24 +177,13 @@ class RunView:
     actors: pd.DataFrame
     ties: pd.DataFrame
     levels: dict[str, float]
-    marks: tuple[tuple[int, str, bool], ...]
+    marks: tuple[tuple[int, str, str], ...]
     start_values: dict[str, float]
 
     @property
     def finished(self) -> bool:
         """Whether the run has reached its horizon."""
         return self.month >= self.horizon
-
-
-@dataclass
-class _Pending:
-    """The state before a slider change in this month, so a drag counts as one change."""
-
-    factor: str
-    month: int
-    state: State
-    levels: dict[str, Any]
-    log_length: int
 
 
 @dataclass
@@ -176,11 +206,20 @@ class Run:
         self.model = CollaborationModel(scenario, rng=self.seed)
         self.build = next(_BUILDS)
         self.log: list[LogEntry] = []
-        self._pending: _Pending | None = None
         for entry in replay or []:
-            apply_events(self.model, entry.events)
+            self._advance_to(entry.month)
+            apply_events(self.model, entry.events, let_scheduled=entry.let_scheduled)
             self.log.append(entry)
         self.version += 1
+
+    def _advance_to(self, month: int) -> None:
+        while self.model.month < min(month, self.horizon):
+            self.model.step()
+
+    def _replay(self, log: list[LogEntry], month: int) -> None:
+        """The same run with only the changes in `log`, back at `month` (the model is deterministic)."""
+        self._build(replay=log)
+        self._advance_to(month)
 
     @property
     def month(self) -> int:
@@ -200,7 +239,11 @@ class Run:
     @property
     def date(self) -> str:
         """The current month (the next to simulate), or the last month once finished."""
-        return month_label(self.choice.scenario.start, min(self.month, self.horizon - 1))
+        return self.date_of(self.month)
+
+    def date_of(self, month: int) -> str:
+        """Month index `month` as shown, e.g. ``"Feb 2006"`` (the last month for one past the end)."""
+        return month_label(self.choice.scenario.start, min(month, self.horizon - 1))
 
     def step(self, months: int = 1) -> None:
         """Simulate up to `months` months (fewer at the horizon)."""
@@ -208,7 +251,6 @@ class Run:
             if self.finished:
                 break
             self.model.step()
-        self._pending = None
         self.version += 1
 
     def reset(self, seed: int | None = None) -> None:
@@ -217,8 +259,12 @@ class Run:
             self.seed = seed
         self._build()
 
-    def set_factor(self, name: str, value: float) -> None:
-        """Move factor `name` to `value`: a start value at month 0, else a change from this month on."""
+    def set_factor(self, name: str, value: float, let_scheduled: bool = False) -> None:
+        """Move factor `name` to `value`: a start value at month 0, else a change from this month on.
+
+        A change in the same month as the last one, on the same factor, replaces it (a drag is one
+        change): the run is replayed without it first.
+        """
         factor = FACTORS[name]
         value = round(min(max(float(value), factor.low), factor.high), 2)
         if self.month == 0:
@@ -228,19 +274,23 @@ class Run:
                 self.start_values[name] = value
             self._build(replay=self.log)
             return
-        pending = self._pending
-        if pending is not None and pending.factor == name and pending.month == self.month:
-            self.model.state, self.model.levels = pending.state, dict(pending.levels)
-            del self.log[pending.log_length :]
-        else:
-            pending = _Pending(name, self.month, self.model.state, dict(self.model.levels), len(self.log))
-            self._pending = pending
-        before = float(pending.levels[name])
+        last = self.log[-1] if self.log else None
+        if last is not None and last.factor == name and last.month == self.month:
+            self._replay(self.log[:-1], self.month)
+        before = float(self.model.levels[name])
         if abs(value - before) > 1e-9:
             event = factor_event(self.model, name, value, "slider")
-            apply_events(self.model, [event])
-            self.log.append(LogEntry(self.month, self.date, f"{name} {before:.2f} → {value:.2f}", (event,)))
+            apply_events(self.model, [event], let_scheduled=let_scheduled)
+            text = f"{name} {before:.2f} → {value:.2f}"
+            self.log.append(LogEntry(self.month, self.date, text, (event,), let_scheduled, factor=name))
         self.version += 1
+
+    def undo(self) -> bool:
+        """Take back the last change (replaying the run without it); False if there was none."""
+        if not self.log:
+            return False
+        self._replay(self.log[:-1], self.month)
+        return True
 
     def clear_start_values(self) -> None:
         """Drop the start values and restart from month 0 with the scenario's own values."""
@@ -253,21 +303,42 @@ class Run:
             return {i.key: Plan(i.key, False, "The run has ended: press Reset to run it again.") for i in INTERVENTIONS}
         return {i.key: plan(i.key, self.model) for i in INTERVENTIONS}
 
-    def intervene(self, key: str) -> Plan:
+    def intervene(self, key: str, let_scheduled: bool = False) -> Plan:
         """Press intervention `key`: apply its events now if it can act (else do nothing)."""
         what = self.plans()[key]
         if what.enabled:
-            apply_events(self.model, what.events)
-            self.log.append(LogEntry(self.month, self.date, what.summary, what.events))
-            self._pending = None
+            apply_events(self.model, what.events, let_scheduled=let_scheduled)
+            self.log.append(LogEntry(self.month, self.date, what.summary, what.events, let_scheduled))
             self.version += 1
         return what
+
+    @property
+    def at_risk(self) -> bool:
+        """Whether restarting would lose something: months simulated, changes or start values."""
+        return self.month > 0 or bool(self.log) or bool(self.start_values)
+
+    def _scheduled(self) -> list[tuple[int, str, str]]:
+        """The scenario's events as (month, text, kind): applied ones as recorded, later ones as they stand."""
+        scenario = self.choice.scenario
+        done = [(r.month, r.event, r.overridden) for r in self.model.events if r.scheduled]
+        later = [(m, e) for e in scenario.spec.events if (m := scenario.month_index(e.at)) >= self.month]
+        rows = done + [(m, e, self.model.overrides(e)) for m, e in later]
+        return [(month, *_describe(event, overridden)) for month, event, overridden in rows]
+
+    def history(self) -> list[tuple[int, str, str]]:
+        """The run's log: scheduled events and the trainer's changes as (month, text, kind), by month.
+
+        In a month, the trainer's changes come first: they act at its start, before its scheduled
+        events (which they may override).
+        """
+        changes = [
+            (e.month, e.text + (TEXT["still_apply"] if e.let_scheduled else ""), MARK_KINDS[2]) for e in self.log
+        ]
+        return sorted(changes + self._scheduled(), key=lambda row: (row[0], row[2] != MARK_KINDS[2]))
 
     def view(self) -> RunView:
         """A consistent copy of what the page shows."""
         scenario = self.choice.scenario
-        marks = [(scenario.month_index(e.at), e.note or e.action, False) for e in scenario.spec.events]
-        marks += [(e.month, e.text, True) for e in self.log]
         return RunView(
             key=(self.choice.key, self.seed, self.build, self.version),
             title=scenario.name,
@@ -281,7 +352,7 @@ class Run:
             actors=self.model.actors_table(),
             ties=self.model.ties_table(),
             levels={k: float(v) for k, v in self.model.levels.items()},
-            marks=tuple(marks),
+            marks=tuple(self.history()),
             start_values=dict(self.start_values),
         )
 
@@ -308,6 +379,8 @@ class Dashboard:
         self.speed = "normal"
         self.file_error: str = ""
         self.notice: str = ""
+        #: Let the scenario's later scheduled events still apply after a change (the page's checkbox).
+        self.let_scheduled = False
         self._drawn = threading.Condition()
         self._last_drawn = 0
 
@@ -343,11 +416,23 @@ class Dashboard:
                 file_error=self.file_error,
                 problems=tuple(self.catalog.problems),
                 plans=tuple(acting.plans().values()),
-                log=tuple((entry.date, entry.text) for entry in acting.log),
+                log=tuple(
+                    (acting.date_of(month), text, kind)
+                    for month, text, kind in acting.history()
+                    if month < acting.month or kind != MARK_KINDS[0]
+                ),
+                let_scheduled=self.let_scheduled,
+                can_undo=bool(acting.log),
+                at_risk=self.at_risk,
                 levels=tuple((k, float(v)) for k, v in acting.model.levels.items()),
                 at_start=acting.month == 0,
                 start_values=tuple(acting.start_values.items()),
             )
+
+    @property
+    def at_risk(self) -> bool:
+        """Whether switching scenario or mode would lose a run (see `Run.at_risk`)."""
+        return any(run.at_risk for run in self.runs)
 
     def views(self) -> list[RunView]:
         """A consistent copy of every run, for drawing."""
@@ -424,7 +509,7 @@ class Dashboard:
     def set_factor(self, name: str, value: float) -> None:
         """Move a factor slider of the run acted on (see `Run.set_factor`)."""
         with self.lock:
-            self.acting.set_factor(name, value)
+            self.acting.set_factor(name, value, self.let_scheduled)
 
     def plans(self) -> dict[str, Plan]:
         """What each intervention button would do now to the run acted on."""
@@ -434,7 +519,13 @@ class Dashboard:
     def intervene(self, key: str) -> Plan:
         """Press an intervention button for the run acted on (see `Run.intervene`)."""
         with self.lock:
-            return self.acting.intervene(key)
+            return self.acting.intervene(key, self.let_scheduled)
+
+    def undo(self) -> bool:
+        """Take back the last change to the run acted on (see `Run.undo`); stops playing."""
+        with self.lock:
+            self.playing = False
+            return self.acting.undo()
 
     def clear_start_values(self) -> None:
         """Restart the run acted on with the scenario's own factor values."""

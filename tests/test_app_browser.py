@@ -309,3 +309,40 @@ def test_with_a_token_the_page_asks_for_it_and_the_typed_code_opens_it(playwrigh
             _click_until(page, ".colabsim-step", 1)
         finally:
             context.close()
+
+
+def test_switching_asks_first_and_undo_takes_back_the_last_change(playwright: Any, server: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    context, page = _open(playwright, server, tmp_path / "profile")
+    try:
+        expect(page.locator(".colabsim-undo")).to_be_disabled()
+        for month in (1, 2):
+            _click_until(page, ".colabsim-step", month)
+        page.locator(".colabsim-do-withdraw_mediator").click()
+        expect(page.locator(".colabsim-log-intervention")).to_contain_text("SSVA")
+        _click_until(page, ".colabsim-step", 3)
+        page.locator(".colabsim-undo").click()
+        expect(page.locator(".colabsim-log-intervention")).to_have_count(0)
+        expect(page.locator(".colabsim-do-withdraw_mediator")).to_be_enabled()
+        assert _month(page) == "month 3 of 216"  # replayed to where the run was
+
+        page.locator(".colabsim-scenario-0").click()
+        page.get_by_role("option", name="Ambon-Darwin sister city", exact=True).click()
+        expect(page.locator(".colabsim-confirm-cancel")).to_be_visible()
+        page.locator(".colabsim-confirm-cancel").click()
+        expect(page.locator(".colabsim-confirm-cancel")).to_be_hidden()
+        expect(page.locator(".colabsim-scenario-names")).to_have_text("Ambon-Vlissingen sister city")
+        expect(page.locator(".colabsim-scenario-0")).to_contain_text("Vlissingen")
+        assert _month(page) == "month 3 of 216"
+
+        switch = page.locator(".colabsim-side-by-side .v-input--selection-controls__ripple")
+        switch.click()
+        page.locator(".colabsim-confirm-ok").click()
+        expect(page.locator(".colabsim-run-1")).to_be_visible()
+        assert _month(page) == "month 0 of 216"
+        switch.click()  # nothing to lose at month 0: no question
+        expect(page.locator(".colabsim-run-1")).to_have_count(0)
+        expect(page.locator(".colabsim-confirm-ok")).to_be_hidden()
+    finally:
+        context.close()

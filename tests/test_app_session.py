@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from pathlib import Path
@@ -11,9 +12,8 @@ import pandas as pd
 import pytest
 
 from colabsim import CollaborationModel, load_scenario
-from colabsim.app import interventions
+from colabsim.app import charts, interventions
 from colabsim.app.catalog import Catalog
-from colabsim.app.figures import Painters, network_layout
 from colabsim.app.session import Dashboard, Run
 from colabsim.scenario.loader import scenario_from_dict
 
@@ -304,20 +304,40 @@ def test_play_stops_at_the_end_of_the_run(catalog: Catalog) -> None:
 # --- figures ----------------------------------------------------------------------------------
 
 
-def test_figures_are_pngs_that_change_as_the_run_goes_on_with_a_fixed_layout(catalog: Catalog) -> None:
+def test_charts_send_only_data_per_frame_and_keep_the_layout(catalog: Catalog) -> None:
     board = Dashboard(catalog, seed=6)
     start = board.views()[0]
-    painters = Painters(start)
-    pictures = [painters.network.draw(start), painters.sectors.draw(start), painters.dynamics.draw(start)]
-    assert all(p.startswith(b"\x89PNG") for p in pictures)
+    option = charts.time_option(start, start.scenario, "sectors", 18)
+    assert len(option["xAxis"]["data"]) == start.horizon  # the whole horizon from the start
+    ids = {s["id"] for s in option["series"]}
+    xy = charts.network_layout(start)
+    first = charts.network_frame(start, start.scenario, xy)
     board.step(24)
     board.intervene("withdraw_mediator")
     later = board.views()[0]
-    assert painters.network.draw(later) != pictures[0]
-    assert painters.sectors.draw(later) != pictures[1]
-    assert painters.dynamics.draw(later) != pictures[2]
-    np.testing.assert_array_equal(network_layout(start), network_layout(later))
-    assert later.marks[-1][2] and later.marks[-1][0] == 24
+    frame = charts.time_frame(later, later.scenario, "sectors")
+    assert {s["id"] for s in frame["series"]} <= ids and "xAxis" not in frame
+    mean = next(s for s in frame["series"] if s["id"] == "mean")
+    assert len(mean["data"]) == 24
+    marks = next(s for s in frame["series"] if s["id"] == "marks-intervention")["markLine"]["data"]
+    assert [m["xAxis"] for m in marks] == [later.date] and "SSVA" in marks[0]["name"]
+    network = charts.network_frame(later, later.scenario, charts.network_layout(later))
+    np.testing.assert_array_equal(charts.network_layout(later), xy)
+    assert network != first
+    ssva = next(n for n in network["series"][0]["data"] if n["name"] == "ssva")
+    assert ssva["itemStyle"]["color"] == "#ffffff"  # hollow: not taking part
+    assert "not taking part" in ssva["tooltip"]["formatter"]
+
+
+def test_trust_scale_resolves_the_top_and_tooltips_escape_file_text(catalog: Catalog) -> None:
+    assert len({charts.trust_colour(t) for t in (0.81, 0.86, 0.91, 0.96)}) == 4
+    assert charts.trust_colour(0.0) != charts.trust_colour(1.0)
+    board = Dashboard(catalog, seed=1)
+    view = board.views()[0]
+    marked = dataclasses.replace(view, marks=((3, "<img src=x onerror=alert(1)>", "scheduled"),))
+    series = charts.time_frame(marked, marked.scenario, "dynamics")["series"]
+    line = next(s for s in series if s["id"] == "marks-scheduled")["markLine"]["data"][0]
+    assert "<img" not in line["name"] and "&lt;img" in line["name"]
 
 
 # --- interventions hold, undo, what a switch would lose ----------------------------------------

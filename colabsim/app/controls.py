@@ -196,15 +196,19 @@ def ConfirmLoss(pending: solara.Reactive[Pending], on_ok: Callable[[Callable[[],
             on_ok(pending.value[1])
         pending.set(None)
 
-    solara.lab.ConfirmationDialog(
-        pending.value is not None,
-        on_close=lambda: pending.set(None),
-        title=TEXT["confirm_title"],
-        content=TEXT["confirm_body"].format(what=what),
-        ok=solara.Button(TEXT["confirm_ok"], color="primary", classes=["colabsim-confirm-ok"]),
-        cancel=solara.Button(TEXT["confirm_cancel"], text=True, classes=["colabsim-confirm-cancel"]),
-        on_ok=ok,
-    )
+    def cancel(_: object = None) -> None:
+        pending.set(None)
+
+    def closed(open_now: bool) -> None:
+        if not open_now:  # Esc or a click beside the dialog: as "Keep this run"
+            cancel()
+
+    dialog = solara.v.Dialog(v_model=pending.value is not None, on_v_model=closed, max_width=560)
+    with dialog, solara.Card(TEXT["confirm_title"], classes=["colabsim-confirm"]):
+        solara.Text(TEXT["confirm_body"].format(what=what), classes=["colabsim-confirm-text"])
+        with solara.Row(justify="end", gap="12px"):
+            solara.Button(TEXT["confirm_cancel"], on_click=cancel, text=True, classes=["colabsim-confirm-cancel"])
+            solara.Button(TEXT["confirm_ok"], on_click=ok, color="primary", classes=["colabsim-confirm-ok"])
 
 
 @solara.component

@@ -42,7 +42,7 @@ from colabsim.app.catalog import Catalog, Choice
 from colabsim.app.interventions import INTERVENTIONS, Plan, apply_events, factor_event, plan
 from colabsim.model.collaboration import CollaborationModel
 from colabsim.scenario.factors import FACTORS
-from colabsim.scenario.loader import ScenarioError
+from colabsim.scenario.loader import Scenario, ScenarioError
 from colabsim.scenario.schema import EventSpec
 
 __all__ = ["MARK_KINDS", "SPEEDS", "Controls", "Dashboard", "LogEntry", "Run", "RunView"]
@@ -163,6 +163,7 @@ class RunView:
         marks: (month, text, kind) for scheduled events and interventions; kind is one of
             `MARK_KINDS`.
         start_values: Factors set before the run (held for the whole run).
+        scenario: The scenario run (names, roles and sectors for the charts' tooltips).
     """
 
     key: tuple[Any, ...]
@@ -179,6 +180,7 @@ class RunView:
     levels: dict[str, float]
     marks: tuple[tuple[int, str, str], ...]
     start_values: dict[str, float]
+    scenario: Scenario
 
     @property
     def finished(self) -> bool:
@@ -354,6 +356,7 @@ class Run:
             levels={k: float(v) for k, v in self.model.levels.items()},
             marks=tuple(self.history()),
             start_values=dict(self.start_values),
+            scenario=scenario,
         )
 
 

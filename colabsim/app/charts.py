@@ -98,6 +98,8 @@ MARK_STYLES = {
     "intervention": ("#000000", "solid", 3),
 }
 MEAN_COLOUR, TRUST_COLOUR, COMMITMENT_COLOUR = "#444444", "#009E73", "#CC79A7"
+#: Legend entries a row of a time chart's legend is assumed to hold (to leave room below the axes).
+LEGEND_PER_ROW = 4
 #: Longest mark label on the chart (the full note is on hover).
 MARK_LABEL = 14
 
@@ -169,8 +171,8 @@ def network_option(view: RunView, size: int) -> dict[str, Any]:
         "textStyle": _font(size),
         "title": {"text": "", "left": 0, "textStyle": {**_font(size + 2), "fontWeight": "bold"}},
         "tooltip": {"trigger": "item", "confine": True, "textStyle": _font(size)},
-        "grid": {"left": "12%", "right": "12%", "top": size * 3, "bottom": size * 2.5},
-        "xAxis": {"type": "value", "min": -1.25, "max": 1.25, "show": False},
+        "grid": {"left": "6%", "right": "6%", "top": size * 3, "bottom": size * 2.5},
+        "xAxis": {"type": "value", "min": -1.7, "max": 1.5, "show": False},
         "yAxis": {"type": "value", "min": -1.05, "max": 1.05, "show": False},
         "series": [
             {
@@ -260,6 +262,7 @@ def time_option(view: RunView, scenario: Scenario, kind: str, size: int) -> dict
     dates = [month_label(view.start, m) for m in range(view.horizon)]
     years = max(1, math.ceil(view.horizon / 12 / 5))  # about five labels on the time axis
     lines = _lines(kind, scenario)
+    legend = [name for name, *_ in lines] + [TEXT[mark] for mark in MARK_KINDS]
     series: list[dict[str, Any]] = [
         {
             "id": name,
@@ -299,12 +302,12 @@ def time_option(view: RunView, scenario: Scenario, kind: str, size: int) -> dict
         "textStyle": _font(size),
         "title": {"text": TEXT[kind], "left": 0, "textStyle": {**_font(size + 2), "fontWeight": "bold"}},
         "tooltip": {"trigger": "item", "confine": True, "textStyle": _font(size)},
-        "legend": {"bottom": 0, "textStyle": _font(size), "itemWidth": 30, "data": [n for n, *_ in lines]},
+        "legend": {"bottom": 0, "textStyle": _font(size), "itemWidth": 30, "data": legend},
         "grid": {
             "left": size,
             "right": size * 2,
             "top": size * 3,
-            "bottom": size * (6 if kind == "sectors" else 4),
+            "bottom": round(size * (1.5 + 1.5 * math.ceil(len(legend) / LEGEND_PER_ROW))),
             "containLabel": True,
         },
         "xAxis": {

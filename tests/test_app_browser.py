@@ -427,6 +427,12 @@ def test_marks_are_labelled_and_tooltips_name_actors_and_notes(playwright: Any, 
         expect(page.locator(".colabsim-network-0")).to_contain_text("partner city, partner side")
         expect(page.locator(".colabsim-legend")).to_contain_text("partner city")
         expect(page.locator(".colabsim-trust-legend")).to_contain_text("0.85")
+        expect(page.locator(".colabsim-monitor-performance")).to_contain_text(re.compile(r"performance \d\.\d\d"))
+        page.locator(".colabsim-open-info").click()
+        expect(page.locator(".colabsim-info")).to_contain_text("What each intervention does")
+        expect(page.locator(".colabsim-info")).to_contain_text("Pattimura University")
+        page.locator(".colabsim-info-close").click()
+        expect(page.locator(".colabsim-info")).to_be_hidden()
         target = os.environ.get("COLABSIM_SCREENSHOT")
         if target:  # the docs' picture: a projector at 1280x720, a few years into the run
             page.set_viewport_size({"width": 1280, "height": 720})

@@ -396,3 +396,29 @@ def test_a_run_is_at_risk_once_it_has_moved_or_been_changed(catalog: Catalog) ->
     board.clear_start_values()
     board.step(1)
     assert board.controls().at_risk
+
+
+# --- the info panel and the live numbers ------------------------------------------------------
+
+
+def test_the_info_panel_names_every_intervention_with_the_level_it_sets() -> None:
+    from colabsim.app import info
+
+    text = info.info_markdown()
+    for button in interventions.INTERVENTIONS:
+        assert f"**{button.label}**" in text
+    assert "*legal frame* (currency of the agreement" in text and f"to {interventions.RENEWED:.2f}" in text
+    assert "Vlissingen" in text and "Darwin" in text and "How to read the charts" in text
+
+
+def test_monitors_show_the_last_month_and_a_dash_before_the_first(catalog: Catalog) -> None:
+    from colabsim.app import info
+
+    board = Dashboard(catalog, seed=3)
+    assert {m.value for m in info.monitors(board.views()[0].timeseries)} == {"-"}
+    board.step(5)
+    series = board.views()[0].timeseries
+    shown = {m.key: m.value for m in info.monitors(series)}
+    assert shown["performance"] == f"{series['performance'].iloc[-1]:.2f}"
+    assert shown["partners"] == f"{series['active_actors'].iloc[-1]:.0f}"
+    assert shown["programmes"] == f"{series['active_programmes'].iloc[-1]:.0f}"

@@ -26,7 +26,7 @@ import solara
 from colabsim.app.catalog import Catalog
 from colabsim.app.controls import FactorControls, InterventionControls, RunControls, ScenarioControls
 from colabsim.app.session import Dashboard
-from colabsim.app.views import ChartLayout, Clock, RunPanel
+from colabsim.app.views import ChartLayout, Clock, InfoPanel, RunPanel
 from colabsim.scenario.loader import ScenarioError
 
 __all__ = ["ENV_SCENARIO", "Layout", "Page", "new_dashboard", "wants_projector"]
@@ -72,6 +72,9 @@ CSS = """
 .colabsim-log-overridden { color: #555; text-decoration: line-through; text-decoration-thickness: 1px; }
 .colabsim-log-scheduled { color: #444; }
 .colabsim-log-intervention { font-weight: 600; }
+.colabsim-monitors { column-gap: 22px; padding: 2px 8px; font-size: 18px; }
+.colabsim-monitor b { font-size: 20px; font-variant-numeric: tabular-nums; }
+.colabsim-info { font-size: 17px; }
 /* Projector mode: >= 18 px type everywhere, black on white, charts fill the screen. */
 .colabsim-projector, .colabsim-projector * { font-size: max(18px, 1em); }
 .colabsim-projector .colabsim-note, .colabsim-projector .colabsim-log, .colabsim-projector .colabsim-label,
@@ -100,6 +103,7 @@ TEXT = {
     "vs": " vs ",
     "projector": "Projector",
     "controls": "Controls",
+    "info": "Info",
     "stopped": "Playing stopped: {error}",
     "no_scenario": "No scenario files found: start the dashboard with `colabsim serve FILE.toml`.",
 }
@@ -143,6 +147,7 @@ def Page() -> None:  # noqa: N802
     router = solara.use_router()
     projector = solara.use_reactive(wants_projector(router.search))
     controls_open = solara.use_reactive(True)
+    info_open = solara.use_reactive(False)
     revision = solara.use_reactive(0)
     counter = solara.use_memo(lambda: itertools.count(1), [])
 
@@ -195,6 +200,14 @@ def Page() -> None:  # noqa: N802
             Clock(views[0].date if len(views) == 1 else "", views[0].month, views[0].horizon, state.seed)
             with solara.Div(classes=["colabsim-projector-switch"]):
                 solara.Switch(label=TEXT["projector"], value=projector)
+            solara.Button(
+                TEXT["info"],
+                icon_name="mdi-information-outline",
+                text=True,
+                on_click=lambda: info_open.set(True),
+                classes=["colabsim-open-info"],
+            )
+        InfoPanel(info_open)
         with solara.Row(classes=["colabsim-body"], gap="12px", style={"align-items": "flex-start"}):
             if controls_open.value:
                 with solara.Column(classes=["colabsim-sidebar"], gap="10px"):

@@ -16,12 +16,12 @@ from typing import Any
 
 import solara
 
-from colabsim.app import charts
+from colabsim.app import charts, info
 from colabsim.app.livechart import LiveChart
 from colabsim.app.session import RunView
 from colabsim.reporting.style import KIND_COLOURS
 
-__all__ = ["ChartLayout", "Clock", "RunPanel", "TrustLegend"]
+__all__ = ["ChartLayout", "Clock", "InfoPanel", "Monitors", "RunPanel", "TrustLegend"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ TEXT = {
     "hollow": "○ not taking part",
     "trust": "tie colour and width: trust",
     "broken": "This chart could not be drawn ({error}).",
-    "show": "Show",
+    "close": "Close",
 }
 
 
@@ -57,12 +57,12 @@ class ChartLayout:
     def of(projector: bool, side_by_side: bool) -> ChartLayout:
         """The layout for a mode: on a projector side by side, one time chart per run fits."""
         if projector and side_by_side:
-            return ChartLayout(18, "calc(50vh - 70px)", "calc(50vh - 70px)", both_charts=False)
+            return ChartLayout(18, "calc(50vh - 110px)", "calc(50vh - 110px)", both_charts=False)
         if projector:
-            return ChartLayout(18, "calc(100vh - 190px)", "calc(50vh - 50px)")
+            return ChartLayout(18, "calc(100vh - 250px)", "calc(50vh - 70px)")
         if side_by_side:
-            return ChartLayout(15, "38vh", "26vh")
-        return ChartLayout(16, "calc(100vh - 170px)", "calc(50vh - 60px)")
+            return ChartLayout(15, "36vh", "25vh")
+        return ChartLayout(16, "calc(100vh - 210px)", "calc(50vh - 80px)")
 
 
 def _safe(build: Callable[[], dict[str, Any]]) -> dict[str, Any] | str:
@@ -94,6 +94,28 @@ def Chart(  # noqa: N802
         solara.Warning(option if isinstance(option, str) else str(frame))
         return
     LiveChart(option, frame, number, ["colabsim-figure", f"colabsim-{name}", f"colabsim-{name}-{side}"], height)
+
+
+@solara.component
+def Monitors(values: tuple[info.Monitor, ...], side: int) -> None:  # noqa: N802
+    """The run's live numbers: performance, mean trust, commitment, active programmes, partners."""
+    with solara.Row(classes=["colabsim-monitors", f"colabsim-monitors-{side}"], style={"flex-wrap": "wrap"}):
+        for monitor in values:
+            solara.HTML(
+                "span",
+                unsafe_innerHTML=f"{monitor.label} <b>{monitor.value}</b>",
+                classes=["colabsim-monitor", f"colabsim-monitor-{monitor.key}"],
+            )
+
+
+@solara.component
+def InfoPanel(open_: solara.Reactive[bool]) -> None:  # noqa: N802
+    """The info panel (a dialog): the model, how to read the charts, the interventions, the story."""
+    text = solara.use_memo(info.info_markdown, [])
+    dialog = solara.v.Dialog(v_model=open_.value, on_v_model=open_.set, max_width=900, scrollable=True)
+    with dialog, solara.Card(info.INFO_TITLE, classes=["colabsim-info"]):
+        solara.Markdown(text)
+        solara.Button(TEXT["close"], on_click=lambda: open_.set(False), classes=["colabsim-info-close"])
 
 
 @solara.component
@@ -147,6 +169,8 @@ def RunPanel(view: RunView, side: int, compact: bool, layout: ChartLayout, numbe
     kinds = tuple(k for k in KIND_COLOURS if k in set(view.actors["kind"]))
     sides = tuple(s for s in charts.SIDE_LABELS if s in set(view.actors["side"]))
 
+    values = solara.use_memo(lambda: info.monitors(view.timeseries), [view.key])
+
     def network_column() -> None:
         Chart(network_option, network, number, "network", side, layout.network)
         TrustLegend(kinds, sides)
@@ -166,11 +190,14 @@ def RunPanel(view: RunView, side: int, compact: bool, layout: ChartLayout, numbe
             with solara.Row(style={"align-items": "baseline", "gap": "20px"}):
                 solara.Text(view.title, classes=["colabsim-run-title"])
                 solara.Text(view.date, classes=["colabsim-date", f"colabsim-date-{side}"])
+            Monitors(values, side)
             network_column()
             time_charts()
         return
-    with solara.Columns([1, 1], classes=["colabsim-run", f"colabsim-run-{side}"]):
-        with solara.Column(gap="4px"):
-            network_column()
-        with solara.Column(gap="4px"):
-            time_charts()
+    with solara.Column(classes=["colabsim-run", f"colabsim-run-{side}"], gap="0px"):
+        Monitors(values, side)
+        with solara.Columns([1, 1]):
+            with solara.Column(gap="4px"):
+                network_column()
+            with solara.Column(gap="4px"):
+                time_charts()

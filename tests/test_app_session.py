@@ -14,7 +14,8 @@ import pytest
 from colabsim import CollaborationModel, load_scenario
 from colabsim.app import charts, interventions
 from colabsim.app.catalog import Catalog
-from colabsim.app.session import Dashboard, Run
+from colabsim.app.run import Run
+from colabsim.app.session import Dashboard
 from colabsim.scenario.loader import scenario_from_dict
 
 

@@ -30,7 +30,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from colabsim.app.session import MARK_KINDS, RunView, month_label
+from colabsim.app.run import MARK_KINDS, RunView, month_label
 from colabsim.reporting.style import KIND_COLOURS, sector_colours
 from colabsim.scenario.loader import Scenario
 

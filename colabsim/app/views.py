@@ -18,7 +18,7 @@ import solara
 
 from colabsim.app import charts, info
 from colabsim.app.livechart import LiveChart
-from colabsim.app.session import RunView
+from colabsim.app.run import RunView
 from colabsim.reporting.style import KIND_COLOURS
 
 __all__ = ["ChartLayout", "Clock", "InfoPanel", "Monitors", "RunPanel", "TrustLegend"]

@@ -238,7 +238,7 @@ def test_side_by_side_runs_share_the_seed_and_the_buttons_act_on_one(catalog: Ca
     assert (left.choice.short, right.choice.short) == ("vlissingen", "darwin")
     assert left.month == right.month == 0 and left.seed == right.seed == 4
     board.step(5)
-    assert left.month == right.month == 5
+    assert (left.month, right.month) == (5, 0)  # by date: Darwin starts in 2012, Vlissingen in 2006
     board.target = 1
     board.intervene("renew_mou")
     assert right.model.levels["legal_frame"] == interventions.RENEWED and not left.log
@@ -423,3 +423,32 @@ def test_monitors_show_the_last_month_and_a_dash_before_the_first(catalog: Catal
     assert shown["performance"] == f"{series['performance'].iloc[-1]:.2f}"
     assert shown["partners"] == f"{series['active_actors'].iloc[-1]:.0f}"
     assert shown["programmes"] == f"{series['active_programmes'].iloc[-1]:.0f}"
+
+
+# --- side by side by date -----------------------------------------------------------------------
+
+
+def test_side_by_side_runs_share_the_calendar_and_the_strip_is_right_minus_left(catalog: Catalog) -> None:
+    board = Dashboard(catalog, seed=4)
+    board.set_side_by_side(True)
+    left, right = board.runs
+    (year, month), span = board.axis
+    assert (year, month) == (2006, 1) and span == 26 * 12 + 12  # 2006-01 to Darwin's end, 2032-12
+    offset = right.choice.scenario.start[0] * 12 - 2006 * 12
+    board.step(offset + 30)
+    assert left.month == offset + 30 and right.month == 30
+    assert left.view().date == right.view().date == board.controls().date == "Jul 2014"
+    a, b = board.views()
+    assert (
+        charts.time_option(a, a.scenario, "sectors", 15)["xAxis"]
+        == charts.time_option(b, b.scenario, "sectors", 15)["xAxis"]
+    )
+    line = next(s for s in charts.time_frame(b, b.scenario, "dynamics")["series"] if s["id"] == "commitment")
+    assert line["data"][:offset] == [None] * offset and len(line["data"]) == offset + 30
+    strip = charts.difference_frame(a, b)["series"]
+    trust = next(s for s in strip if s["id"] == "trust")["data"]
+    assert trust[:offset] == [None] * offset and trust[offset + 30 :] == [None] * (span - offset - 30)
+    expected = b.timeseries["trust"].iloc[-1] - a.timeseries["trust"].iloc[-1]
+    assert trust[offset + 29] == pytest.approx(expected, abs=1e-3)
+    board.step(span)  # Vlissingen ends in 2023 and waits; Darwin goes on to 2032
+    assert left.finished and right.finished and board.finished and board.clock == span

@@ -35,10 +35,14 @@ from colabsim.reporting.style import KIND_COLOURS, sector_colours
 from colabsim.scenario.loader import Scenario
 
 __all__ = [
+    "DIFFERENCES",
     "KIND_LABELS",
     "SIDE_LABELS",
     "SIDE_SYMBOLS",
     "TRUST_SCALE",
+    "axis_of",
+    "difference_frame",
+    "difference_option",
     "network_frame",
     "network_layout",
     "network_option",
@@ -66,6 +70,7 @@ TEXT = {
     "not_taking_part": "not taking part",
     "tie": "{a} - {b}<br/>trust {mean:.2f} ({a} → {b} {ab:.2f}, {b} → {a} {ba:.2f})",
     "no_sectors": "none",
+    "difference": "Difference by date: {right} minus {left} (same seed)",
 }
 KIND_LABELS = {
     "agency": "city agency",
@@ -257,10 +262,25 @@ def _lines(kind: str, scenario: Scenario) -> list[tuple[str, str, str, int]]:
     return [(TEXT["trust"], "trust", TRUST_COLOUR, 4), (TEXT["commitment"], "commitment", COMMITMENT_COLOUR, 4)]
 
 
+def axis_of(view: RunView) -> tuple[tuple[int, int], int, int]:
+    """The time axis of a run's charts: its first (year, month), its months, the run's offset on it."""
+    start, months = view.axis or (view.start, view.horizon)
+    return start, months, (view.start[0] - start[0]) * 12 + view.start[1] - start[1]
+
+
+def _time_axis(start: tuple[int, int], months: int, size: int) -> dict[str, Any]:
+    years = max(1, math.ceil(months / 12 / 5))  # about five labels on the time axis
+    return {
+        "type": "category",
+        "data": [month_label(start, m) for m in range(months)],
+        "boundaryGap": False,
+        "axisLabel": {"interval": 12 * years - 1, **_font(size)},
+    }
+
+
 def time_option(view: RunView, scenario: Scenario, kind: str, size: int) -> dict[str, Any]:
     """What stays fixed for a run's time chart: axes over the whole horizon, legend, empty series."""
-    dates = [month_label(view.start, m) for m in range(view.horizon)]
-    years = max(1, math.ceil(view.horizon / 12 / 5))  # about five labels on the time axis
+    start, months, _ = axis_of(view)
     lines = _lines(kind, scenario)
     legend = [name for name, *_ in lines] + [TEXT[mark] for mark in MARK_KINDS]
     series: list[dict[str, Any]] = [
@@ -310,12 +330,7 @@ def time_option(view: RunView, scenario: Scenario, kind: str, size: int) -> dict
             "bottom": round(size * (1.5 + 1.5 * math.ceil(len(legend) / LEGEND_PER_ROW))),
             "containLabel": True,
         },
-        "xAxis": {
-            "type": "category",
-            "data": dates,
-            "boundaryGap": False,
-            "axisLabel": {"interval": 12 * years - 1, **_font(size)},
-        },
+        "xAxis": _time_axis(start, months, size),
         "yAxis": {
             "type": "value",
             "min": 0,
@@ -356,8 +371,9 @@ def _mark_lines(view: RunView, kind: str) -> list[dict[str, Any]]:
 def time_frame(view: RunView, scenario: Scenario, kind: str) -> dict[str, Any]:
     """A time chart's data now: the lines so far, the marks and where the run is."""
     frame = view.timeseries
+    pad: list[float | None] = [None] * axis_of(view)[2]  # side by side: the months before this run starts
     series: list[dict[str, Any]] = [
-        {"id": name, "data": _values(frame[column].to_numpy(dtype=float)) if column in frame else []}
+        {"id": name, "data": pad + _values(frame[column].to_numpy(dtype=float)) if column in frame else []}
         for name, column, _, _ in _lines(kind, scenario)
     ]
     series += [{"id": f"marks-{mark}", "markLine": {"data": _mark_lines(view, mark)}} for mark in MARK_KINDS]
@@ -369,4 +385,67 @@ def time_frame(view: RunView, scenario: Scenario, kind: str) -> dict[str, Any]:
             "markLine": {"symbol": ["none", "none"], "label": {"show": False}, "lineStyle": style, "data": now},
         }
     )
+    return {"series": series}
+
+
+#: The difference strip's lines: series name, timeseries column, colour.
+DIFFERENCES = (("performance", "performance", MEAN_COLOUR), ("trust", "trust", TRUST_COLOUR))
+
+
+def difference_option(left: RunView, right: RunView, size: int) -> dict[str, Any]:
+    """The difference strip (side by side): right minus left by date, fixed axes and empty lines."""
+    start, months, _ = axis_of(left)
+    title = TEXT["difference"].format(right=_esc(right.short), left=_esc(left.short))
+    return {
+        "animation": False,
+        "textStyle": _font(size),
+        "title": {"text": title, "left": 0, "textStyle": {**_font(size), "fontWeight": "bold"}},
+        "tooltip": {"trigger": "item", "confine": True, "textStyle": _font(size)},
+        "legend": {"top": 0, "right": 0, "textStyle": _font(size), "data": [n for n, *_ in DIFFERENCES]},
+        "grid": {"left": size, "right": size * 2, "top": size * 2.5, "bottom": size * 0.5, "containLabel": True},
+        "xAxis": _time_axis(start, months, size),
+        "yAxis": {"type": "value", "min": -1, "max": 1, "interval": 0.5, "axisLabel": _font(size)},
+        "series": [
+            {
+                "id": name,
+                "name": name,
+                "type": "line",
+                "data": [],
+                "color": colour,
+                "lineStyle": {"width": 3},
+                "symbol": "circle",
+                "symbolSize": 3,
+                "tooltip": {"formatter": "{a}<br/>{b}: {c}"},
+                "markLine": {
+                    "silent": True,
+                    "symbol": ["none", "none"],
+                    "label": {"show": False},
+                    "data": [{"yAxis": 0}],
+                },
+            }
+            for name, _, colour in DIFFERENCES
+        ],
+    }
+
+
+def difference_frame(left: RunView, right: RunView) -> dict[str, Any]:
+    """Right minus left by date, for the months both have simulated (the same seed on both sides)."""
+    start, months, _ = axis_of(left)
+    first = start[0] * 12 + start[1]
+
+    def index(date: str) -> int:
+        year, month = date.split("-")
+        return int(year) * 12 + int(month) - first
+
+    a, b = left.timeseries, right.timeseries
+    both = a.merge(b, on="date", suffixes=("_l", "_r")) if len(a) and len(b) else None
+    series = []
+    for name, column, _ in DIFFERENCES:
+        data: list[float | None] = [None] * months
+        if both is not None:
+            gaps = both[f"{column}_r"].to_numpy(dtype=float) - both[f"{column}_l"].to_numpy(dtype=float)
+            for date, gap in zip(both["date"], gaps, strict=True):
+                if 0 <= index(str(date)) < months and not math.isnan(gap):
+                    data[index(str(date))] = round(float(gap), 3)
+        series.append({"id": name, "data": data})
     return {"series": series}

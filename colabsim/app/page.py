@@ -10,9 +10,11 @@ use it for that reason.) A reload of the page starts a fresh session.
 Projector mode (the header's switch, or ``?projector=1`` in the address) is made for 1280x720 on
 a wall: type of at least 18 px everywhere, black on white with a black header, a narrower control
 panel, and the charts filling the height of the screen. In both modes the control panel collapses
-(the header's "Controls" button) to give the charts the whole width. Side by side on a projector,
-each run shows its network and one time chart, with buttons to choose which (performance by
-sector, or trust and commitment).
+(the header's "Controls" button) to give the charts the whole width. Side by side, the runs share the
+calendar (both show the same date) and a difference strip under them shows right minus left in
+performance and trust by date. On a projector side by side not all fits: each run shows its
+monitors, its network and one time chart, with buttons to choose which (performance by sector, or
+trust and commitment), and the difference strip and the network's legend (explained in the info panel) are left out.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import solara
 from colabsim.app.catalog import Catalog
 from colabsim.app.controls import FactorControls, InterventionControls, RunControls, ScenarioControls
 from colabsim.app.session import Dashboard
-from colabsim.app.views import ChartLayout, Clock, InfoPanel, RunPanel
+from colabsim.app.views import ChartLayout, Clock, DifferenceStrip, InfoPanel, RunPanel
 from colabsim.scenario.loader import ScenarioError
 
 __all__ = ["ENV_SCENARIO", "Layout", "Page", "new_dashboard", "wants_projector"]
@@ -196,8 +198,9 @@ def Page() -> None:  # noqa: N802
                 classes=["colabsim-toggle-controls"],
             )
             solara.Text("colabsim", classes=["colabsim-app-title"])
-            solara.Text(TEXT["vs"].join(v.title for v in views), classes=["colabsim-scenario-names"])
-            Clock(views[0].date if len(views) == 1 else "", views[0].month, views[0].horizon, state.seed)
+            names = [v.short if projector.value and len(views) > 1 else v.title for v in views]
+            solara.Text(TEXT["vs"].join(names), classes=["colabsim-scenario-names"])
+            Clock(state.date, state.clock, state.span, state.seed)
             with solara.Div(classes=["colabsim-projector-switch"]):
                 solara.Switch(label=TEXT["projector"], value=projector)
             solara.Button(
@@ -224,5 +227,7 @@ def Page() -> None:  # noqa: N802
                     with solara.Columns([1, 1]):
                         RunPanel(views[0], 0, True, layout, frame)
                         RunPanel(views[1], 1, True, layout, frame)
+                    if layout.strip:
+                        DifferenceStrip(views[0], views[1], layout, frame)
                 else:
                     RunPanel(views[0], 0, False, layout, frame)

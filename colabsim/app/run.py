@@ -105,6 +105,8 @@ class RunView:
             `MARK_KINDS`.
         start_values: Factors set before the run (held for the whole run).
         scenario: The scenario run (names, roles and sectors for the charts' tooltips).
+        axis: The time charts' span, (year, month) of its first month and its length in months, if
+            not the run's own (side by side: the shared calendar).
     """
 
     key: tuple[Any, ...]
@@ -122,6 +124,7 @@ class RunView:
     marks: tuple[tuple[int, str, str], ...]
     start_values: dict[str, float]
     scenario: Scenario
+    axis: tuple[tuple[int, int], int] | None = None
 
     @property
     def finished(self) -> bool:

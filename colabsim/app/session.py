@@ -19,6 +19,9 @@ Semantics a trainer can rely on:
 - *Undo* takes back the last change: the run is replayed from month 0 with the same scenario,
   seed and changes minus the last, to the month it was at. The model is deterministic for a seed,
   so the replay is exactly the run without that change.
+- *Side by side* runs share the calendar: both show the same date. A run whose scenario starts
+  later waits (at its month 0) until the shared date reaches its start, and one that ends earlier
+  stays at its end; the time charts of both span the same dates (`Dashboard.axis`).
 - *Reset* restarts every run from month 0 with the same seed and start values; interventions and
   mid-run changes are cleared. The same seed and the same actions at the same months give the
   same run.
@@ -26,6 +29,7 @@ Semantics a trainer can rely on:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 import threading
@@ -35,7 +39,7 @@ from dataclasses import dataclass
 
 from colabsim.app.catalog import Catalog
 from colabsim.app.interventions import Plan
-from colabsim.app.run import MARK_KINDS, Run, RunView
+from colabsim.app.run import MARK_KINDS, Run, RunView, month_label
 from colabsim.scenario.loader import ScenarioError
 
 __all__ = ["SPEEDS", "Controls", "Dashboard"]
@@ -76,6 +80,9 @@ class Controls:
     levels: tuple[tuple[str, float], ...]
     at_start: bool
     start_values: tuple[tuple[str, float], ...]
+    date: str
+    clock: int
+    span: int
 
 
 class Dashboard:
@@ -104,6 +111,8 @@ class Dashboard:
         self.let_scheduled = False
         self._drawn = threading.Condition()
         self._last_drawn = 0
+        #: Months of the shared calendar simulated (from the earliest start among the runs).
+        self.clock = 0
 
     @property
     def side_by_side(self) -> bool:
@@ -114,6 +123,30 @@ class Dashboard:
     def finished(self) -> bool:
         """Whether every run has reached its horizon."""
         return all(run.finished for run in self.runs)
+
+    def _offsets(self) -> list[int]:
+        """Months from the earliest start among the runs to each run's start."""
+        starts = [run.choice.scenario.start[0] * 12 + run.choice.scenario.start[1] for run in self.runs]
+        return [start - min(starts) for start in starts]
+
+    @property
+    def axis(self) -> tuple[tuple[int, int], int]:
+        """The shared calendar: (year, month) of its month 0 and its length in months."""
+        first = min((run.choice.scenario.start for run in self.runs), key=lambda ym: ym[0] * 12 + ym[1])
+        return first, max(o + run.horizon for o, run in zip(self._offsets(), self.runs, strict=True))
+
+    def _advance(self, months: int) -> None:
+        """Move the shared calendar on by `months`; each run follows once the date reaches its start."""
+        offsets = self._offsets()
+        # A run stepped on its own (tests, a replay) puts the calendar where that run is.
+        self.clock = max([self.clock] + [o + run.month for o, run in zip(offsets, self.runs, strict=True) if run.month])
+        for _ in range(months):
+            if self.finished:
+                break
+            self.clock += 1
+            for offset, run in zip(offsets, self.runs, strict=True):
+                if run.month < self.clock - offset:
+                    run.step(self.clock - offset - run.month)
 
     @property
     def acting(self) -> Run:
@@ -148,6 +181,9 @@ class Dashboard:
                 levels=tuple((k, float(v)) for k, v in acting.model.levels.items()),
                 at_start=acting.month == 0,
                 start_values=tuple(acting.start_values.items()),
+                date=month_label(self.axis[0], min(self.clock, self.axis[1] - 1)),
+                clock=self.clock,
+                span=self.axis[1],
             )
 
     @property
@@ -158,18 +194,21 @@ class Dashboard:
     def views(self) -> list[RunView]:
         """A consistent copy of every run, for drawing."""
         with self.lock:
-            return [run.view() for run in self.runs]
+            if not self.side_by_side:
+                return [run.view() for run in self.runs]
+            start, months = self.axis
+            return [dataclasses.replace(run.view(), axis=(start, months)) for run in self.runs]
 
     def step(self, months: int = 1) -> None:
-        """Advance every run by `months` months (a finished run stays where it is)."""
+        """Advance the shared calendar by `months` months (a finished run stays where it is)."""
         with self.lock:
-            for run in self.runs:
-                run.step(months)
+            self._advance(months)
 
     def reset(self) -> None:
         """Every run back to month 0, same seed and start values; stops playing."""
         with self.lock:
             self.playing = False
+            self.clock = 0
             for run in self.runs:
                 run.reset(self.seed)
 
@@ -192,6 +231,7 @@ class Dashboard:
             if side >= len(self.runs):
                 side = len(self.runs) - 1
             self.runs[side] = Run(self.catalog.get(key), self.seed)
+            self.clock = 0
             for i, run in enumerate(self.runs):
                 if i != side:
                     run.reset(self.seed)
@@ -223,9 +263,11 @@ class Dashboard:
                 second = other or current
                 self.runs[0].reset(self.seed)
                 self.runs.append(Run(second, self.seed))
+                self.clock = 0
             elif not on and self.side_by_side:
                 self.runs = self.runs[:1]
                 self.target = 0
+                self.clock = self.runs[0].month
 
     def set_factor(self, name: str, value: float) -> None:
         """Move a factor slider of the run acted on (see `Run.set_factor`)."""
@@ -285,8 +327,7 @@ class Dashboard:
             with self.lock:
                 if not self.playing:
                     break
-                for run in self.runs:
-                    run.step(months)
+                self._advance(months)
             if not self._wait_drawn(on_frame(), cancel):
                 self.playing = False  # nobody is drawing: the page was closed or is stuck
                 break

@@ -21,7 +21,7 @@ from colabsim.app.livechart import LiveChart
 from colabsim.app.run import RunView
 from colabsim.reporting.style import KIND_COLOURS
 
-__all__ = ["ChartLayout", "Clock", "InfoPanel", "Monitors", "RunPanel", "TrustLegend"]
+__all__ = ["ChartLayout", "Clock", "DifferenceStrip", "InfoPanel", "Monitors", "RunPanel", "TrustLegend"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,22 +46,26 @@ class ChartLayout:
         network: Height of the network chart.
         chart: Height of each time chart.
         both_charts: Whether both time charts are shown (else one, chosen in the page).
+        strip: Height of the difference strip (side by side), or "" where it does not fit.
+        legend: Whether the network's legend is shown (the info panel explains it too).
     """
 
     size: int
     network: str
     chart: str
     both_charts: bool = True
+    strip: str = ""
+    legend: bool = True
 
     @staticmethod
     def of(projector: bool, side_by_side: bool) -> ChartLayout:
         """The layout for a mode: on a projector side by side, one time chart per run fits."""
         if projector and side_by_side:
-            return ChartLayout(18, "calc(50vh - 110px)", "calc(50vh - 110px)", both_charts=False)
+            return ChartLayout(18, "calc(50vh - 135px)", "calc(50vh - 135px)", both_charts=False, legend=False)
         if projector:
             return ChartLayout(18, "calc(100vh - 250px)", "calc(50vh - 70px)")
         if side_by_side:
-            return ChartLayout(15, "36vh", "25vh")
+            return ChartLayout(15, "27vh", "19vh", strip="16vh")
         return ChartLayout(16, "calc(100vh - 210px)", "calc(50vh - 80px)")
 
 
@@ -106,6 +110,17 @@ def Monitors(values: tuple[info.Monitor, ...], side: int) -> None:  # noqa: N802
                 unsafe_innerHTML=f"{monitor.label} <b>{monitor.value}</b>",
                 classes=["colabsim-monitor", f"colabsim-monitor-{monitor.key}"],
             )
+
+
+@solara.component
+def DifferenceStrip(left: RunView, right: RunView, layout: ChartLayout, number: int) -> None:  # noqa: N802
+    """Side by side: right minus left in performance and trust, by date (both runs have the same seed)."""
+    option = solara.use_memo(
+        lambda: _safe(lambda: charts.difference_option(left, right, layout.size)),
+        [left.key[:3], right.key[:3], layout.size],
+    )
+    frame = solara.use_memo(lambda: _safe(lambda: charts.difference_frame(left, right)), [left.key, right.key])
+    Chart(option, frame, number, "difference", 0, layout.strip)
 
 
 @solara.component
@@ -173,7 +188,8 @@ def RunPanel(view: RunView, side: int, compact: bool, layout: ChartLayout, numbe
 
     def network_column() -> None:
         Chart(network_option, network, number, "network", side, layout.network)
-        TrustLegend(kinds, sides)
+        if layout.legend:
+            TrustLegend(kinds, sides)
 
     def time_charts() -> None:
         if layout.both_charts or shown == "sectors":

@@ -341,7 +341,7 @@ def test_switching_asks_first_and_undo_takes_back_the_last_change(playwright: An
         switch.click()
         page.locator(".colabsim-confirm-ok").click()
         expect(page.locator(".colabsim-run-1")).to_be_visible()
-        assert _month(page) == "month 0 of 216"
+        assert _month(page) == "month 0 of 324"  # side by side: the shared calendar, 2006 to 2032
         switch.click()  # nothing to lose at month 0: no question
         expect(page.locator(".colabsim-run-1")).to_have_count(0)
         expect(page.locator(".colabsim-confirm-ok")).to_be_hidden()
@@ -442,5 +442,24 @@ def test_marks_are_labelled_and_tooltips_name_actors_and_notes(playwright: Any, 
             page.mouse.move(0, 0)
             page.wait_for_timeout(800)
             page.screenshot(path=target)
+    finally:
+        context.close()
+
+
+def test_side_by_side_runs_show_the_same_date_with_a_difference_strip(
+    playwright: Any, server: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    context, page = _open(playwright, server, tmp_path / "profile")
+    try:
+        page.locator(".colabsim-side-by-side .v-input--selection-controls__ripple").click()  # month 0: no question
+        expect(page.locator(".colabsim-run-1")).to_be_visible()
+        _click_until(page, ".colabsim-year", 12)
+        expect(page.locator(".colabsim-run .colabsim-date-0")).to_have_text("Jan 2007")
+        expect(page.locator(".colabsim-run .colabsim-date-1")).to_have_text("starts Jan 2012")  # waits for its start
+        expect(page.locator(".colabsim-monitor-performance").nth(1)).to_contain_text("-")
+        page.locator(".colabsim-difference-0[data-frame]").wait_for()
+        expect(page.locator(".colabsim-difference-0")).to_contain_text("darwin minus vlissingen")
     finally:
         context.close()

@@ -44,6 +44,9 @@ from colabsim.scenario.loader import ScenarioError
 
 __all__ = ["SPEEDS", "Controls", "Dashboard"]
 
+#: Visible wording (kept together for translation).
+TEXT = {"waits": "starts {start}"}
+
 #: Play speeds: label -> months simulated per second.
 SPEEDS: dict[str, float] = {"slow": 2.0, "normal": 6.0, "fast": 12.0, "fastest": 36.0}
 #: Most months simulated between two redraws while playing.
@@ -197,7 +200,13 @@ class Dashboard:
             if not self.side_by_side:
                 return [run.view() for run in self.runs]
             start, months = self.axis
-            return [dataclasses.replace(run.view(), axis=(start, months)) for run in self.runs]
+            views = []
+            for offset, run in zip(self._offsets(), self.runs, strict=True):
+                view = dataclasses.replace(run.view(), axis=(start, months))
+                if offset > self.clock:  # the shared date has not reached this scenario's start
+                    view = dataclasses.replace(view, date=TEXT["waits"].format(start=view.date))
+                views.append(view)
+            return views
 
     def step(self, months: int = 1) -> None:
         """Advance the shared calendar by `months` months (a finished run stays where it is)."""

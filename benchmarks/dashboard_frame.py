@@ -26,11 +26,14 @@ from colabsim.app.session import Dashboard
 def frames(board: Dashboard) -> list[dict[str, object]]:
     """Every chart's frame for every run now (what one redraw sends)."""
     out: list[dict[str, object]] = []
-    for view in board.views():
+    views = board.views()  # a copy of each run, as the page takes one per frame
+    for view in views:
         xy = charts.network_layout(view)
         out.append(charts.network_frame(view, view.scenario, xy))
         out.append(charts.time_frame(view, view.scenario, "sectors"))
         out.append(charts.time_frame(view, view.scenario, "dynamics"))
+    if board.side_by_side:
+        out.append(charts.difference_frame(views[0], views[1]))
     return out
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import html
 import math
 from collections import defaultdict
+from collections.abc import Hashable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -196,8 +197,7 @@ def network_option(view: RunView, size: int) -> dict[str, Any]:
     }
 
 
-def _node(view: RunView, scenario: Scenario, i: int, xy: np.ndarray) -> dict[str, Any]:
-    row = view.actors.iloc[i]
+def _node(row: Mapping[Hashable, Any], scenario: Scenario, i: int, xy: np.ndarray) -> dict[str, Any]:
     kind, side, active = str(row["kind"]), str(row["side"]), bool(row["active"])
     spec = scenario.spec.actors[i]
     colour = KIND_COLOURS.get(kind, "#808080")
@@ -240,7 +240,8 @@ def network_frame(view: RunView, scenario: Scenario, xy: np.ndarray) -> dict[str
             else {"color": "#c8c8c8", "width": 1.5, "type": "dashed", "opacity": 1.0}
         )
         links.append({"source": a, "target": b, "lineStyle": style, "tooltip": {"formatter": text}})
-    nodes = [_node(view, scenario, i, xy) for i in range(len(names))]
+    rows = view.actors.to_dict("records")  # one conversion, not a pandas row per actor
+    nodes = [_node(row, scenario, i, xy) for i, row in enumerate(rows)]
     return {
         "title": {"text": TEXT["network"].format(date=view.date)},
         "series": [{"id": "network", "data": nodes, "links": links}],
@@ -430,22 +431,14 @@ def difference_option(left: RunView, right: RunView, size: int) -> dict[str, Any
 
 def difference_frame(left: RunView, right: RunView) -> dict[str, Any]:
     """Right minus left by date, for the months both have simulated (the same seed on both sides)."""
-    start, months, _ = axis_of(left)
-    first = start[0] * 12 + start[1]
-
-    def index(date: str) -> int:
-        year, month = date.split("-")
-        return int(year) * 12 + int(month) - first
-
-    a, b = left.timeseries, right.timeseries
-    both = a.merge(b, on="date", suffixes=("_l", "_r")) if len(a) and len(b) else None
+    _, months, left_offset = axis_of(left)
+    right_offset = axis_of(right)[2]
     series = []
     for name, column, _ in DIFFERENCES:
-        data: list[float | None] = [None] * months
-        if both is not None:
-            gaps = both[f"{column}_r"].to_numpy(dtype=float) - both[f"{column}_l"].to_numpy(dtype=float)
-            for date, gap in zip(both["date"], gaps, strict=True):
-                if 0 <= index(str(date)) < months and not math.isnan(gap):
-                    data[index(str(date))] = round(float(gap), 3)
-        series.append({"id": name, "data": data})
+        values = np.full((2, months), np.nan)
+        for row, view, offset in ((0, left, left_offset), (1, right, right_offset)):
+            if column in view.timeseries:
+                line = view.timeseries[column].to_numpy(dtype=float)[: months - offset]
+                values[row, offset : offset + len(line)] = line
+        series.append({"id": name, "data": _values(values[1] - values[0])})
     return {"series": series}

@@ -452,3 +452,12 @@ def test_side_by_side_runs_share_the_calendar_and_the_strip_is_right_minus_left(
     assert trust[offset + 29] == pytest.approx(expected, abs=1e-3)
     board.step(span)  # Vlissingen ends in 2023 and waits; Darwin goes on to 2032
     assert left.finished and right.finished and board.finished and board.clock == span
+
+
+def test_a_note_with_an_ampersand_is_labelled_as_written_and_escaped_only_in_its_tooltip(catalog: Catalog) -> None:
+    view = Dashboard(catalog, seed=1).views()[0]
+    marked = dataclasses.replace(view, marks=((3, "Law & order", "scheduled"),))
+    series = charts.time_frame(marked, marked.scenario, "dynamics")["series"]
+    line = next(s for s in series if s["id"] == "marks-scheduled")["markLine"]["data"][0]
+    assert line["label"]["formatter"] == "Law & order"  # SVG text: shown as written
+    assert "Law &amp; order" in line["name"]  # the tooltip is HTML

@@ -15,8 +15,9 @@ legend, series without data; `network_option`, `time_option`) and a *frame*, the
   commitment). Scheduled events, overridden events and the trainer's changes are labelled vertical
   lines, in grey, light grey (dotted) and black, with the notes on hover.
 
-Every text that comes from a scenario file is HTML-escaped: ECharts shows tooltips as HTML, and a
-participant's uploaded file must not put markup in the page.
+Every text from a scenario file that goes into a tooltip is HTML-escaped: ECharts shows tooltips
+as HTML, and a participant's uploaded file must not put markup in the page. Labels and titles are
+SVG text (set as text, never parsed), so they are left as written.
 """
 
 from __future__ import annotations
@@ -214,7 +215,7 @@ def _node(row: Mapping[Hashable, Any], scenario: Scenario, i: int, xy: np.ndarra
         "value": [round(float(xy[i, 0]), 4), round(float(xy[i, 1]), 4)],
         "symbol": SIDE_SYMBOLS.get(side, ("circle", ""))[0],
         "itemStyle": {"color": colour if active else "#ffffff", "borderColor": colour, "borderWidth": 4},
-        "label": {"formatter": _esc(short_name(str(row["actor"]))), "color": "#000000" if active else "#707070"},
+        "label": {"formatter": short_name(str(row["actor"])), "color": "#000000" if active else "#707070"},
         "tooltip": {"formatter": tooltip},
     }
 
@@ -363,7 +364,7 @@ def _mark_lines(view: RunView, kind: str) -> list[dict[str, Any]]:
             {
                 "xAxis": date,
                 "name": f"{date}: " + "<br/>".join(_esc(t) for t in texts),
-                "label": {"formatter": _esc(label)},
+                "label": {"formatter": label},
             }
         )
     return lines
@@ -396,7 +397,7 @@ DIFFERENCES = (("performance", "performance", MEAN_COLOUR), ("trust", "trust", T
 def difference_option(left: RunView, right: RunView, size: int) -> dict[str, Any]:
     """The difference strip (side by side): right minus left by date, fixed axes and empty lines."""
     start, months, _ = axis_of(left)
-    title = TEXT["difference"].format(right=_esc(right.short), left=_esc(left.short))
+    title = TEXT["difference"].format(right=right.short, left=left.short)
     return {
         "animation": False,
         "textStyle": _font(size),

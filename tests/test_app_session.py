@@ -461,3 +461,13 @@ def test_a_note_with_an_ampersand_is_labelled_as_written_and_escaped_only_in_its
     line = next(s for s in series if s["id"] == "marks-scheduled")["markLine"]["data"][0]
     assert line["label"]["formatter"] == "Law & order"  # SVG text: shown as written
     assert "Law &amp; order" in line["name"]  # the tooltip is HTML
+
+
+def test_dropping_start_values_mid_run_restarts_the_calendar_too(catalog: Catalog) -> None:
+    board = Dashboard(catalog, seed=2)
+    board.set_factor("leadership", 0.9)
+    board.step(30)
+    board.clear_start_values()
+    assert board.clock == 0 and board.runs[0].month == 0 and board.runs[0].start_values == {}
+    board.step(1)
+    assert board.runs[0].month == 1 and board.controls().clock == 1

@@ -300,9 +300,10 @@ class Dashboard:
             return self.acting.undo()
 
     def clear_start_values(self) -> None:
-        """Restart the run acted on with the scenario's own factor values."""
+        """Drop the start values of the run acted on; every run restarts (they share the calendar)."""
         with self.lock:
             self.acting.clear_start_values()
+            self.reset()
 
     def frame_drawn(self, frame: int) -> None:
         """The page has drawn frame number `frame` (called after each render)."""

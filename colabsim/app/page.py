@@ -200,7 +200,7 @@ def Page() -> None:  # noqa: N802
             solara.Text("colabsim", classes=["colabsim-app-title"])
             names = [v.short if projector.value and len(views) > 1 else v.title for v in views]
             solara.Text(TEXT["vs"].join(names), classes=["colabsim-scenario-names"])
-            Clock(state.date, state.clock, state.span, state.seed)
+            Clock(*board.calendar(), state.seed)
             with solara.Div(classes=["colabsim-projector-switch"]):
                 solara.Switch(label=TEXT["projector"], value=projector)
             solara.Button(

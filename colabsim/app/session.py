@@ -83,9 +83,6 @@ class Controls:
     levels: tuple[tuple[str, float], ...]
     at_start: bool
     start_values: tuple[tuple[str, float], ...]
-    date: str
-    clock: int
-    span: int
 
 
 class Dashboard:
@@ -172,7 +169,8 @@ class Dashboard:
                 labels=tuple(self.catalog.labels().items()),
                 file_error=self.file_error,
                 problems=tuple(self.catalog.problems),
-                plans=tuple(acting.plans().values()),
+                # Without their events (dated this month): the buttons show only whether and what.
+                plans=tuple(Plan(p.key, p.enabled, p.note) for p in acting.plans().values()),
                 log=tuple(
                     (acting.date_of(month), text, kind)
                     for month, text, kind in acting.history()
@@ -184,10 +182,17 @@ class Dashboard:
                 levels=tuple((k, float(v)) for k, v in acting.model.levels.items()),
                 at_start=acting.month == 0,
                 start_values=tuple(acting.start_values.items()),
-                date=month_label(self.axis[0], min(self.clock, self.axis[1] - 1)),
-                clock=self.clock,
-                span=self.axis[1],
             )
+
+    def calendar(self) -> tuple[str, int, int]:
+        """Where the shared calendar is: the date shown, months simulated, months in all.
+
+        Kept out of `Controls`, which must not change every month: the controls redraw only when
+        what they show changes.
+        """
+        with self.lock:
+            start, span = self.axis
+            return month_label(start, min(self.clock, span - 1)), self.clock, span
 
     @property
     def at_risk(self) -> bool:

@@ -81,3 +81,21 @@ def _find_all(root: Any) -> list[Any]:
         if not isinstance(child, str):
             out += _find_all(child)
     return out
+
+
+def test_leaving_side_by_side_gives_the_left_run_its_own_time_axis_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLABSIM_SCENARIO", raising=False)
+    box, rc = solara.render(Page(), handle_error=False)
+    try:
+        switch = _find(box, "colabsim-side-by-side")[0]
+        switch.v_model = True  # at month 0 nothing is lost: no question
+        assert len(_find(box, "colabsim-sectors-0")[0].option["xAxis"]["data"]) == 324  # 2006-2032, shared
+        _find(box, "colabsim-step")[0].fire_event("click", {})
+        _find(box, "colabsim-side-by-side")[0].v_model = False
+        _find(box, "colabsim-confirm-ok")[0].fire_event("click", {})  # the run has moved: confirm
+        chart = _find(box, "colabsim-sectors-0")[0]
+        assert len(chart.option["xAxis"]["data"]) == 216  # Vlissingen's own 2006-2023
+        mean = next(s for s in chart.frame["series"] if s["id"] == "mean")
+        assert len(mean["data"]) == 1  # no padding left from the shared calendar
+    finally:
+        rc.close()

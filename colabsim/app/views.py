@@ -172,14 +172,18 @@ def RunPanel(view: RunView, side: int, compact: bool, layout: ChartLayout, numbe
     xy = solara.use_memo(lambda: charts.network_layout(view), [run_key])
     network_option = solara.use_memo(lambda: _safe(lambda: charts.network_option(view, size)), [run_key, size])
     sectors_option = solara.use_memo(
-        lambda: _safe(lambda: charts.time_option(view, scenario, "sectors", size)), [run_key, size]
+        lambda: _safe(lambda: charts.time_option(view, scenario, "sectors", size)), [run_key, size, view.axis]
     )
     dynamics_option = solara.use_memo(
-        lambda: _safe(lambda: charts.time_option(view, scenario, "dynamics", size)), [run_key, size]
+        lambda: _safe(lambda: charts.time_option(view, scenario, "dynamics", size)), [run_key, size, view.axis]
     )
     network = solara.use_memo(lambda: _safe(lambda: charts.network_frame(view, scenario, xy)), [view.key])
-    sectors = solara.use_memo(lambda: _safe(lambda: charts.time_frame(view, scenario, "sectors")), [view.key])
-    dynamics = solara.use_memo(lambda: _safe(lambda: charts.time_frame(view, scenario, "dynamics")), [view.key])
+    sectors = solara.use_memo(
+        lambda: _safe(lambda: charts.time_frame(view, scenario, "sectors")), [view.key, view.axis]
+    )
+    dynamics = solara.use_memo(
+        lambda: _safe(lambda: charts.time_frame(view, scenario, "dynamics")), [view.key, view.axis]
+    )
     shown, set_shown = solara.use_state("sectors")
     kinds = tuple(k for k in KIND_COLOURS if k in set(view.actors["kind"]))
     sides = tuple(s for s in charts.SIDE_LABELS if s in set(view.actors["side"]))

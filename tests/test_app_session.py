@@ -480,3 +480,13 @@ def test_the_controls_stay_equal_from_month_to_month_so_they_are_not_redrawn(cat
     board.step(1)
     assert board.controls() == before  # the page redraws a control only when what it shows changes
     assert board.calendar()[1] == 4
+
+
+def test_marks_close_together_share_one_label_and_keep_their_notes(catalog: Catalog) -> None:
+    view = Dashboard(catalog, seed=1).views()[0]
+    marks = ((10, "first", "scheduled"), (12, "close by", "intervention"), (60, "later", "scheduled"))
+    series = charts.time_frame(dataclasses.replace(view, marks=marks), view.scenario, "dynamics")["series"]
+    lines = {s["id"]: s["markLine"]["data"] for s in series if s["id"].startswith("marks-")}
+    assert [m["label"]["show"] for m in lines["marks-scheduled"]] == [True, True]
+    assert [m["label"]["show"] for m in lines["marks-intervention"]] == [False]
+    assert "close by" in lines["marks-intervention"][0]["name"]

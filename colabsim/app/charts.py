@@ -107,6 +107,8 @@ MARK_STYLES = {
 MEAN_COLOUR, TRUST_COLOUR, COMMITMENT_COLOUR = "#444444", "#009E73", "#CC79A7"
 #: Legend entries a row of a time chart's legend is assumed to hold (to leave room below the axes).
 LEGEND_PER_ROW = 4
+#: Marks closer than the time axis's length over this get no label of their own (see `_labelled_months`).
+MARK_GAP = 14
 #: Longest mark label on the chart (the full note is on hover).
 MARK_LABEL = 14
 
@@ -349,8 +351,22 @@ def _values(column: np.ndarray) -> list[float | None]:
     return [None if math.isnan(v) else round(float(v), 3) for v in column]
 
 
-def _mark_lines(view: RunView, kind: str) -> list[dict[str, Any]]:
-    """One labelled line per month with marks of `kind`; the notes of that month on hover."""
+def _labelled_months(view: RunView) -> set[int]:
+    """The months whose marks get a label: from the first on, none closer than `MARK_GAP` of the axis.
+
+    Labels of marks a few months apart would overprint each other; the others keep their line
+    and their notes on hover.
+    """
+    gap = max(6, axis_of(view)[1] // MARK_GAP)
+    kept: list[int] = []
+    for month in sorted({m for m, _, _ in view.marks}):
+        if not kept or month - kept[-1] >= gap:
+            kept.append(month)
+    return set(kept)
+
+
+def _mark_lines(view: RunView, kind: str, labelled: set[int]) -> list[dict[str, Any]]:
+    """One line per month with marks of `kind`, labelled if in `labelled`; the notes on hover."""
     by_month: dict[int, list[str]] = defaultdict(list)
     for month, text, mark in view.marks:
         if mark == kind and 0 <= month < view.horizon:
@@ -364,7 +380,7 @@ def _mark_lines(view: RunView, kind: str) -> list[dict[str, Any]]:
             {
                 "xAxis": date,
                 "name": f"{date}: " + "<br/>".join(_esc(t) for t in texts),
-                "label": {"formatter": label},
+                "label": {"formatter": label, "show": month in labelled},
             }
         )
     return lines
@@ -378,7 +394,8 @@ def time_frame(view: RunView, scenario: Scenario, kind: str) -> dict[str, Any]:
         {"id": name, "data": pad + _values(frame[column].to_numpy(dtype=float)) if column in frame else []}
         for name, column, _, _ in _lines(kind, scenario)
     ]
-    series += [{"id": f"marks-{mark}", "markLine": {"data": _mark_lines(view, mark)}} for mark in MARK_KINDS]
+    labelled = _labelled_months(view)
+    series += [{"id": f"marks-{mark}", "markLine": {"data": _mark_lines(view, mark, labelled)}} for mark in MARK_KINDS]
     now = [] if view.finished else [{"xAxis": month_label(view.start, view.month)}]
     style = {"color": "#000000", "type": "solid", "width": 1, "opacity": 0.4}
     series.append(

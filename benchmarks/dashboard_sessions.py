@@ -8,6 +8,10 @@ Reports the memory per open session and whether the resident size plateaus over 
 
     .venv/bin/python benchmarks/dashboard_sessions.py [--cycles 3] [--sessions 6] [--keep 0.25]
 
+With ``--fps SECONDS`` it first plays one session at normal speed for that long and reports the
+chart updates painted in the browser per second (each LiveChart writes ``data-frame`` once it has
+painted a frame): a quick look, not the load test with many sessions.
+
 Needs playwright and Chromium at /usr/bin/chromium (as the browser tests do).
 """
 
@@ -73,12 +77,31 @@ def _open(playwright: Any, url: str, sessions: int, workdir: Path) -> list[Any]:
     return contexts
 
 
+#: Counts the painted frames of the left run's sector chart (see colabsim/app/livechart.vue).
+COUNT_PAINTS = """() => { window.__paints = 0;
+  new MutationObserver(() => window.__paints++).observe(document.querySelector('.colabsim-sectors-0'),
+    {attributes: true, attributeFilter: ['data-frame']}); }"""
+
+
+def painted_per_second(context: Any, seconds: float) -> float:
+    """Play the session in `context` at normal speed for `seconds`; chart updates painted per second."""
+    page = context.pages[0]
+    page.evaluate(COUNT_PAINTS)
+    page.locator(".colabsim-play").click()
+    started = time.monotonic()
+    page.wait_for_timeout(seconds * 1000)
+    painted = int(page.evaluate("window.__paints"))
+    page.locator(".colabsim-play").click()
+    return painted / (time.monotonic() - started)
+
+
 def main() -> None:
     """Run the benchmark and print a table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cycles", type=int, default=3)
     parser.add_argument("--sessions", type=int, default=6)
     parser.add_argument("--keep", type=float, default=0.25, help="minutes a dropped session is kept")
+    parser.add_argument("--fps", type=float, default=0.0, help="seconds to play one session first, counting paints")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -96,6 +119,9 @@ def main() -> None:
         _wait_up(url, server)
         with tempfile.TemporaryDirectory() as work, sync_playwright() as pw:
             for context in _open(pw, url, 1, Path(work)):  # warm up: imports, first figures
+                if args.fps > 0:
+                    rate = painted_per_second(context, args.fps)
+                    print(f"one session at normal speed: {rate:.1f} chart updates painted per second", flush=True)
                 context.close()
             time.sleep(args.keep * 60 + 15)
             start = rss_mb(server.pid)

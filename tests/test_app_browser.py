@@ -4,7 +4,8 @@ Needs the ``playwright`` Python package (the dev extra) and Chromium at /usr/bin
 ``chromium`` package; ``.ci/run`` installs it). No browser is downloaded. Without them the tests
 skip, except in CI (``CI=true``), where they fail and say what is missing.
 
-Set ``COLABSIM_SCREENSHOT=docs/dashboard.png`` to save the dashboard's picture for the docs.
+Set ``COLABSIM_SCREENSHOT=docs/dashboard.png`` to save the dashboard's picture for the docs (projector
+mode at 1280x720, Darwin with the agreement renewed in 2014).
 """
 
 from __future__ import annotations
@@ -119,13 +120,15 @@ def server(tmp_path_factory: pytest.TempPathFactory, playwright: Any) -> Iterato
         yield url
 
 
-def _open(playwright: Any, url: str, profile: Path, offline: list[str] | None = None) -> tuple[Any, Any]:
+def _open(
+    playwright: Any, url: str, profile: Path, offline: list[str] | None = None, viewport: dict[str, int] = VIEWPORT
+) -> tuple[Any, Any]:
     """A browser of its own (fresh profile, like another person's laptop) showing the dashboard.
 
     With `offline` (a list), every request to anything but 127.0.0.1 is blocked and noted there.
     """
     context = playwright.chromium.launch_persistent_context(
-        str(profile), executable_path=str(CHROMIUM), headless=True, args=FLAGS, viewport=VIEWPORT
+        str(profile), executable_path=str(CHROMIUM), headless=True, args=FLAGS, viewport=viewport
     )
     context.set_default_timeout(TIMEOUT_MS)
     if offline is not None:
@@ -193,7 +196,7 @@ def test_slider_and_steps_change_the_charts_and_the_network(playwright: Any, ser
         for month in (18, 30, 42, 54):
             _click_until(page, ".colabsim-year", month)
         page.locator(".colabsim-do-withdraw_mediator").click()
-        expect(page.locator(".colabsim-log")).to_contain_text("SSVA")
+        expect(page.locator(".colabsim-log-intervention")).to_contain_text("SSVA")
         expect(page.locator(".colabsim-do-withdraw_mediator")).to_be_disabled()
         for month in (66, 78, 90):
             _click_until(page, ".colabsim-year", month)
@@ -201,9 +204,6 @@ def test_slider_and_steps_change_the_charts_and_the_network(playwright: Any, ser
         shot = tmp_path / "dashboard.png"
         page.screenshot(path=str(shot))
         assert shot.stat().st_size > 50_000
-        target = os.environ.get("COLABSIM_SCREENSHOT")
-        if target:
-            Path(target).write_bytes(shot.read_bytes())
     finally:
         context.close()
 
@@ -222,6 +222,7 @@ def test_two_sessions_are_independent(playwright: Any, server: str, tmp_path: Pa
         _click_until(b, ".colabsim-step", 1)
         b.locator(".colabsim-scenario-0").click()
         b.get_by_role("option", name="Ambon-Darwin sister city", exact=True).click()
+        b.locator(".colabsim-confirm-ok").click()  # the run at month 1 is lost: the page asks first
         expect(b.locator(".colabsim-scenario-names")).to_have_text("Ambon-Darwin sister city")
         _upload(b, "../../etc/passwd", b"root:x:0:0:root:/root:/bin/bash\n")
         expect(b.locator(".colabsim-file-error")).to_contain_text("passwd: not valid TOML")
@@ -309,3 +310,156 @@ def test_with_a_token_the_page_asks_for_it_and_the_typed_code_opens_it(playwrigh
             _click_until(page, ".colabsim-step", 1)
         finally:
             context.close()
+
+
+def test_switching_asks_first_and_undo_takes_back_the_last_change(playwright: Any, server: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    context, page = _open(playwright, server, tmp_path / "profile")
+    try:
+        expect(page.locator(".colabsim-undo")).to_be_disabled()
+        for month in (1, 2):
+            _click_until(page, ".colabsim-step", month)
+        page.locator(".colabsim-do-withdraw_mediator").click()
+        expect(page.locator(".colabsim-log-intervention")).to_contain_text("SSVA")
+        _click_until(page, ".colabsim-step", 3)
+        page.locator(".colabsim-undo").click()
+        expect(page.locator(".colabsim-log-intervention")).to_have_count(0)
+        expect(page.locator(".colabsim-do-withdraw_mediator")).to_be_enabled()
+        assert _month(page) == "month 3 of 216"  # replayed to where the run was
+
+        page.locator(".colabsim-scenario-0").click()
+        page.get_by_role("option", name="Ambon-Darwin sister city", exact=True).click()
+        expect(page.locator(".colabsim-confirm-cancel")).to_be_visible()
+        page.locator(".colabsim-confirm-cancel").click()
+        expect(page.locator(".colabsim-confirm-cancel")).to_be_hidden()
+        expect(page.locator(".colabsim-scenario-names")).to_have_text("Ambon-Vlissingen sister city")
+        expect(page.locator(".colabsim-scenario-0")).to_contain_text("Vlissingen")
+        assert _month(page) == "month 3 of 216"
+
+        switch = page.locator(".colabsim-side-by-side .v-input--selection-controls__ripple")
+        switch.click()
+        page.locator(".colabsim-confirm-ok").click()
+        expect(page.locator(".colabsim-run-1")).to_be_visible()
+        assert _month(page) == "month 0 of 324"  # side by side: the shared calendar, 2006 to 2032
+        switch.click()  # nothing to lose at month 0: no question
+        expect(page.locator(".colabsim-run-1")).to_have_count(0)
+        expect(page.locator(".colabsim-confirm-ok")).to_be_hidden()
+    finally:
+        context.close()
+
+
+#: Visible text smaller than 18 px in the page (HTML and the charts' SVG text), as "size: text".
+SMALL_TYPE_JS = """() => {
+  const small = [];
+  const visible = (el) => { const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && r.bottom > 0 && r.top < innerHeight && r.left < innerWidth; };
+  for (const el of document.querySelectorAll('.colabsim-page *')) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !visible(el)) continue;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (size < 17.5) small.push(size + 'px: ' + el.textContent.trim().slice(0, 40));
+  }
+  return small;
+}"""
+
+
+def _painted(page: Any) -> None:
+    for name in ("network", "sectors", "dynamics"):
+        page.locator(f".colabsim-{name}-0[data-frame]").wait_for()
+
+
+def test_projector_mode_has_large_type_and_every_chart_above_the_fold(
+    playwright: Any, server: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    screen = {"width": 1280, "height": 720}
+    context, page = _open(playwright, server + "?projector=1", tmp_path / "profile", viewport=screen)
+    try:
+        _click_until(page, ".colabsim-year", 12)
+        _painted(page)
+        page.wait_for_timeout(500)
+        assert page.locator(".colabsim-projector").count() == 1
+        for name in ("network", "sectors", "dynamics"):
+            box = page.locator(f".colabsim-{name}-0").bounding_box()
+            assert box["y"] >= 0 and box["y"] + box["height"] <= screen["height"] + 1, f"{name} below the fold: {box}"
+            assert box["x"] + box["width"] <= screen["width"] + 1, f"{name} beyond the right edge: {box}"
+        assert page.evaluate(SMALL_TYPE_JS) == []
+        svg_sizes = page.locator(".colabsim-figure svg text").evaluate_all(
+            "(ts) => ts.filter((t) => t.textContent.trim()).map((t) => parseFloat(getComputedStyle(t).fontSize))"
+        )
+        assert svg_sizes and min(svg_sizes) >= 18, f"chart text below 18 px: {sorted(set(svg_sizes))}"
+        wide_before = page.locator(".colabsim-sectors-0").bounding_box()["width"]
+        page.locator(".colabsim-toggle-controls").click()
+        expect(page.locator(".colabsim-sidebar")).to_have_count(0)
+        page.wait_for_timeout(500)
+        assert page.locator(".colabsim-sectors-0").bounding_box()["width"] > wide_before + 100
+    finally:
+        context.close()
+
+
+def test_marks_are_labelled_and_tooltips_name_actors_and_notes(playwright: Any, server: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    context, page = _open(playwright, server, tmp_path / "profile")
+    try:
+        page.locator(".colabsim-scenario-0").click()
+        page.get_by_role("option", name="Ambon-Darwin sister city", exact=True).click()
+        expect(page.locator(".colabsim-scenario-names")).to_have_text("Ambon-Darwin sister city")
+        _click_until(page, ".colabsim-year", 12)
+        page.locator(".colabsim-do-renew_mou").click()
+        expect(page.locator(".colabsim-log-overridden")).to_have_count(2)  # the 2015 and 2018 lapses
+        _click_until(page, ".colabsim-step", 13)
+        _painted(page)
+        sectors = page.locator(".colabsim-sectors-0")
+        expect(sectors.locator("svg text", has_text="Agreement ren")).to_have_count(1)  # the trainer's change
+        law = sectors.locator("svg text", has_text="Law 23/2014")
+        expect(law).to_have_count(1)  # the scheduled (now overridden) event, labelled
+        box = law.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        expect(sectors).to_contain_text("kept by your change of 2013-01")
+
+        darwin = page.locator(".colabsim-network-0 svg text", has_text=re.compile(r"^Darwin$"))
+        box = darwin.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] - 22)  # the node above its label
+        expect(page.locator(".colabsim-network-0")).to_contain_text("City of Darwin")
+        expect(page.locator(".colabsim-network-0")).to_contain_text("partner city, partner side")
+        expect(page.locator(".colabsim-legend")).to_contain_text("partner city")
+        expect(page.locator(".colabsim-trust-legend")).to_contain_text("0.85")
+        expect(page.locator(".colabsim-monitor-performance")).to_contain_text(re.compile(r"performance \d\.\d\d"))
+        page.locator(".colabsim-open-info").click()
+        expect(page.locator(".colabsim-info")).to_contain_text("What each intervention does")
+        expect(page.locator(".colabsim-info")).to_contain_text("Pattimura University")
+        page.locator(".colabsim-info-close").click()
+        expect(page.locator(".colabsim-info")).to_be_hidden()
+        target = os.environ.get("COLABSIM_SCREENSHOT")
+        if target:  # the docs' picture: a projector at 1280x720, a few years into the run
+            page.set_viewport_size({"width": 1280, "height": 720})
+            page.locator(".colabsim-projector-switch .v-input--selection-controls__ripple").click()
+            for month in (25, 37, 49, 61, 73, 85):
+                _click_until(page, ".colabsim-year", month)
+            page.mouse.move(0, 0)
+            page.wait_for_timeout(800)
+            page.screenshot(path=target)
+    finally:
+        context.close()
+
+
+def test_side_by_side_runs_show_the_same_date_with_a_difference_strip(
+    playwright: Any, server: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    context, page = _open(playwright, server, tmp_path / "profile")
+    try:
+        page.locator(".colabsim-side-by-side .v-input--selection-controls__ripple").click()  # month 0: no question
+        expect(page.locator(".colabsim-run-1")).to_be_visible()
+        _click_until(page, ".colabsim-year", 12)
+        expect(page.locator(".colabsim-run .colabsim-date-0")).to_have_text("Jan 2007")
+        expect(page.locator(".colabsim-run .colabsim-date-1")).to_have_text("starts Jan 2012")  # waits for its start
+        expect(page.locator(".colabsim-monitor-performance").nth(1)).to_contain_text("-")
+        page.locator(".colabsim-difference-0[data-frame]").wait_for()
+        expect(page.locator(".colabsim-difference-0")).to_contain_text("darwin minus vlissingen")
+    finally:
+        context.close()

@@ -15,8 +15,11 @@ def _find(root: Any, css_class: str) -> list[Any]:
     found: list[Any] = []
 
     def walk(widget: Any) -> None:
-        if css_class in (getattr(widget, "class_", None) or "").split() or css_class in getattr(
-            widget, "_dom_classes", ()
+        attributes = getattr(widget, "attributes", None) or {}
+        if (
+            css_class in (getattr(widget, "class_", None) or "").split()
+            or css_class in getattr(widget, "_dom_classes", ())
+            or css_class in str(attributes.get("class", "")).split()
         ):
             found.append(widget)
         for child in getattr(widget, "children", None) or []:
@@ -36,17 +39,17 @@ def test_page_steps_intervenes_and_redraws(monkeypatch: pytest.MonkeyPatch) -> N
     box, rc = solara.render(Page(), handle_error=False)
     try:
         assert _text(box, "colabsim-month") == "month 0 of 216"
-        network = _find(box, "colabsim-network-0")[0].value
+        network = _find(box, "colabsim-network-0")[0].frame
         _find(box, "colabsim-step")[0].fire_event("click", {})
         _find(box, "colabsim-step")[0].fire_event("click", {})
         assert _text(box, "colabsim-month") == "month 2 of 216"
-        assert _find(box, "colabsim-network-0")[0].value != network
+        assert _find(box, "colabsim-network-0")[0].frame != network
         withdraw = _find(box, "colabsim-do-withdraw_mediator")[0]
         assert not withdraw.disabled
         withdraw.fire_event("click", {})
         assert _find(box, "colabsim-do-withdraw_mediator")[0].disabled
         assert "has left already" in _text(box, "colabsim-note-withdraw_mediator")
-        assert "SSVA" in _text(box, "colabsim-log")
+        assert "SSVA" in _text(box, "colabsim-log-intervention")
         university = _find(box, "colabsim-do-add_university")[0]
         assert university.disabled
         _find(box, "colabsim-reset")[0].fire_event("click", {})
@@ -78,3 +81,21 @@ def _find_all(root: Any) -> list[Any]:
         if not isinstance(child, str):
             out += _find_all(child)
     return out
+
+
+def test_leaving_side_by_side_gives_the_left_run_its_own_time_axis_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLABSIM_SCENARIO", raising=False)
+    box, rc = solara.render(Page(), handle_error=False)
+    try:
+        switch = _find(box, "colabsim-side-by-side")[0]
+        switch.v_model = True  # at month 0 nothing is lost: no question
+        assert len(_find(box, "colabsim-sectors-0")[0].option["xAxis"]["data"]) == 324  # 2006-2032, shared
+        _find(box, "colabsim-step")[0].fire_event("click", {})
+        _find(box, "colabsim-side-by-side")[0].v_model = False
+        _find(box, "colabsim-confirm-ok")[0].fire_event("click", {})  # the run has moved: confirm
+        chart = _find(box, "colabsim-sectors-0")[0]
+        assert len(chart.option["xAxis"]["data"]) == 216  # Vlissingen's own 2006-2023
+        mean = next(s for s in chart.frame["series"] if s["id"] == "mean")
+        assert len(mean["data"]) == 1  # no padding left from the shared calendar
+    finally:
+        rc.close()

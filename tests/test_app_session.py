@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from pathlib import Path
@@ -11,10 +12,10 @@ import pandas as pd
 import pytest
 
 from colabsim import CollaborationModel, load_scenario
-from colabsim.app import interventions
+from colabsim.app import charts, interventions
 from colabsim.app.catalog import Catalog
-from colabsim.app.figures import Painters, network_layout
-from colabsim.app.session import Dashboard, Run
+from colabsim.app.run import Run
+from colabsim.app.session import Dashboard
 from colabsim.scenario.loader import scenario_from_dict
 
 
@@ -237,7 +238,7 @@ def test_side_by_side_runs_share_the_seed_and_the_buttons_act_on_one(catalog: Ca
     assert (left.choice.short, right.choice.short) == ("vlissingen", "darwin")
     assert left.month == right.month == 0 and left.seed == right.seed == 4
     board.step(5)
-    assert left.month == right.month == 5
+    assert (left.month, right.month) == (5, 0)  # by date: Darwin starts in 2012, Vlissingen in 2006
     board.target = 1
     board.intervene("renew_mou")
     assert right.model.levels["legal_frame"] == interventions.RENEWED and not left.log
@@ -304,17 +305,188 @@ def test_play_stops_at_the_end_of_the_run(catalog: Catalog) -> None:
 # --- figures ----------------------------------------------------------------------------------
 
 
-def test_figures_are_pngs_that_change_as_the_run_goes_on_with_a_fixed_layout(catalog: Catalog) -> None:
+def test_charts_send_only_data_per_frame_and_keep_the_layout(catalog: Catalog) -> None:
     board = Dashboard(catalog, seed=6)
     start = board.views()[0]
-    painters = Painters(start)
-    pictures = [painters.network.draw(start), painters.sectors.draw(start), painters.dynamics.draw(start)]
-    assert all(p.startswith(b"\x89PNG") for p in pictures)
+    option = charts.time_option(start, start.scenario, "sectors", 18)
+    assert len(option["xAxis"]["data"]) == start.horizon  # the whole horizon from the start
+    ids = {s["id"] for s in option["series"]}
+    xy = charts.network_layout(start)
+    first = charts.network_frame(start, start.scenario, xy)
     board.step(24)
     board.intervene("withdraw_mediator")
     later = board.views()[0]
-    assert painters.network.draw(later) != pictures[0]
-    assert painters.sectors.draw(later) != pictures[1]
-    assert painters.dynamics.draw(later) != pictures[2]
-    np.testing.assert_array_equal(network_layout(start), network_layout(later))
-    assert later.marks[-1][2] and later.marks[-1][0] == 24
+    frame = charts.time_frame(later, later.scenario, "sectors")
+    assert {s["id"] for s in frame["series"]} <= ids and "xAxis" not in frame
+    mean = next(s for s in frame["series"] if s["id"] == "mean")
+    assert len(mean["data"]) == 24
+    marks = next(s for s in frame["series"] if s["id"] == "marks-intervention")["markLine"]["data"]
+    assert [m["xAxis"] for m in marks] == [later.date] and "SSVA" in marks[0]["name"]
+    network = charts.network_frame(later, later.scenario, charts.network_layout(later))
+    np.testing.assert_array_equal(charts.network_layout(later), xy)
+    assert network != first
+    ssva = next(n for n in network["series"][0]["data"] if n["name"] == "ssva")
+    assert ssva["itemStyle"]["color"] == "#ffffff"  # hollow: not taking part
+    assert "not taking part" in ssva["tooltip"]["formatter"]
+
+
+def test_trust_scale_resolves_the_top_and_tooltips_escape_file_text(catalog: Catalog) -> None:
+    assert len({charts.trust_colour(t) for t in (0.81, 0.86, 0.91, 0.96)}) == 4
+    assert charts.trust_colour(0.0) != charts.trust_colour(1.0)
+    board = Dashboard(catalog, seed=1)
+    view = board.views()[0]
+    marked = dataclasses.replace(view, marks=((3, "<img src=x onerror=alert(1)>", "scheduled"),))
+    series = charts.time_frame(marked, marked.scenario, "dynamics")["series"]
+    line = next(s for s in series if s["id"] == "marks-scheduled")["markLine"]["data"][0]
+    assert "<img" not in line["name"] and "&lt;img" in line["name"]
+
+
+# --- interventions hold, undo, what a switch would lose ----------------------------------------
+
+
+def test_renewing_in_2017_overrides_the_scheduled_lapse_and_the_log_says_so(catalog: Catalog) -> None:
+    board = Dashboard(catalog, seed=4)
+    board.choose(0, catalog.find("darwin").key)  # type: ignore[union-attr]
+    run = board.runs[0]
+    run.step(run.choice.scenario.month_index("2017-03"))
+    assert board.intervene("renew_mou").enabled
+    log = board.controls().log
+    assert (log[-1][0], log[-1][2]) == ("Jul 2018", "overridden"), "the coming lapse is shown as overridden"
+    assert "kept by your change of 2017-03" in log[-1][1]
+    board.step(24)
+    assert run.model.levels["legal_frame"] == pytest.approx(interventions.RENEWED)
+    kinds = [kind for month, _, kind in run.view().marks if month == run.choice.scenario.month_index("2018-07")]
+    assert kinds == ["overridden"]
+
+
+def test_with_let_scheduled_ticked_the_lapse_still_applies(catalog: Catalog) -> None:
+    board = Dashboard(catalog, seed=4)
+    board.choose(0, catalog.find("darwin").key)  # type: ignore[union-attr]
+    run = board.runs[0]
+    run.step(run.choice.scenario.month_index("2017-03"))
+    board.let_scheduled = True
+    board.intervene("renew_mou")
+    assert "scheduled events still apply" in board.controls().log[-1][1]
+    board.step(24)
+    assert run.model.levels["legal_frame"] == pytest.approx(0.15)
+
+
+def test_undo_replays_the_run_without_the_last_change(catalog: Catalog) -> None:
+    board, plain = Dashboard(catalog, seed=8), Dashboard(catalog, seed=8)
+    for each in (board, plain):
+        each.step(30)
+    board.intervene("withdraw_mediator")
+    board.step(20)
+    board.set_factor("leadership", 0.9)
+    plain.step(20)
+    plain.intervene("withdraw_mediator")  # the same change, made later: undo must not keep it
+    assert board.controls().can_undo
+    assert board.undo() and board.undo()
+    assert not board.controls().can_undo and not board.undo()
+    assert board.runs[0].month == 50
+    plain.undo()
+    _same(board.runs[0].model.timeseries(), plain.runs[0].model.timeseries())
+    np.testing.assert_array_equal(board.runs[0].model.state.trust, plain.runs[0].model.state.trust)
+
+
+def test_a_run_is_at_risk_once_it_has_moved_or_been_changed(catalog: Catalog) -> None:
+    board = Dashboard(catalog, seed=2)
+    assert not board.at_risk
+    board.set_factor("leadership", 0.9)
+    assert board.at_risk  # a start value would be lost
+    board.clear_start_values()
+    board.step(1)
+    assert board.controls().at_risk
+
+
+# --- the info panel and the live numbers ------------------------------------------------------
+
+
+def test_the_info_panel_names_every_intervention_with_the_level_it_sets() -> None:
+    from colabsim.app import info
+
+    text = info.info_markdown()
+    for button in interventions.INTERVENTIONS:
+        assert f"**{button.label}**" in text
+    assert "*legal frame* (currency of the agreement" in text and f"to {interventions.RENEWED:.2f}" in text
+    assert "Vlissingen" in text and "Darwin" in text and "How to read the charts" in text
+
+
+def test_monitors_show_the_last_month_and_a_dash_before_the_first(catalog: Catalog) -> None:
+    from colabsim.app import info
+
+    board = Dashboard(catalog, seed=3)
+    assert {m.value for m in info.monitors(board.views()[0].timeseries)} == {"-"}
+    board.step(5)
+    series = board.views()[0].timeseries
+    shown = {m.key: m.value for m in info.monitors(series)}
+    assert shown["performance"] == f"{series['performance'].iloc[-1]:.2f}"
+    assert shown["partners"] == f"{series['active_actors'].iloc[-1]:.0f}"
+    assert shown["programmes"] == f"{series['active_programmes'].iloc[-1]:.0f}"
+
+
+# --- side by side by date -----------------------------------------------------------------------
+
+
+def test_side_by_side_runs_share_the_calendar_and_the_strip_is_right_minus_left(catalog: Catalog) -> None:
+    board = Dashboard(catalog, seed=4)
+    board.set_side_by_side(True)
+    left, right = board.runs
+    (year, month), span = board.axis
+    assert (year, month) == (2006, 1) and span == 26 * 12 + 12  # 2006-01 to Darwin's end, 2032-12
+    offset = right.choice.scenario.start[0] * 12 - 2006 * 12
+    board.step(offset + 30)
+    assert left.month == offset + 30 and right.month == 30
+    assert left.view().date == right.view().date == board.calendar()[0] == "Jul 2014"
+    a, b = board.views()
+    assert (
+        charts.time_option(a, a.scenario, "sectors", 15)["xAxis"]
+        == charts.time_option(b, b.scenario, "sectors", 15)["xAxis"]
+    )
+    line = next(s for s in charts.time_frame(b, b.scenario, "dynamics")["series"] if s["id"] == "commitment")
+    assert line["data"][:offset] == [None] * offset and len(line["data"]) == offset + 30
+    strip = charts.difference_frame(a, b)["series"]
+    trust = next(s for s in strip if s["id"] == "trust")["data"]
+    assert trust[:offset] == [None] * offset and trust[offset + 30 :] == [None] * (span - offset - 30)
+    expected = b.timeseries["trust"].iloc[-1] - a.timeseries["trust"].iloc[-1]
+    assert trust[offset + 29] == pytest.approx(expected, abs=1e-3)
+    board.step(span)  # Vlissingen ends in 2023 and waits; Darwin goes on to 2032
+    assert left.finished and right.finished and board.finished and board.clock == span
+
+
+def test_a_note_with_an_ampersand_is_labelled_as_written_and_escaped_only_in_its_tooltip(catalog: Catalog) -> None:
+    view = Dashboard(catalog, seed=1).views()[0]
+    marked = dataclasses.replace(view, marks=((3, "Law & order", "scheduled"),))
+    series = charts.time_frame(marked, marked.scenario, "dynamics")["series"]
+    line = next(s for s in series if s["id"] == "marks-scheduled")["markLine"]["data"][0]
+    assert line["label"]["formatter"] == "Law & order"  # SVG text: shown as written
+    assert "Law &amp; order" in line["name"]  # the tooltip is HTML
+
+
+def test_dropping_start_values_mid_run_restarts_the_calendar_too(catalog: Catalog) -> None:
+    board = Dashboard(catalog, seed=2)
+    board.set_factor("leadership", 0.9)
+    board.step(30)
+    board.clear_start_values()
+    assert board.clock == 0 and board.runs[0].month == 0 and board.runs[0].start_values == {}
+    board.step(1)
+    assert board.runs[0].month == 1 and board.calendar()[1] == 1
+
+
+def test_the_controls_stay_equal_from_month_to_month_so_they_are_not_redrawn(catalog: Catalog) -> None:
+    board = Dashboard(catalog, seed=2)
+    board.step(3)
+    before = board.controls()
+    board.step(1)
+    assert board.controls() == before  # the page redraws a control only when what it shows changes
+    assert board.calendar()[1] == 4
+
+
+def test_marks_close_together_share_one_label_and_keep_their_notes(catalog: Catalog) -> None:
+    view = Dashboard(catalog, seed=1).views()[0]
+    marks = ((10, "first", "scheduled"), (12, "close by", "intervention"), (60, "later", "scheduled"))
+    series = charts.time_frame(dataclasses.replace(view, marks=marks), view.scenario, "dynamics")["series"]
+    lines = {s["id"]: s["markLine"]["data"] for s in series if s["id"].startswith("marks-")}
+    assert [m["label"]["show"] for m in lines["marks-scheduled"]] == [True, True]
+    assert [m["label"]["show"] for m in lines["marks-intervention"]] == [False]
+    assert "close by" in lines["marks-intervention"][0]["name"]

@@ -17,9 +17,9 @@ from matplotlib.legend import Legend
 from matplotlib.transforms import Bbox
 
 from colabsim import cli
+from colabsim.app import charts
 from colabsim.app.catalog import Catalog
-from colabsim.app.figures import ChartPainter
-from colabsim.app.session import Run
+from colabsim.app.run import Run
 from colabsim.experiments.ensemble import Ensemble, compare_table, run_ensemble
 from colabsim.reporting import plots, style
 from colabsim.scenario.loader import load_scenario
@@ -93,15 +93,15 @@ def _sensitivity(method: str) -> SensitivityResult:
     return SensitivityResult(Path("."), pd.DataFrame(rows), convergence, ofat, 1.0)
 
 
-def _dashboard_chart(scenario_dir: Path, stem: str, months: int) -> Figure:
-    """The dashboard's sector chart of a run of `stem`, `months` in."""
+def _dashboard_colours(scenario_dir: Path, stem: str, months: int) -> list[tuple[str, str]]:
+    """(sector, colour) of the lines in the dashboard's sector chart (drawn in the browser) of `stem`."""
     choice = Catalog(dirs=[scenario_dir]).find(stem)
     assert choice is not None
     run = Run(choice, 1)
     run.step(months)
-    painter = ChartPainter(run.view(), compact=False, kind="sectors")
-    painter.draw(run.view())
-    return painter.fig
+    view = run.view()
+    option = charts.time_option(view, view.scenario, "sectors", 16)
+    return [(str(s["name"]).replace(" ", "_"), str(s["color"]).lower()) for s in option["series"] if "color" in s]
 
 
 def _line_colours(fig: Figure, names: set[str]) -> list[tuple[str, str]]:
@@ -124,11 +124,11 @@ def test_a_sector_has_the_same_colour_in_every_figure(
     plots.plot_sectors(ensemble.timeseries, labels, tmp_path / "all.png")
     plots.plot_sectors(ensemble.timeseries, labels[::-1][:2], tmp_path / "two.png")
     plots.plot_sectors(ensemble.timeseries, ["darwin"], tmp_path / "darwin.png")
-    dashboards = [_dashboard_chart(scenario_dir, stem, 48) for stem in ("vlissingen", "darwin")]
+    dashboards = [_dashboard_colours(scenario_dir, stem, 48) for stem in ("vlissingen", "darwin")]
     sectors = {"health", "education", "environment", "tourism"}
     seen: dict[str, set[str]] = {}
-    for fig in [*drawn, *dashboards]:
-        found = _line_colours(fig, sectors)
+    for found in [*(_line_colours(fig, sectors) for fig in drawn), *dashboards]:
+        found = [(sector, colour) for sector, colour in found if sector in sectors]
         assert found, "a figure without sector lines"
         for sector, colour in found:
             seen.setdefault(sector, set()).add(colour)

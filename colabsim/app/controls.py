@@ -25,7 +25,15 @@ from colabsim.app.session import SPEEDS, Controls, Dashboard
 from colabsim.app.upload import UPLOAD_LIMIT, read_limited
 from colabsim.scenario.factors import DIMENSIONS, FACTORS, Factor
 
-__all__ = ["FactorControls", "InterventionControls", "RunControls", "ScenarioControls", "ScenarioUpload", "act"]
+__all__ = [
+    "ConfirmLoss",
+    "FactorControls",
+    "InterventionControls",
+    "RunControls",
+    "ScenarioControls",
+    "ScenarioUpload",
+    "act",
+]
 
 #: Seconds a slider must rest before its value is applied (a drag is one change, not fifty).
 SLIDER_SETTLE = 0.35
@@ -33,6 +41,24 @@ SLIDER_SETTLE = 0.35
 OPEN_DIMENSIONS = ("institutional", "agency")
 
 Refresh = Callable[[], object]
+
+#: Visible wording of the confirmation, undo and hold controls (kept together for translation).
+TEXT = {
+    "confirm_title": "Start again?",
+    "confirm_body": "{what} restarts the run from month 0: the months simulated and your changes are lost.",
+    "confirm_ok": "Restart",
+    "confirm_cancel": "Keep this run",
+    "switch_scenario": "Switching to {label}",
+    "switch_mode_on": "Showing two runs side by side",
+    "switch_mode_off": "Going back to one run",
+    "let_scheduled": "Let scheduled events still apply",
+    "let_scheduled_hint": (
+        "Off: a change holds against the scenario's later scheduled events on the same factor or actor "
+        "(they are shown as overridden). On: those events still apply."
+    ),
+    "undo": "Undo last change",
+    "log_title": "Events and changes in this run",
+}
 
 logger = logging.getLogger(__name__)
 
@@ -157,18 +183,66 @@ def ScenarioUpload(on_file: Callable[[object, bytes], None], on_error: Callable[
     solara.use_thread(read, [files])
 
 
+Pending = tuple[str, Callable[[], object]] | None
+
+
+@solara.component
+def ConfirmLoss(pending: solara.Reactive[Pending], on_ok: Callable[[Callable[[], object]], None]) -> None:  # noqa: N802
+    """Asks before an action that restarts the run; `pending` is (what, action) or None."""
+    what = pending.value[0] if pending.value else ""
+
+    def ok() -> None:
+        if pending.value:
+            on_ok(pending.value[1])
+        pending.set(None)
+
+    def cancel(_: object = None) -> None:
+        pending.set(None)
+
+    def closed(open_now: bool) -> None:
+        if not open_now:  # Esc or a click beside the dialog: as "Keep this run"
+            cancel()
+
+    dialog = solara.v.Dialog(v_model=pending.value is not None, on_v_model=closed, max_width=560)
+    with dialog, solara.Card(TEXT["confirm_title"], classes=["colabsim-confirm"]):
+        solara.Text(TEXT["confirm_body"].format(what=what), classes=["colabsim-confirm-text"])
+        with solara.Row(justify="end", gap="12px"):
+            solara.Button(TEXT["confirm_cancel"], on_click=cancel, text=True, classes=["colabsim-confirm-cancel"])
+            solara.Button(TEXT["confirm_ok"], on_click=ok, color="primary", classes=["colabsim-confirm-ok"])
+
+
 @solara.component
 def ScenarioControls(board: Dashboard, state: Controls, refresh: Refresh) -> None:  # noqa: N802
-    """Scenario picker(s), side-by-side switch and an upload for one's own scenario file."""
+    """Scenario picker(s), side-by-side switch and an upload for one's own scenario file.
+
+    Switching scenario or mode restarts the runs, so once a run has moved or been changed the page
+    asks first (`ConfirmLoss`); on "Keep this run" the pickers go back to what is shown.
+    """
     labels = dict(state.labels)
     key_of = {label: key for key, label in labels.items()}
+    pending = solara.use_reactive(cast(Pending, None))
+    # Bumped when a switch is cancelled: the pickers are made anew, showing the run's scenario again.
+    generation = solara.use_reactive(0)
+
+    def guarded(what: str, action: Callable[[], object]) -> None:
+        if board.at_risk:
+            pending.set((what, action))
+        else:
+            act(board, refresh, action)
+
+    def closed(value: Pending) -> None:
+        if value is None:
+            generation.set(generation.value + 1)
+
+    solara.use_effect(lambda: closed(pending.value), [pending.value])
 
     def choose(side: int, label: str | None) -> None:
-        if label in key_of:
-            act(board, refresh, lambda: board.choose(side, key_of[label]))
+        if label in key_of and key_of[label] != state.selected[min(side, len(state.selected) - 1)]:
+            guarded(TEXT["switch_scenario"].format(label=label), lambda: board.choose(side, key_of[label]))
 
     def side_by_side(on: bool) -> None:
-        act(board, refresh, lambda: board.set_side_by_side(on))
+        what = TEXT["switch_mode_on"] if on else TEXT["switch_mode_off"]
+        guarded(what, lambda: board.set_side_by_side(on))
 
     def uploaded(name: object, data: bytes) -> None:
         act(board, refresh, lambda: board.upload_file(board.target, name, data))
@@ -178,6 +252,7 @@ def ScenarioControls(board: Dashboard, state: Controls, refresh: Refresh) -> Non
 
     with solara.Card(classes=["colabsim-card", "colabsim-scenario-controls"]):
         _title("Scenario")
+        ConfirmLoss(pending, lambda action: act(board, refresh, action))
         for side, key in enumerate(state.selected):
             solara.Select(
                 ("Left" if side == 0 else "Right") if state.side_by_side else "Scenario",
@@ -185,13 +260,13 @@ def ScenarioControls(board: Dashboard, state: Controls, refresh: Refresh) -> Non
                 value=labels.get(key, key),
                 on_value=functools.partial(choose, side),
                 classes=[f"colabsim-scenario-{side}"],
-            )
+            ).key(f"scenario-{side}-{generation.value}")
         solara.Switch(
             label="Side by side (same seed)",
             value=state.side_by_side,
             on_value=side_by_side,
             classes=["colabsim-side-by-side"],
-        )
+        ).key(f"side-by-side-{generation.value}")
         where = f" (opens on the {('left', 'right')[state.target]})" if state.side_by_side else ""
         limit = f"up to {UPLOAD_LIMIT // 1024} KiB"
         solara.Text(f"Your own scenario file (.toml, {limit}){where}", classes=["colabsim-label"])
@@ -234,10 +309,25 @@ def InterventionControls(board: Dashboard, state: Controls, refresh: Refresh) ->
                     classes=["colabsim-intervention-button", f"colabsim-do-{intervention.key}"],
                 )
                 solara.Text(plan.note, classes=["colabsim-note", f"colabsim-note-{intervention.key}"])
+        with solara.Div(classes=["colabsim-let-scheduled"]):
+            solara.Checkbox(
+                label=TEXT["let_scheduled"],
+                value=state.let_scheduled,
+                on_value=lambda on: act(board, refresh, lambda: setattr(board, "let_scheduled", bool(on))),
+            )
+        solara.Text(TEXT["let_scheduled_hint"], classes=["colabsim-note"])
+        solara.Button(
+            TEXT["undo"],
+            icon_name="mdi-undo",
+            on_click=lambda: act(board, refresh, board.undo),
+            disabled=not state.can_undo,
+            outlined=True,
+            classes=["colabsim-undo"],
+        )
         if state.log:
-            solara.Text("Changes in this run", classes=["colabsim-label"])
-            for date, text in state.log:
-                solara.Text(f"{date}: {text}", classes=["colabsim-log"])
+            solara.Text(TEXT["log_title"], classes=["colabsim-label"])
+            for date, text, kind in state.log:
+                solara.Text(f"{date}: {text}", classes=["colabsim-log", f"colabsim-log-{kind}"])
 
 
 @solara.component

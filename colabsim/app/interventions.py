@@ -76,10 +76,16 @@ INTERVENTIONS: tuple[Intervention, ...] = (
 )
 
 
-def apply_events(model: CollaborationModel, events: tuple[EventSpec, ...] | list[EventSpec]) -> None:
-    """Apply `events` to `model` now, at the start of the month about to be simulated."""
+def apply_events(
+    model: CollaborationModel, events: tuple[EventSpec, ...] | list[EventSpec], let_scheduled: bool = False
+) -> None:
+    """Apply `events` to `model` now, at the start of the month about to be simulated.
+
+    They hold what they act on against the scenario's later scheduled events unless
+    `let_scheduled` (see `CollaborationModel.apply`).
+    """
     for event in events:
-        model.apply(event)
+        model.apply(event, let_scheduled=let_scheduled)
 
 
 def factor_event(model: CollaborationModel, name: str, value: float, note: str = "") -> EventSpec:

@@ -6,6 +6,15 @@ Solara gives every browser page (tab) its own virtual kernel. So every page has 
 seed and play loop, and two people in a workshop never share or disturb a run. (Mesa's SolaraViz
 takes a model instance made at import time, which all sessions would share; this page does not
 use it for that reason.) A reload of the page starts a fresh session.
+
+Projector mode (the header's switch, or ``?projector=1`` in the address) is made for 1280x720 on
+a wall: type of at least 18 px everywhere, black on white with a black header, a narrower control
+panel, and the charts filling the height of the screen. In both modes the control panel collapses
+(the header's "Controls" button) to give the charts the whole width. Side by side, the runs share the
+calendar (both show the same date) and a difference strip under them shows right minus left in
+performance and trust by date. On a projector side by side not all fits: each run shows its
+monitors, its network and one time chart, with buttons to choose which (performance by sector, or
+trust and commitment), and the difference strip and the network's legend (explained in the info panel) are left out.
 """
 
 from __future__ import annotations
@@ -19,10 +28,10 @@ import solara
 from colabsim.app.catalog import Catalog
 from colabsim.app.controls import FactorControls, InterventionControls, RunControls, ScenarioControls
 from colabsim.app.session import Dashboard
-from colabsim.app.views import Clock, RunPanel
+from colabsim.app.views import ChartLayout, Clock, DifferenceStrip, InfoPanel, RunPanel
 from colabsim.scenario.loader import ScenarioError
 
-__all__ = ["ENV_SCENARIO", "Layout", "Page", "new_dashboard"]
+__all__ = ["ENV_SCENARIO", "Layout", "Page", "new_dashboard", "wants_projector"]
 
 #: Environment variable with the scenario file to show first (set by ``colabsim serve FILE``).
 ENV_SCENARIO = "COLABSIM_SCENARIO"
@@ -55,7 +64,61 @@ CSS = """
 .colabsim-run .colabsim-date { font-size: 24px; }
 .colabsim-figure { display: block; }
 .colabsim-file-error { white-space: pre-wrap; font-size: 15px; }
+.colabsim-header .v-btn, .colabsim-header .v-label { color: white !important; }
+.colabsim-header .v-input { margin-top: 0; padding-top: 0; }
+.colabsim-legend { font-size: 16px; margin: 0 8px; }
+.colabsim-trust-legend { margin: 2px 8px 6px 8px; font-size: 15px; }
+.colabsim-trust-bins { display: flex; height: 14px; width: 100%; max-width: 420px; }
+.colabsim-trust-bin { flex: 1 1 0; }
+.colabsim-trust-ticks { display: flex; width: 100%; max-width: 420px; justify-content: space-between; }
+.colabsim-log-overridden { color: #555; text-decoration: line-through; text-decoration-thickness: 1px; }
+.colabsim-log-scheduled { color: #444; }
+.colabsim-log-intervention { font-weight: 600; }
+.colabsim-monitors { column-gap: 22px; padding: 2px 8px; font-size: 18px; }
+.colabsim-monitor b { font-size: 20px; font-variant-numeric: tabular-nums; }
+.colabsim-info { font-size: 17px; }
+/* Projector mode: >= 18 px type everywhere, black on white, charts fill the screen. */
+.colabsim-projector, .colabsim-projector * { font-size: max(18px, 1em); }
+.colabsim-projector .colabsim-note, .colabsim-projector .colabsim-log, .colabsim-projector .colabsim-label,
+.colabsim-projector .colabsim-legend, .colabsim-projector .colabsim-trust-legend,
+.colabsim-projector .v-messages__message, .colabsim-projector .v-label, .colabsim-projector .v-btn,
+.colabsim-projector .v-select__selection, .colabsim-projector input, .colabsim-projector .colabsim-factor-name,
+.colabsim-projector .colabsim-factor-value, .colabsim-projector .v-expansion-panel-header,
+.colabsim-projector .colabsim-file-error { font-size: 18px !important; color: #000 !important; }
+.colabsim-projector .colabsim-header, .colabsim-projector .v-sheet.colabsim-header {
+  background: #000 !important; padding: 2px 12px; }
+.colabsim-projector .colabsim-header span, .colabsim-projector .colabsim-header .v-btn,
+.colabsim-projector .colabsim-header .v-label { color: #fff !important; }
+.colabsim-projector .colabsim-app-title { font-size: 22px !important; }
+.colabsim-projector .colabsim-card-title { color: #000 !important; }
+.colabsim-projector .colabsim-scenario-names, .colabsim-projector .colabsim-clock .colabsim-month,
+.colabsim-projector .colabsim-clock .colabsim-seed { font-size: 18px !important; }
+.colabsim-projector .colabsim-clock .colabsim-date { font-size: 24px !important; }
+.colabsim-projector .colabsim-sidebar { width: 360px; min-width: 360px; max-height: calc(100vh - 50px); }
+.colabsim-projector .colabsim-run-title,
+.colabsim-projector .colabsim-run .colabsim-date { font-size: 20px !important; }
 """
+
+#: Visible wording of the page (kept together for translation).
+TEXT = {
+    "title": "colabsim workshop dashboard",
+    "vs": " vs ",
+    "projector": "Projector",
+    "controls": "Controls",
+    "info": "Info",
+    "stopped": "Playing stopped: {error}",
+    "no_scenario": "No scenario files found: start the dashboard with `colabsim serve FILE.toml`.",
+}
+
+
+def wants_projector(search: str | None) -> bool:
+    """Whether the address's query (``projector=1``, ``projector=true``) asks for projector mode."""
+    for part in (search or "").split("&"):
+        name, _, value = part.partition("=")
+        if name == "projector":
+            return value.lower() in ("1", "true", "yes", "on", "")
+    return False
+
 
 HEADER_STYLE = {"align-items": "baseline", "column-gap": "28px"}
 
@@ -69,7 +132,7 @@ def new_dashboard() -> tuple[Dashboard | None, str]:
     except ScenarioError as exc:
         catalog, message = Catalog(), str(exc)
     if not catalog.choices:
-        return None, message or "No scenario files found: start the dashboard with `colabsim serve FILE.toml`."
+        return None, message or TEXT["no_scenario"]
     return Dashboard(catalog), message
 
 
@@ -83,6 +146,10 @@ def Layout(children: list[solara.Element] | None = None) -> solara.Element:  # n
 def Page() -> None:  # noqa: N802
     """The dashboard page of one browser session."""
     board, message = solara.use_memo(new_dashboard, [])
+    router = solara.use_router()
+    projector = solara.use_reactive(wants_projector(router.search))
+    controls_open = solara.use_reactive(True)
+    info_open = solara.use_reactive(False)
     revision = solara.use_reactive(0)
     counter = solara.use_memo(lambda: itertools.count(1), [])
 
@@ -108,35 +175,59 @@ def Page() -> None:  # noqa: N802
         except Exception as exc:  # a bug must never put a traceback on the projector
             logger.exception("play loop failed")
             board.playing = False
-            board.notice = f"Playing stopped: {type(exc).__name__}: {exc}"
+            board.notice = TEXT["stopped"].format(error=f"{type(exc).__name__}: {exc}")
             refresh()
 
     solara.use_thread(play, dependencies=[playing], intrusive_cancel=False)
-    solara.Title("colabsim workshop dashboard")
+    solara.Title(TEXT["title"])
     solara.Style(CSS)
     if board is None:
         solara.Error(message)
         return
     state = board.controls()
     views = board.views()
-    with solara.Row(classes=["colabsim-header"], style=HEADER_STYLE):
-        solara.Text("colabsim", classes=["colabsim-app-title"])
-        solara.Text(" vs ".join(v.title for v in views), classes=["colabsim-scenario-names"])
-        Clock(views[0].date if len(views) == 1 else "", views[0].month, views[0].horizon, state.seed)
-    with solara.Row(classes=["colabsim-body"], gap="12px", style={"align-items": "flex-start"}):
-        with solara.Column(classes=["colabsim-sidebar"], gap="10px"):
-            if message:
-                solara.Warning(message)
-            if board.notice:
-                solara.Error(board.notice, classes=["colabsim-notice"])
-            RunControls(board, state, refresh)
-            InterventionControls(board, state, refresh)
-            ScenarioControls(board, state, refresh)
-            FactorControls(board, state, refresh)
-        with solara.Column(classes=["colabsim-main"], gap="8px"):
-            if board.side_by_side:
-                with solara.Columns([1, 1]):
-                    RunPanel(views[0], 0, True)
-                    RunPanel(views[1], 1, True)
-            else:
-                RunPanel(views[0], 0, False)
+    layout = ChartLayout.of(projector.value, board.side_by_side)
+    page_classes = ["colabsim-page", *(["colabsim-projector"] if projector.value else [])]
+    with solara.Column(classes=page_classes, gap="0px", style={"width": "100%"}):
+        with solara.Row(classes=["colabsim-header"], style=HEADER_STYLE):
+            solara.Button(
+                TEXT["controls"],
+                icon_name="mdi-chevron-left" if controls_open.value else "mdi-chevron-right",
+                text=True,
+                on_click=lambda: controls_open.set(not controls_open.value),
+                classes=["colabsim-toggle-controls"],
+            )
+            solara.Text("colabsim", classes=["colabsim-app-title"])
+            names = [v.short if projector.value and len(views) > 1 else v.title for v in views]
+            solara.Text(TEXT["vs"].join(names), classes=["colabsim-scenario-names"])
+            Clock(*board.calendar(), state.seed)
+            with solara.Div(classes=["colabsim-projector-switch"]):
+                solara.Switch(label=TEXT["projector"], value=projector)
+            solara.Button(
+                TEXT["info"],
+                icon_name="mdi-information-outline",
+                text=True,
+                on_click=lambda: info_open.set(True),
+                classes=["colabsim-open-info"],
+            )
+        InfoPanel(info_open)
+        with solara.Row(classes=["colabsim-body"], gap="12px", style={"align-items": "flex-start"}):
+            if controls_open.value:
+                with solara.Column(classes=["colabsim-sidebar"], gap="10px"):
+                    if message:
+                        solara.Warning(message)
+                    if board.notice:
+                        solara.Error(board.notice, classes=["colabsim-notice"])
+                    RunControls(board, state, refresh)
+                    InterventionControls(board, state, refresh)
+                    ScenarioControls(board, state, refresh)
+                    FactorControls(board, state, refresh)
+            with solara.Column(classes=["colabsim-main"], gap="8px"):
+                if board.side_by_side:
+                    with solara.Columns([1, 1]):
+                        RunPanel(views[0], 0, True, layout, frame)
+                        RunPanel(views[1], 1, True, layout, frame)
+                    if layout.strip:
+                        DifferenceStrip(views[0], views[1], layout, frame)
+                else:
+                    RunPanel(views[0], 0, False, layout, frame)

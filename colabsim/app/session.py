@@ -13,6 +13,15 @@ Semantics a trainer can rely on:
   changes the factor from the current month on, as a scenario event would; dragging back and forth
   within one month counts as one change.
 - *Interventions* are scenario events applied at the current month (`colabsim.app.interventions`).
+  They (and mid-run slider changes) hold what they act on: the scenario's later scheduled events on
+  the same factor or actor are overridden and shown so in the log, unless "let scheduled events
+  still apply" is ticked (`Dashboard.let_scheduled`, `CollaborationModel.apply`).
+- *Undo* takes back the last change: the run is replayed from month 0 with the same scenario,
+  seed and changes minus the last, to the month it was at. The model is deterministic for a seed,
+  so the replay is exactly the run without that change.
+- *Side by side* runs share the calendar: both show the same date. A run whose scenario starts
+  later waits (at its month 0) until the shared date reaches its start, and one that ends earlier
+  stays at its end; the time charts of both span the same dates (`Dashboard.axis`).
 - *Reset* restarts every run from month 0 with the same seed and start values; interventions and
   mid-run changes are cleared. The same seed and the same actions at the same months give the
   same run.
@@ -20,27 +29,23 @@ Semantics a trainer can rely on:
 
 from __future__ import annotations
 
-import calendar
-import itertools
+import dataclasses
 import math
 import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-import pandas as pd
-
-from colabsim.app.catalog import Catalog, Choice
-from colabsim.app.interventions import INTERVENTIONS, Plan, apply_events, factor_event, plan
-from colabsim.model.collaboration import CollaborationModel
-from colabsim.model.engine import State
-from colabsim.scenario.factors import FACTORS
+from colabsim.app.catalog import Catalog
+from colabsim.app.interventions import Plan
+from colabsim.app.run import MARK_KINDS, Run, RunView, month_label
 from colabsim.scenario.loader import ScenarioError
-from colabsim.scenario.schema import EventSpec
 
-__all__ = ["SPEEDS", "Controls", "Dashboard", "LogEntry", "Run", "RunView"]
+__all__ = ["SPEEDS", "Controls", "Dashboard"]
+
+#: Visible wording (kept together for translation).
+TEXT = {"waits": "starts {start}"}
 
 #: Play speeds: label -> months simulated per second.
 SPEEDS: dict[str, float] = {"slow": 2.0, "normal": 6.0, "fast": 12.0, "fastest": 36.0}
@@ -50,32 +55,6 @@ MAX_MONTHS_PER_FRAME = 24
 FRAME_TIMEOUT = 5.0
 #: Largest seed the page accepts (and draws from for "new seed").
 MAX_SEED = 999_999
-
-_BUILDS = itertools.count(1)
-
-
-def month_label(scenario_start: tuple[int, int], month: int) -> str:
-    """``"Feb 2006"`` for month index `month` of a run starting at `scenario_start`."""
-    year, first = scenario_start
-    total = first - 1 + month
-    return f"{calendar.month_abbr[total % 12 + 1]} {year + total // 12}"
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    """Something done to a run during it: an intervention or a factor changed with a slider.
-
-    Attributes:
-        month: The month from which it acts.
-        date: That month, e.g. ``"Feb 2006"``.
-        text: What was done.
-        events: The events applied.
-    """
-
-    month: int
-    date: str
-    text: str
-    events: tuple[EventSpec, ...]
 
 
 @dataclass(frozen=True)
@@ -97,193 +76,13 @@ class Controls:
     file_error: str
     problems: tuple[str, ...]
     plans: tuple[Plan, ...]
-    log: tuple[tuple[str, str], ...]
+    log: tuple[tuple[str, str, str], ...]
+    let_scheduled: bool
+    can_undo: bool
+    at_risk: bool
     levels: tuple[tuple[str, float], ...]
     at_start: bool
     start_values: tuple[tuple[str, float], ...]
-
-
-@dataclass(frozen=True, eq=False)
-class RunView:
-    """A consistent copy of what the page shows of one run (taken under the session's lock).
-
-    Attributes:
-        key: Changes whenever anything shown changes (for caching figures).
-        title: The scenario's name.
-        short: A short name (the scenario file's name).
-        seed: The run's seed.
-        month: Months simulated so far (the next month to simulate).
-        horizon: Months in the run.
-        date: The current month, e.g. ``"Feb 2006"``.
-        start: (year, month) of month 0.
-        timeseries: Monthly metrics so far (`CollaborationModel.timeseries`).
-        actors: Actors now (`CollaborationModel.actors_table`).
-        ties: Ties now (`CollaborationModel.ties_table`).
-        levels: Factor levels in force.
-        marks: (month, text, is_intervention) for scheduled events and interventions.
-        start_values: Factors set before the run (held for the whole run).
-    """
-
-    key: tuple[Any, ...]
-    title: str
-    short: str
-    seed: int
-    month: int
-    horizon: int
-    date: str
-    start: tuple[int, int]
-    timeseries: pd.DataFrame
-    actors: pd.DataFrame
-    ties: pd.DataFrame
-    levels: dict[str, float]
-    marks: tuple[tuple[int, str, bool], ...]
-    start_values: dict[str, float]
-
-    @property
-    def finished(self) -> bool:
-        """Whether the run has reached its horizon."""
-        return self.month >= self.horizon
-
-
-@dataclass
-class _Pending:
-    """The state before a slider change in this month, so a drag counts as one change."""
-
-    factor: str
-    month: int
-    state: State
-    levels: dict[str, Any]
-    log_length: int
-
-
-@dataclass
-class Run:
-    """One run of a scenario: the model, its seed, its start values and what was done to it."""
-
-    choice: Choice
-    seed: int
-    start_values: dict[str, float] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        """Build the model."""
-        self.version = 0
-        self._build()
-
-    def _build(self, replay: list[LogEntry] | None = None) -> None:
-        scenario = self.choice.scenario
-        if self.start_values:
-            scenario = scenario.with_factors(**self.start_values)
-        self.model = CollaborationModel(scenario, rng=self.seed)
-        self.build = next(_BUILDS)
-        self.log: list[LogEntry] = []
-        self._pending: _Pending | None = None
-        for entry in replay or []:
-            apply_events(self.model, entry.events)
-            self.log.append(entry)
-        self.version += 1
-
-    @property
-    def month(self) -> int:
-        """Months simulated so far."""
-        return int(self.model.month)
-
-    @property
-    def horizon(self) -> int:
-        """Months in the run."""
-        return int(self.model.horizon)
-
-    @property
-    def finished(self) -> bool:
-        """Whether the run has reached its horizon."""
-        return self.month >= self.horizon
-
-    @property
-    def date(self) -> str:
-        """The current month (the next to simulate), or the last month once finished."""
-        return month_label(self.choice.scenario.start, min(self.month, self.horizon - 1))
-
-    def step(self, months: int = 1) -> None:
-        """Simulate up to `months` months (fewer at the horizon)."""
-        for _ in range(months):
-            if self.finished:
-                break
-            self.model.step()
-        self._pending = None
-        self.version += 1
-
-    def reset(self, seed: int | None = None) -> None:
-        """Back to month 0 (with a new seed if given), keeping the start values."""
-        if seed is not None:
-            self.seed = seed
-        self._build()
-
-    def set_factor(self, name: str, value: float) -> None:
-        """Move factor `name` to `value`: a start value at month 0, else a change from this month on."""
-        factor = FACTORS[name]
-        value = round(min(max(float(value), factor.low), factor.high), 2)
-        if self.month == 0:
-            if abs(value - self.choice.scenario.factors[name]) < 1e-9:
-                self.start_values.pop(name, None)
-            else:
-                self.start_values[name] = value
-            self._build(replay=self.log)
-            return
-        pending = self._pending
-        if pending is not None and pending.factor == name and pending.month == self.month:
-            self.model.state, self.model.levels = pending.state, dict(pending.levels)
-            del self.log[pending.log_length :]
-        else:
-            pending = _Pending(name, self.month, self.model.state, dict(self.model.levels), len(self.log))
-            self._pending = pending
-        before = float(pending.levels[name])
-        if abs(value - before) > 1e-9:
-            event = factor_event(self.model, name, value, "slider")
-            apply_events(self.model, [event])
-            self.log.append(LogEntry(self.month, self.date, f"{name} {before:.2f} → {value:.2f}", (event,)))
-        self.version += 1
-
-    def clear_start_values(self) -> None:
-        """Drop the start values and restart from month 0 with the scenario's own values."""
-        self.start_values = {}
-        self._build()
-
-    def plans(self) -> dict[str, Plan]:
-        """What each intervention button would do now."""
-        if self.finished:
-            return {i.key: Plan(i.key, False, "The run has ended: press Reset to run it again.") for i in INTERVENTIONS}
-        return {i.key: plan(i.key, self.model) for i in INTERVENTIONS}
-
-    def intervene(self, key: str) -> Plan:
-        """Press intervention `key`: apply its events now if it can act (else do nothing)."""
-        what = self.plans()[key]
-        if what.enabled:
-            apply_events(self.model, what.events)
-            self.log.append(LogEntry(self.month, self.date, what.summary, what.events))
-            self._pending = None
-            self.version += 1
-        return what
-
-    def view(self) -> RunView:
-        """A consistent copy of what the page shows."""
-        scenario = self.choice.scenario
-        marks = [(scenario.month_index(e.at), e.note or e.action, False) for e in scenario.spec.events]
-        marks += [(e.month, e.text, True) for e in self.log]
-        return RunView(
-            key=(self.choice.key, self.seed, self.build, self.version),
-            title=scenario.name,
-            short=self.choice.short,
-            seed=self.seed,
-            month=self.month,
-            horizon=self.horizon,
-            date=self.date,
-            start=scenario.start,
-            timeseries=self.model.timeseries(),
-            actors=self.model.actors_table(),
-            ties=self.model.ties_table(),
-            levels={k: float(v) for k, v in self.model.levels.items()},
-            marks=tuple(marks),
-            start_values=dict(self.start_values),
-        )
 
 
 class Dashboard:
@@ -308,8 +107,12 @@ class Dashboard:
         self.speed = "normal"
         self.file_error: str = ""
         self.notice: str = ""
+        #: Let the scenario's later scheduled events still apply after a change (the page's checkbox).
+        self.let_scheduled = False
         self._drawn = threading.Condition()
         self._last_drawn = 0
+        #: Months of the shared calendar simulated (from the earliest start among the runs).
+        self.clock = 0
 
     @property
     def side_by_side(self) -> bool:
@@ -320,6 +123,30 @@ class Dashboard:
     def finished(self) -> bool:
         """Whether every run has reached its horizon."""
         return all(run.finished for run in self.runs)
+
+    def _offsets(self) -> list[int]:
+        """Months from the earliest start among the runs to each run's start."""
+        starts = [run.choice.scenario.start[0] * 12 + run.choice.scenario.start[1] for run in self.runs]
+        return [start - min(starts) for start in starts]
+
+    @property
+    def axis(self) -> tuple[tuple[int, int], int]:
+        """The shared calendar: (year, month) of its month 0 and its length in months."""
+        first = min((run.choice.scenario.start for run in self.runs), key=lambda ym: ym[0] * 12 + ym[1])
+        return first, max(o + run.horizon for o, run in zip(self._offsets(), self.runs, strict=True))
+
+    def _advance(self, months: int) -> None:
+        """Move the shared calendar on by `months`; each run follows once the date reaches its start."""
+        offsets = self._offsets()
+        # A run stepped on its own (tests, a replay) puts the calendar where that run is.
+        self.clock = max([self.clock] + [o + run.month for o, run in zip(offsets, self.runs, strict=True) if run.month])
+        for _ in range(months):
+            if self.finished:
+                break
+            self.clock += 1
+            for offset, run in zip(offsets, self.runs, strict=True):
+                if run.month < self.clock - offset:
+                    run.step(self.clock - offset - run.month)
 
     @property
     def acting(self) -> Run:
@@ -342,28 +169,60 @@ class Dashboard:
                 labels=tuple(self.catalog.labels().items()),
                 file_error=self.file_error,
                 problems=tuple(self.catalog.problems),
-                plans=tuple(acting.plans().values()),
-                log=tuple((entry.date, entry.text) for entry in acting.log),
+                # Without their events (dated this month): the buttons show only whether and what.
+                plans=tuple(Plan(p.key, p.enabled, p.note) for p in acting.plans().values()),
+                log=tuple(
+                    (acting.date_of(month), text, kind)
+                    for month, text, kind in acting.history()
+                    if month < acting.month or kind != MARK_KINDS[0]
+                ),
+                let_scheduled=self.let_scheduled,
+                can_undo=bool(acting.log),
+                at_risk=self.at_risk,
                 levels=tuple((k, float(v)) for k, v in acting.model.levels.items()),
                 at_start=acting.month == 0,
                 start_values=tuple(acting.start_values.items()),
             )
 
+    def calendar(self) -> tuple[str, int, int]:
+        """Where the shared calendar is: the date shown, months simulated, months in all.
+
+        Kept out of `Controls`, which must not change every month: the controls redraw only when
+        what they show changes.
+        """
+        with self.lock:
+            start, span = self.axis
+            return month_label(start, min(self.clock, span - 1)), self.clock, span
+
+    @property
+    def at_risk(self) -> bool:
+        """Whether switching scenario or mode would lose a run (see `Run.at_risk`)."""
+        return any(run.at_risk for run in self.runs)
+
     def views(self) -> list[RunView]:
         """A consistent copy of every run, for drawing."""
         with self.lock:
-            return [run.view() for run in self.runs]
+            if not self.side_by_side:
+                return [run.view() for run in self.runs]
+            start, months = self.axis
+            views = []
+            for offset, run in zip(self._offsets(), self.runs, strict=True):
+                view = dataclasses.replace(run.view(), axis=(start, months))
+                if offset > self.clock:  # the shared date has not reached this scenario's start
+                    view = dataclasses.replace(view, date=TEXT["waits"].format(start=view.date))
+                views.append(view)
+            return views
 
     def step(self, months: int = 1) -> None:
-        """Advance every run by `months` months (a finished run stays where it is)."""
+        """Advance the shared calendar by `months` months (a finished run stays where it is)."""
         with self.lock:
-            for run in self.runs:
-                run.step(months)
+            self._advance(months)
 
     def reset(self) -> None:
         """Every run back to month 0, same seed and start values; stops playing."""
         with self.lock:
             self.playing = False
+            self.clock = 0
             for run in self.runs:
                 run.reset(self.seed)
 
@@ -386,6 +245,7 @@ class Dashboard:
             if side >= len(self.runs):
                 side = len(self.runs) - 1
             self.runs[side] = Run(self.catalog.get(key), self.seed)
+            self.clock = 0
             for i, run in enumerate(self.runs):
                 if i != side:
                     run.reset(self.seed)
@@ -417,14 +277,16 @@ class Dashboard:
                 second = other or current
                 self.runs[0].reset(self.seed)
                 self.runs.append(Run(second, self.seed))
+                self.clock = 0
             elif not on and self.side_by_side:
                 self.runs = self.runs[:1]
                 self.target = 0
+                self.clock = self.runs[0].month
 
     def set_factor(self, name: str, value: float) -> None:
         """Move a factor slider of the run acted on (see `Run.set_factor`)."""
         with self.lock:
-            self.acting.set_factor(name, value)
+            self.acting.set_factor(name, value, self.let_scheduled)
 
     def plans(self) -> dict[str, Plan]:
         """What each intervention button would do now to the run acted on."""
@@ -434,12 +296,19 @@ class Dashboard:
     def intervene(self, key: str) -> Plan:
         """Press an intervention button for the run acted on (see `Run.intervene`)."""
         with self.lock:
-            return self.acting.intervene(key)
+            return self.acting.intervene(key, self.let_scheduled)
+
+    def undo(self) -> bool:
+        """Take back the last change to the run acted on (see `Run.undo`); stops playing."""
+        with self.lock:
+            self.playing = False
+            return self.acting.undo()
 
     def clear_start_values(self) -> None:
-        """Restart the run acted on with the scenario's own factor values."""
+        """Drop the start values of the run acted on; every run restarts (they share the calendar)."""
         with self.lock:
             self.acting.clear_start_values()
+            self.reset()
 
     def frame_drawn(self, frame: int) -> None:
         """The page has drawn frame number `frame` (called after each render)."""
@@ -473,8 +342,7 @@ class Dashboard:
             with self.lock:
                 if not self.playing:
                     break
-                for run in self.runs:
-                    run.step(months)
+                self._advance(months)
             if not self._wait_drawn(on_frame(), cancel):
                 self.playing = False  # nobody is drawing: the page was closed or is stuck
                 break

@@ -1,40 +1,81 @@
-"""The dashboard's live views (Solara components): the clock and each run's three figures.
+"""The dashboard's live views (Solara components): the clock, each run's charts and their legend.
 
-Figures are drawn by `colabsim.app.figures` and cached per run state, so a redraw happens only
-when what a figure shows has changed. CSS classes such as ``colabsim-network-0`` (the left run's
-network) let browser tests and custom stylesheets find each view.
+The charts are drawn in the browser (`colabsim.app.livechart`, options from `colabsim.app.charts`):
+a run's option is built once per run and layout, and each frame sends only the data now. CSS
+classes such as ``colabsim-network-0`` (the left run's network) let browser tests and custom
+stylesheets find each view; each chart's element carries ``data-frame``, the number of the last
+frame painted.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import solara
 
-from colabsim.app import figures
-from colabsim.app.session import RunView
+from colabsim.app import charts, info
+from colabsim.app.livechart import LiveChart
+from colabsim.app.run import RunView
+from colabsim.reporting.style import KIND_COLOURS
 
-__all__ = ["Clock", "RunPanel"]
+__all__ = ["ChartLayout", "Clock", "DifferenceStrip", "InfoPanel", "Monitors", "RunPanel", "TrustLegend"]
 
 logger = logging.getLogger(__name__)
 
+#: Visible wording (kept together for translation).
+TEXT = {
+    "month": "month {month} of {horizon}{end}",
+    "end": " (end)",
+    "seed": "seed {seed}",
+    "hollow": "○ not taking part",
+    "trust": "tie colour and width: trust",
+    "broken": "This chart could not be drawn ({error}).",
+    "close": "Close",
+}
 
-def _safe(draw: Callable[[], bytes]) -> bytes | str:
-    """PNG bytes, or a message if drawing failed (a bug must not put a traceback on the projector)."""
+
+@dataclass(frozen=True)
+class ChartLayout:
+    """How the charts are laid out: type size in px and CSS heights of the three charts.
+
+    Attributes:
+        size: Chart type size in px.
+        network: Height of the network chart.
+        chart: Height of each time chart.
+        both_charts: Whether both time charts are shown (else one, chosen in the page).
+        strip: Height of the difference strip (side by side), or "" where it does not fit.
+        legend: Whether the network's legend is shown (the info panel explains it too).
+    """
+
+    size: int
+    network: str
+    chart: str
+    both_charts: bool = True
+    strip: str = ""
+    legend: bool = True
+
+    @staticmethod
+    def of(projector: bool, side_by_side: bool) -> ChartLayout:
+        """The layout for a mode: on a projector side by side, one time chart per run fits."""
+        if projector and side_by_side:
+            return ChartLayout(18, "calc(50vh - 135px)", "calc(50vh - 135px)", both_charts=False, legend=False)
+        if projector:
+            return ChartLayout(18, "calc(100vh - 250px)", "calc(50vh - 70px)")
+        if side_by_side:
+            return ChartLayout(15, "27vh", "19vh", strip="16vh")
+        return ChartLayout(16, "calc(100vh - 210px)", "calc(50vh - 80px)")
+
+
+def _safe(build: Callable[[], dict[str, Any]]) -> dict[str, Any] | str:
+    """A chart's option or frame, or a message if building it failed (never a traceback on the projector)."""
     try:
-        return draw()
+        return build()
     except Exception as exc:
-        logger.exception("a figure could not be drawn")
-        return f"This figure could not be drawn ({type(exc).__name__}: {exc})."
-
-
-def _network_key(view: RunView) -> tuple[object, ...]:
-    return (view.key[:3], view.month, tuple(view.actors["active"]))
-
-
-def _chart_key(view: RunView) -> tuple[object, ...]:
-    return (view.key[:3], view.month, view.marks)
+        logger.exception("a chart could not be built")
+        return TEXT["broken"].format(error=f"{type(exc).__name__}: {exc}")
 
 
 @solara.component
@@ -43,38 +84,140 @@ def Clock(date: str, month: int, horizon: int, seed: int) -> None:  # noqa: N802
     with solara.Row(classes=["colabsim-clock"], style={"align-items": "baseline", "column-gap": "28px"}):
         if date:
             solara.Text(date, classes=["colabsim-date", "colabsim-date-0"])
-        end = " (end)" if month >= horizon else ""
-        solara.Text(f"month {month} of {horizon}{end}", classes=["colabsim-month"])
-        solara.Text(f"seed {seed}", classes=["colabsim-seed"])
+        end = TEXT["end"] if month >= horizon else ""
+        solara.Text(TEXT["month"].format(month=month, horizon=horizon, end=end), classes=["colabsim-month"])
+        solara.Text(TEXT["seed"].format(seed=seed), classes=["colabsim-seed"])
 
 
 @solara.component
-def FigureImage(png: bytes | str, name: str, side: int) -> None:  # noqa: N802
-    """One figure as an image filling its column (or the message saying why it is missing)."""
-    if isinstance(png, str):
-        solara.Warning(png)
+def Chart(  # noqa: N802
+    option: dict[str, Any] | str, frame: dict[str, Any] | str, number: int, name: str, side: int, height: str
+) -> None:
+    """One live chart (or the message saying why it is missing)."""
+    if isinstance(option, str) or isinstance(frame, str):
+        solara.Warning(option if isinstance(option, str) else str(frame))
         return
-    solara.Image(png, width="100%", classes=["colabsim-figure", f"colabsim-{name}-{side}"])
+    LiveChart(option, frame, number, ["colabsim-figure", f"colabsim-{name}", f"colabsim-{name}-{side}"], height)
 
 
 @solara.component
-def RunPanel(view: RunView, side: int, compact: bool) -> None:  # noqa: N802
-    """One run's figures: the trust network, performance by sector, trust and commitment."""
-    painters = solara.use_memo(lambda: figures.Painters(view, compact), [view.key[:3], compact])
-    network = solara.use_memo(lambda: _safe(lambda: painters.network.draw(view)), [painters, _network_key(view)])
-    sectors = solara.use_memo(lambda: _safe(lambda: painters.sectors.draw(view)), [painters, _chart_key(view)])
-    dynamics = solara.use_memo(lambda: _safe(lambda: painters.dynamics.draw(view)), [painters, _chart_key(view)])
+def Monitors(values: tuple[info.Monitor, ...], side: int) -> None:  # noqa: N802
+    """The run's live numbers: performance, mean trust, commitment, active programmes, partners."""
+    with solara.Row(classes=["colabsim-monitors", f"colabsim-monitors-{side}"], style={"flex-wrap": "wrap"}):
+        for monitor in values:
+            solara.HTML(
+                "span",
+                unsafe_innerHTML=f"{monitor.label} <b>{monitor.value}</b>",
+                classes=["colabsim-monitor", f"colabsim-monitor-{monitor.key}"],
+            )
+
+
+@solara.component
+def DifferenceStrip(left: RunView, right: RunView, layout: ChartLayout, number: int) -> None:  # noqa: N802
+    """Side by side: right minus left in performance and trust, by date (both runs have the same seed)."""
+    option = solara.use_memo(
+        lambda: _safe(lambda: charts.difference_option(left, right, layout.size)),
+        [left.key[:3], right.key[:3], layout.size],
+    )
+    frame = solara.use_memo(lambda: _safe(lambda: charts.difference_frame(left, right)), [left.key, right.key])
+    Chart(option, frame, number, "difference", 0, layout.strip)
+
+
+@solara.component
+def InfoPanel(open_: solara.Reactive[bool]) -> None:  # noqa: N802
+    """The info panel (a dialog): the model, how to read the charts, the interventions, the story."""
+    text = solara.use_memo(info.info_markdown, [])
+    dialog = solara.v.Dialog(v_model=open_.value, on_v_model=open_.set, max_width=900, scrollable=True)
+    with dialog, solara.Card(info.INFO_TITLE, classes=["colabsim-info"]):
+        solara.Markdown(text)
+        solara.Button(TEXT["close"], on_click=lambda: open_.set(False), classes=["colabsim-info-close"])
+
+
+@solara.component
+def TrustLegend(kinds: tuple[str, ...], sides: tuple[str, ...]) -> None:  # noqa: N802
+    """The network's legend: colour = kind, shape = side, hollow = not taking part, the trust scale."""
+    with solara.Row(classes=["colabsim-legend"], style={"flex-wrap": "wrap", "column-gap": "14px", "row-gap": "2px"}):
+        for kind in kinds:
+            colour = KIND_COLOURS.get(kind, "#808080")
+            solara.HTML(
+                "span",
+                unsafe_innerHTML=f'<span style="color:{colour}">●</span> {charts.KIND_LABELS.get(kind, kind)}',
+                classes=["colabsim-legend-item"],
+            )
+        for side in sides:
+            glyph = charts.SIDE_SYMBOLS.get(side, ("", "●"))[1]
+            solara.Text(f"{glyph} {charts.SIDE_LABELS.get(side, side)}", classes=["colabsim-legend-item"])
+        solara.Text(TEXT["hollow"], classes=["colabsim-legend-item"])
+    bins = "".join(
+        f'<span class="colabsim-trust-bin" style="background:{colour}" title="trust up to {upper:g}"></span>'
+        for upper, colour in charts.TRUST_SCALE
+    )
+    ticks = "".join(f"<span>{upper:g}</span>" for upper, _ in charts.TRUST_SCALE)
+    solara.HTML(
+        "div",
+        unsafe_innerHTML=(
+            f'<span class="colabsim-trust-title">{TEXT["trust"]}</span>'
+            f'<div class="colabsim-trust-bins">{bins}</div><div class="colabsim-trust-ticks">{ticks}</div>'
+        ),
+        classes=["colabsim-trust-legend"],
+    )
+
+
+@solara.component
+def RunPanel(view: RunView, side: int, compact: bool, layout: ChartLayout, number: int) -> None:  # noqa: N802
+    """One run's charts: the trust network with its legend, performance by sector, trust and commitment."""
+    run_key = view.key[:3]
+    scenario = view.scenario
+    size = layout.size
+    xy = solara.use_memo(lambda: charts.network_layout(view), [run_key])
+    network_option = solara.use_memo(lambda: _safe(lambda: charts.network_option(view, size)), [run_key, size])
+    sectors_option = solara.use_memo(
+        lambda: _safe(lambda: charts.time_option(view, scenario, "sectors", size)), [run_key, size, view.axis]
+    )
+    dynamics_option = solara.use_memo(
+        lambda: _safe(lambda: charts.time_option(view, scenario, "dynamics", size)), [run_key, size, view.axis]
+    )
+    network = solara.use_memo(lambda: _safe(lambda: charts.network_frame(view, scenario, xy)), [view.key])
+    sectors = solara.use_memo(
+        lambda: _safe(lambda: charts.time_frame(view, scenario, "sectors")), [view.key, view.axis]
+    )
+    dynamics = solara.use_memo(
+        lambda: _safe(lambda: charts.time_frame(view, scenario, "dynamics")), [view.key, view.axis]
+    )
+    shown, set_shown = solara.use_state("sectors")
+    kinds = tuple(k for k in KIND_COLOURS if k in set(view.actors["kind"]))
+    sides = tuple(s for s in charts.SIDE_LABELS if s in set(view.actors["side"]))
+
+    values = solara.use_memo(lambda: info.monitors(view.timeseries), [view.key])
+
+    def network_column() -> None:
+        Chart(network_option, network, number, "network", side, layout.network)
+        if layout.legend:
+            TrustLegend(kinds, sides)
+
+    def time_charts() -> None:
+        if layout.both_charts or shown == "sectors":
+            Chart(sectors_option, sectors, number, "sectors", side, layout.chart)
+        if layout.both_charts or shown == "dynamics":
+            Chart(dynamics_option, dynamics, number, "dynamics", side, layout.chart)
+        if not layout.both_charts:
+            with solara.ToggleButtonsSingle(value=shown, on_value=set_shown, classes=[f"colabsim-which-{side}"]):
+                solara.Button(charts.TEXT["sectors"], value="sectors")
+                solara.Button(charts.TEXT["dynamics"], value="dynamics")
+
     if compact:
         with solara.Column(classes=["colabsim-run", f"colabsim-run-{side}"], gap="4px"):
             with solara.Row(style={"align-items": "baseline", "gap": "20px"}):
                 solara.Text(view.title, classes=["colabsim-run-title"])
                 solara.Text(view.date, classes=["colabsim-date", f"colabsim-date-{side}"])
-            FigureImage(network, "network", side)
-            FigureImage(sectors, "sectors", side)
-            FigureImage(dynamics, "dynamics", side)
+            Monitors(values, side)
+            network_column()
+            time_charts()
         return
-    with solara.Columns([1, 1], classes=["colabsim-run", f"colabsim-run-{side}"]):
-        FigureImage(network, "network", side)
-        with solara.Column(gap="8px"):
-            FigureImage(sectors, "sectors", side)
-            FigureImage(dynamics, "dynamics", side)
+    with solara.Column(classes=["colabsim-run", f"colabsim-run-{side}"], gap="0px"):
+        Monitors(values, side)
+        with solara.Columns([1, 1]):
+            with solara.Column(gap="4px"):
+                network_column()
+            with solara.Column(gap="4px"):
+                time_charts()

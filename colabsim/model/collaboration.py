@@ -5,6 +5,10 @@ agent per actor, and each `step` (one month) applies the timeline's events, adva
 state through the nine processes (`colabsim.model.engine`) and records the metrics
 (`colabsim.model.records`). Its `datacollector` is a `mesa.DataCollector` filled from those records
 when read, so ``mesa.batch_run(CollaborationModel, {"scenario": scenario}, rng=seeds)`` works.
+
+Interventions (`CollaborationModel.apply`) mean what they say: by default one holds what it acts
+on (a factor, an actor's presence or funding, a programme) against the scenario's later scheduled
+events on the same thing, which are then recorded as overridden in `CollaborationModel.events`.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from colabsim.model.rules import actor_capacity
 from colabsim.model.streams import RunSeed, run_streams
 from colabsim.model.structure import Structure, build_structure
 from colabsim.model.tables import actors_table, programmes_table, ties_table
-from colabsim.model.timeline import Timeline, apply_event
+from colabsim.model.timeline import EventRecord, Timeline, apply_event, targets
 from colabsim.scenario.loader import Scenario
 from colabsim.scenario.schema import EventSpec
 
@@ -84,22 +88,68 @@ class CollaborationModel(ArrayModel):
             AGENT_CLASSES[spec.kind](self, index, spec) for index, spec in enumerate(scenario.spec.actors)
         ]
         # Overridden factors are held for the whole run: the override is the experiment.
-        self._held = dict.fromkeys(scenario.overrides, True)
+        self._start_holds = frozenset(f"factor:{name}" for name in scenario.overrides)
+        # What is held against scheduled events (see `targets`), and by what.
+        self._holds: dict[str, str] = dict.fromkeys(sorted(self._start_holds), "start value")
+        self._events: list[EventRecord] = []
         self.record = RunRecord(self.structure, agents=record_agents)
         self._collector: mesa.DataCollector | None = None
 
     def _calendar(self, month: int) -> Calendar:
         return Calendar.at(self.setup.start, month)
 
-    def apply(self, event: EventSpec) -> None:
+    def apply(self, event: EventSpec, *, let_scheduled: bool = False) -> None:
         """Apply `event` now, at the start of the month about to be simulated (an intervention).
 
         Unlike the scenario's timeline, it applies even to factors held by `Scenario.with_factors`:
-        the one applying it means it.
+        the one applying it means it. By default it also holds what it acts on (each factor it
+        sets, the actor's presence or funding, the programme; see
+        `colabsim.model.timeline.targets`): the scenario's later scheduled events on the same thing
+        do not undo it and are recorded as overridden. Renewing Darwin's agreement in 2017 thus
+        stays renewed through the scheduled lapse of 2018-07.
+
+        Args:
+            event: The event; its ``at`` is ignored (it acts from ``self.month``).
+            let_scheduled: Let the scenario's later scheduled events on the same things still
+                apply, as if the intervention were one more scheduled event. This also releases
+                the holds of earlier interventions on them (not those of start values).
         """
         self.state, self.levels = apply_event(
             event, self.structure, self.state, self.levels, self._calendar(self.month)
         )
+        by = f"intervention of {self.date_of(self.month)}"
+        for target in targets(event):
+            if not let_scheduled:
+                self._holds[target] = by
+            elif target not in self._start_holds:
+                self._holds.pop(target, None)
+        self._events.append(EventRecord(self.month, event, scheduled=False, holds=not let_scheduled))
+
+    def overrides(self, event: EventSpec) -> tuple[tuple[str, str], ...]:
+        """The holds that would keep `event` from acting if the timeline applied it now.
+
+        Returns:
+            (target, by what) for each target of `event` that is held, e.g.
+            ``(("factor:legal_frame", "intervention of 2017-03"),)``; empty if it would apply.
+        """
+        return tuple((t, self._holds[t]) for t in targets(event) if t in self._holds)
+
+    @property
+    def events(self) -> list[EventRecord]:
+        """Every event applied so far, scheduled or intervention, in the order applied."""
+        return list(self._events)
+
+    def _scheduled(self, event: EventSpec, calendar: Calendar) -> None:
+        """Apply a timeline event, except what is held; record it with what was overridden."""
+        overridden = self.overrides(event)
+        self._events.append(EventRecord(self.month, event, scheduled=True, overridden=overridden))
+        if event.action == "set_factors":
+            held = {name: True for name in event.factors if f"factor:{name}" in self._holds}
+        elif overridden:
+            return
+        else:
+            held = {}
+        self.state, self.levels = apply_event(event, self.structure, self.state, self.levels, calendar, held)
 
     def date_of(self, month: int) -> str:
         """The calendar month (``YYYY-MM``) of month index `month`."""
@@ -115,7 +165,7 @@ class CollaborationModel(ArrayModel):
         month = self.month
         calendar = self._calendar(month)
         for event in self.timeline.at(month):
-            self.state, self.levels = apply_event(event, self.structure, self.state, self.levels, calendar, self._held)
+            self._scheduled(event, calendar)
         self.state = advance(self.structure, self.state, self.levels, self.params, calendar, self.streams)
         self.record.add(observe(self.structure, self.state), self.state)
         self.month += 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -20,10 +20,62 @@ from colabsim.model.structure import ACTIVE, OFF, Structure
 from colabsim.scenario.loader import Scenario
 from colabsim.scenario.schema import EventSpec
 
-__all__ = ["BUDGET_FACTORS", "Timeline", "apply_event"]
+__all__ = ["BUDGET_FACTORS", "EventRecord", "Timeline", "apply_event", "targets"]
 
 #: Factors that set budgets: an event changing one rescales this year's budgets at once.
 BUDGET_FACTORS = frozenset({*rules.RESOURCE_FACTORS, "central_support"})
+
+
+#: What an event acts on, by action: a factor, an actor's presence or funding, a programme's status.
+_TARGET_KIND = {
+    "add_actor": "actor",
+    "remove_actor": "actor",
+    "invite_actor": "actor",
+    "start_funding": "funding",
+    "stop_funding": "funding",
+    "open_programme": "programme",
+    "close_programme": "programme",
+}
+
+
+def targets(event: EventSpec) -> tuple[str, ...]:
+    """What `event` acts on, as names a hold can keep.
+
+    ``factor:NAME`` for each factor it sets, ``actor:ID`` (presence), ``funding:ID`` or
+    ``programme:ID``.
+
+    Two events with a target in common act on the same thing, so an intervention holding a target
+    overrides the scenario's later scheduled events on it (`colabsim.model.CollaborationModel.apply`).
+    """
+    if event.action == "set_factors":
+        return tuple(f"factor:{name}" for name in event.factors)
+    kind = _TARGET_KIND[event.action]
+    return (f"{kind}:{event.programme if kind == 'programme' else event.actor}",)
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One event as it happened in a run: scheduled by the scenario or applied during the run.
+
+    Attributes:
+        month: The month index it was applied at (the start of that month).
+        event: The event.
+        scheduled: True for the scenario's timeline, False for an intervention (`apply`).
+        overridden: For a scheduled event, (target, by what) for each of its targets that a hold
+            kept from changing, e.g. ``("factor:legal_frame", "intervention of 2017-03")``.
+        holds: For an intervention, whether it holds its targets against later scheduled events.
+    """
+
+    month: int
+    event: EventSpec
+    scheduled: bool
+    overridden: tuple[tuple[str, str], ...] = ()
+    holds: bool = False
+
+    @property
+    def skipped(self) -> bool:
+        """Whether nothing of this scheduled event applied (every target was held)."""
+        return bool(self.overridden) and len(self.overridden) == len(targets(self.event))
 
 
 class Timeline:

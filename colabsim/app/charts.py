@@ -1,0 +1,462 @@
+"""The dashboard's live charts as ECharts options, drawn in the browser (`colabsim.app.livechart`).
+
+Each chart is split in two: an *option* fixed for a run (axes over the whole horizon, titles,
+legend, series without data; `network_option`, `time_option`) and a *frame*, the data now
+(`network_frame`, `time_frame`), which is all that is sent as the run plays. Both are plain JSON.
+
+- Network: the trust network now, at fixed positions computed here (a column per side, the order
+  in a column from a spring layout seeded with the run's seed). Colour = kind of actor (Okabe-Ito,
+  `colabsim.reporting.style.KIND_COLOURS`), shape = side, hollow = not taking part; a line per
+  pair of actors, its colour (a sequential viridis scale with finer steps from 0.8 to 1) and width
+  the mean trust of the two directions. Hovering shows an actor's full name, kind, side, sectors and
+  commitment, or a tie's trust in each direction.
+- Time charts: ``"sectors"`` (performance by sector, the reports' colour-blind-safe sector colours,
+  and the mean over live programmes) and ``"dynamics"`` (trust across the partnership and mean
+  commitment). Scheduled events, overridden events and the trainer's changes are labelled vertical
+  lines, in grey, light grey (dotted) and black, with the notes on hover.
+
+Every text from a scenario file that goes into a tooltip is HTML-escaped: ECharts shows tooltips
+as HTML, and a participant's uploaded file must not put markup in the page. Labels and titles are
+SVG text (set as text, never parsed), so they are left as written.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections import defaultdict
+from collections.abc import Hashable, Mapping
+from functools import lru_cache
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from colabsim.app.run import MARK_KINDS, RunView, month_label
+from colabsim.reporting.style import KIND_COLOURS, sector_colours
+from colabsim.scenario.loader import Scenario
+
+__all__ = [
+    "DIFFERENCES",
+    "KIND_LABELS",
+    "SIDE_LABELS",
+    "SIDE_SYMBOLS",
+    "TRUST_SCALE",
+    "axis_of",
+    "difference_frame",
+    "difference_option",
+    "network_frame",
+    "network_layout",
+    "network_option",
+    "time_frame",
+    "time_option",
+    "trust_colour",
+]
+
+#: Visible wording of the charts (kept together for translation).
+TEXT = {
+    "network": "Trust network, {date}",
+    "sectors": "Programme performance by sector",
+    "dynamics": "Trust and commitment",
+    "mean": "mean",
+    "trust": "trust across sides",
+    "commitment": "commitment",
+    "level": "level (0 to 1)",
+    "performance": "performance",
+    "now": "now",
+    "scheduled": "scheduled event",
+    "overridden": "overridden event",
+    "intervention": "your change",
+    "actor": "{name}<br/>{kind}, {side}<br/>sectors: {sectors}<br/>{status}, commitment {commitment:.2f}",
+    "taking_part": "taking part",
+    "not_taking_part": "not taking part",
+    "tie": "{a} - {b}<br/>trust {mean:.2f} ({a} → {b} {ab:.2f}, {b} → {a} {ba:.2f})",
+    "no_sectors": "none",
+    "difference": "Difference by date: {right} minus {left} (same seed)",
+}
+KIND_LABELS = {
+    "agency": "city agency",
+    "municipality": "partner city",
+    "foundation": "foundation",
+    "university": "university",
+    "donor": "donor",
+}
+SIDE_LABELS = {"local": "local (Ambon)", "foreign": "partner side", "bridging": "bridging"}
+#: ECharts symbols by side, and the same shapes as text for the page's legend.
+SIDE_SYMBOLS = {"local": ("circle", "●"), "foreign": ("rect", "■"), "bridging": ("diamond", "◆")}
+SIDE_X = {"local": -1.0, "bridging": 0.0, "foreign": 1.0}
+#: Trust scale: upper bounds of the bins and their colours (viridis, light to dark). The bins are
+#: narrower from 0.8 up, where Vlissingen's ties live, so that range is told apart.
+TRUST_SCALE: tuple[tuple[float, str], ...] = (
+    (0.2, "#d2e21b"),
+    (0.4, "#84d44b"),
+    (0.6, "#42be71"),
+    (0.7, "#20a386"),
+    (0.8, "#23888e"),
+    (0.85, "#2f6c8e"),
+    (0.9, "#3d4d8a"),
+    (0.95, "#482979"),
+    (1.0, "#440154"),
+)
+#: Marks on the time axis by kind: colour, line type, width.
+MARK_STYLES = {
+    "scheduled": ("#6b6b6b", "dashed", 2),
+    "overridden": ("#b0b0b0", "dotted", 2),
+    "intervention": ("#000000", "solid", 3),
+}
+MEAN_COLOUR, TRUST_COLOUR, COMMITMENT_COLOUR = "#444444", "#009E73", "#CC79A7"
+#: Legend entries a row of a time chart's legend is assumed to hold (to leave room below the axes).
+LEGEND_PER_ROW = 4
+#: Marks closer than the time axis's length over this get no label of their own (see `_labelled_months`).
+MARK_GAP = 14
+#: Longest mark label on the chart (the full note is on hover).
+MARK_LABEL = 14
+
+
+def trust_colour(trust: float) -> str:
+    """The colour of a tie with mean trust `trust` on `TRUST_SCALE`."""
+    for upper, colour in TRUST_SCALE:
+        if trust <= upper + 1e-9:
+            return colour
+    return TRUST_SCALE[-1][1]
+
+
+def short_name(actor_id: str) -> str:
+    """A node label: ``coop_unit`` -> ``Coop unit``, ``ssva`` -> ``SSVA``."""
+    if len(actor_id) <= 4:
+        return actor_id.upper()
+    return actor_id.replace("_", " ").capitalize()
+
+
+def _esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+@lru_cache(maxsize=256)
+def _layout(ids: tuple[str, ...], sides: tuple[str, ...], pairs: tuple[tuple[int, int], ...], seed: int) -> np.ndarray:
+    """Node positions: a column per side (Ambon's actors left, bridging centre, the partner right).
+
+    The order within a column and the zigzag across it come from a spring layout seeded with the
+    run's seed, so the picture is fixed for a run and the same for the same seed.
+    """
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(ids)))
+    graph.add_edges_from(pairs)
+    spring = nx.spring_layout(graph, seed=seed % (2**32), iterations=60)
+    xy = np.zeros((len(ids), 2))
+    for side, column in SIDE_X.items():
+        members = sorted((i for i, s in enumerate(sides) if s == side), key=lambda i: spring[i][1])
+        for rank, i in enumerate(members):
+            xy[i, 1] = 0.0 if len(members) == 1 else rank / (len(members) - 1) * 2.0 - 1.0
+            xy[i, 0] = column + (0.0 if len(members) < 3 else (0.22 if rank % 2 else -0.22))
+    return xy
+
+
+def _pairs(view: RunView) -> dict[tuple[int, int], dict[tuple[int, int], float]]:
+    """Tied pairs (rows of ``view.actors``, smaller first) -> trust of each direction."""
+    index = {a: i for i, a in enumerate(view.actors["actor"])}
+    pairs: dict[tuple[int, int], dict[tuple[int, int], float]] = defaultdict(dict)
+    for source, target, value in zip(view.ties["source"], view.ties["target"], view.ties["trust"], strict=True):
+        a, b = index[source], index[target]
+        pairs[(min(a, b), max(a, b))][(a, b)] = float(value)
+    return dict(sorted(pairs.items()))
+
+
+def network_layout(view: RunView) -> np.ndarray:
+    """Node positions (one row per actor of ``view.actors``), fixed by the structure and the seed."""
+    ids = tuple(str(a) for a in view.actors["actor"])
+    sides = tuple(str(s) for s in view.actors["side"])
+    return _layout(ids, sides, tuple(_pairs(view)), view.seed).copy()  # the cache is shared by all sessions
+
+
+def _font(size: int) -> dict[str, Any]:
+    return {"fontSize": size, "color": "#000000"}
+
+
+def network_option(view: RunView, size: int) -> dict[str, Any]:
+    """What stays fixed for a run's network chart: title, tooltip, the graph series (no data)."""
+    return {
+        "animation": False,
+        "textStyle": _font(size),
+        "title": {"text": "", "left": 0, "textStyle": {**_font(size + 2), "fontWeight": "bold"}},
+        "tooltip": {"trigger": "item", "confine": True, "textStyle": _font(size)},
+        "grid": {"left": "6%", "right": "6%", "top": size * 3, "bottom": size * 2.5},
+        "xAxis": {"type": "value", "min": -1.7, "max": 1.5, "show": False},
+        "yAxis": {"type": "value", "min": -1.05, "max": 1.05, "show": False},
+        "series": [
+            {
+                "id": "network",
+                "type": "graph",
+                "layout": "none",
+                "coordinateSystem": "cartesian2d",  # symbols in pixels: round whatever the chart's aspect
+                "roam": False,
+                "symbolSize": size * 2,
+                "label": {"show": True, "position": "bottom", **_font(size)},
+                "emphasis": {"focus": "adjacency", "lineStyle": {"width": 10}},
+                "data": [],
+                "links": [],
+            }
+        ],
+    }
+
+
+def _node(row: Mapping[Hashable, Any], scenario: Scenario, i: int, xy: np.ndarray) -> dict[str, Any]:
+    kind, side, active = str(row["kind"]), str(row["side"]), bool(row["active"])
+    spec = scenario.spec.actors[i]
+    colour = KIND_COLOURS.get(kind, "#808080")
+    tooltip = TEXT["actor"].format(
+        name=_esc(row["name"]),
+        kind=KIND_LABELS.get(kind, kind),
+        side=SIDE_LABELS.get(side, side),
+        sectors=_esc(", ".join(s.replace("_", " ") for s in spec.sectors) or TEXT["no_sectors"]),
+        status=TEXT["taking_part" if active else "not_taking_part"],
+        commitment=float(row["commitment"]),
+    )
+    return {
+        "name": str(row["actor"]),
+        "value": [round(float(xy[i, 0]), 4), round(float(xy[i, 1]), 4)],
+        "symbol": SIDE_SYMBOLS.get(side, ("circle", ""))[0],
+        "itemStyle": {"color": colour if active else "#ffffff", "borderColor": colour, "borderWidth": 4},
+        "label": {"formatter": short_name(str(row["actor"])), "color": "#000000" if active else "#707070"},
+        "tooltip": {"formatter": tooltip},
+    }
+
+
+def network_frame(view: RunView, scenario: Scenario, xy: np.ndarray) -> dict[str, Any]:
+    """The network now: nodes (state, tooltips) and ties (trust as colour and width)."""
+    active = view.actors["active"].to_numpy(dtype=bool)
+    names = [short_name(str(a)) for a in view.actors["actor"]]
+    links = []
+    for (a, b), directions in _pairs(view).items():
+        mean = float(np.mean(list(directions.values())))
+        live = bool(active[a] and active[b])
+        text = TEXT["tie"].format(
+            a=_esc(names[a]),
+            b=_esc(names[b]),
+            mean=mean,
+            ab=directions.get((a, b), math.nan),
+            ba=directions.get((b, a), math.nan),
+        )
+        style = (
+            {"color": trust_colour(mean), "width": round(1.0 + 9.0 * mean, 2), "type": "solid", "opacity": 0.9}
+            if live
+            else {"color": "#c8c8c8", "width": 1.5, "type": "dashed", "opacity": 1.0}
+        )
+        links.append({"source": a, "target": b, "lineStyle": style, "tooltip": {"formatter": text}})
+    rows = view.actors.to_dict("records")  # one conversion, not a pandas row per actor
+    nodes = [_node(row, scenario, i, xy) for i, row in enumerate(rows)]
+    return {
+        "title": {"text": TEXT["network"].format(date=view.date)},
+        "series": [{"id": "network", "data": nodes, "links": links}],
+    }
+
+
+def sectors_of(scenario: Scenario) -> list[str]:
+    """The scenario's sectors, in the order of the timeseries' ``performance_<sector>`` columns."""
+    return sorted({p.sector for p in scenario.spec.programmes})
+
+
+def _lines(kind: str, scenario: Scenario) -> list[tuple[str, str, str, int]]:
+    """(series id, column, colour, width) of a time chart's lines."""
+    if kind == "sectors":
+        sectors = sectors_of(scenario)
+        colours = sector_colours(sectors)  # the reports' colours (colabsim.reporting.style)
+        lines = [(s.replace("_", " "), f"performance_{s}", colours[s], 3) for s in sectors]
+        return [*lines, (TEXT["mean"], "performance", MEAN_COLOUR, 5)]
+    return [(TEXT["trust"], "trust", TRUST_COLOUR, 4), (TEXT["commitment"], "commitment", COMMITMENT_COLOUR, 4)]
+
+
+def axis_of(view: RunView) -> tuple[tuple[int, int], int, int]:
+    """The time axis of a run's charts: its first (year, month), its months, the run's offset on it."""
+    start, months = view.axis or (view.start, view.horizon)
+    return start, months, (view.start[0] - start[0]) * 12 + view.start[1] - start[1]
+
+
+def _time_axis(start: tuple[int, int], months: int, size: int) -> dict[str, Any]:
+    years = max(1, math.ceil(months / 12 / 5))  # about five labels on the time axis
+    return {
+        "type": "category",
+        "data": [month_label(start, m) for m in range(months)],
+        "boundaryGap": False,
+        "axisLabel": {"interval": 12 * years - 1, **_font(size)},
+    }
+
+
+def time_option(view: RunView, scenario: Scenario, kind: str, size: int) -> dict[str, Any]:
+    """What stays fixed for a run's time chart: axes over the whole horizon, legend, empty series."""
+    start, months, _ = axis_of(view)
+    lines = _lines(kind, scenario)
+    legend = [name for name, *_ in lines] + [TEXT[mark] for mark in MARK_KINDS]
+    series: list[dict[str, Any]] = [
+        {
+            "id": name,
+            "name": name,
+            "type": "line",
+            "data": [],
+            "color": colour,
+            "lineStyle": {"width": width},
+            "symbol": "circle",
+            "symbolSize": 4,
+            "tooltip": {"formatter": "{a}<br/>{b}: {c}"},
+        }
+        for name, _, colour, width in lines
+    ]
+    for mark in MARK_KINDS:
+        colour, line, width = MARK_STYLES[mark]
+        series.append(
+            {
+                "id": f"marks-{mark}",
+                "name": TEXT[mark],
+                "type": "line",
+                "data": [],
+                "color": colour,
+                "lineStyle": {"type": line, "width": width},
+                "markLine": {
+                    "symbol": ["none", "none"],
+                    "lineStyle": {"color": colour, "type": line, "width": width},
+                    "label": {"position": "insideEndTop", **_font(size - 2)},
+                    "tooltip": {"formatter": "{b}"},
+                    "data": [],
+                },
+            }
+        )
+    series.append({"id": "now", "type": "line", "data": [], "silent": True, "markLine": {"data": []}})
+    return {
+        "animation": False,
+        "textStyle": _font(size),
+        "title": {"text": TEXT[kind], "left": 0, "textStyle": {**_font(size + 2), "fontWeight": "bold"}},
+        "tooltip": {"trigger": "item", "confine": True, "textStyle": _font(size)},
+        "legend": {"bottom": 0, "textStyle": _font(size), "itemWidth": 30, "data": legend},
+        "grid": {
+            "left": size,
+            "right": size * 2,
+            "top": size * 3,
+            "bottom": round(size * (1.5 + 1.5 * math.ceil(len(legend) / LEGEND_PER_ROW))),
+            "containLabel": True,
+        },
+        "xAxis": _time_axis(start, months, size),
+        "yAxis": {
+            "type": "value",
+            "min": 0,
+            "max": 1,
+            "interval": 0.2,
+            "axisLabel": _font(size),
+            "splitLine": {"lineStyle": {"color": "#d0d0d0"}},
+        },
+        "series": series,
+    }
+
+
+def _values(column: np.ndarray) -> list[float | None]:
+    return [None if math.isnan(v) else round(float(v), 3) for v in column]
+
+
+def _labelled_months(view: RunView) -> set[int]:
+    """The months whose marks get a label: from the first on, none closer than `MARK_GAP` of the axis.
+
+    Labels of marks a few months apart would overprint each other; the others keep their line
+    and their notes on hover.
+    """
+    gap = max(6, axis_of(view)[1] // MARK_GAP)
+    kept: list[int] = []
+    for month in sorted({m for m, _, _ in view.marks}):
+        if not kept or month - kept[-1] >= gap:
+            kept.append(month)
+    return set(kept)
+
+
+def _mark_lines(view: RunView, kind: str, labelled: set[int]) -> list[dict[str, Any]]:
+    """One line per month with marks of `kind`, labelled if in `labelled`; the notes on hover."""
+    by_month: dict[int, list[str]] = defaultdict(list)
+    for month, text, mark in view.marks:
+        if mark == kind and 0 <= month < view.horizon:
+            by_month[month].append(text)
+    lines = []
+    for month, texts in sorted(by_month.items()):
+        first = texts[0] if len(texts[0]) <= MARK_LABEL else texts[0][: MARK_LABEL - 1] + "…"
+        label = first + (f" (+{len(texts) - 1})" if len(texts) > 1 else "")
+        date = month_label(view.start, month)
+        lines.append(
+            {
+                "xAxis": date,
+                "name": f"{date}: " + "<br/>".join(_esc(t) for t in texts),
+                "label": {"formatter": label, "show": month in labelled},
+            }
+        )
+    return lines
+
+
+def time_frame(view: RunView, scenario: Scenario, kind: str) -> dict[str, Any]:
+    """A time chart's data now: the lines so far, the marks and where the run is."""
+    frame = view.timeseries
+    pad: list[float | None] = [None] * axis_of(view)[2]  # side by side: the months before this run starts
+    series: list[dict[str, Any]] = [
+        {"id": name, "data": pad + _values(frame[column].to_numpy(dtype=float)) if column in frame else []}
+        for name, column, _, _ in _lines(kind, scenario)
+    ]
+    labelled = _labelled_months(view)
+    series += [{"id": f"marks-{mark}", "markLine": {"data": _mark_lines(view, mark, labelled)}} for mark in MARK_KINDS]
+    now = [] if view.finished else [{"xAxis": month_label(view.start, view.month)}]
+    style = {"color": "#000000", "type": "solid", "width": 1, "opacity": 0.4}
+    series.append(
+        {
+            "id": "now",
+            "markLine": {"symbol": ["none", "none"], "label": {"show": False}, "lineStyle": style, "data": now},
+        }
+    )
+    return {"series": series}
+
+
+#: The difference strip's lines: series name, timeseries column, colour.
+DIFFERENCES = (("performance", "performance", MEAN_COLOUR), ("trust", "trust", TRUST_COLOUR))
+
+
+def difference_option(left: RunView, right: RunView, size: int) -> dict[str, Any]:
+    """The difference strip (side by side): right minus left by date, fixed axes and empty lines."""
+    start, months, _ = axis_of(left)
+    title = TEXT["difference"].format(right=right.short, left=left.short)
+    return {
+        "animation": False,
+        "textStyle": _font(size),
+        "title": {"text": title, "left": 0, "textStyle": {**_font(size), "fontWeight": "bold"}},
+        "tooltip": {"trigger": "item", "confine": True, "textStyle": _font(size)},
+        "legend": {"top": 0, "right": 0, "textStyle": _font(size), "data": [n for n, *_ in DIFFERENCES]},
+        "grid": {"left": size, "right": size * 2, "top": size * 2.5, "bottom": size * 0.5, "containLabel": True},
+        "xAxis": _time_axis(start, months, size),
+        "yAxis": {"type": "value", "min": -1, "max": 1, "interval": 0.5, "axisLabel": _font(size)},
+        "series": [
+            {
+                "id": name,
+                "name": name,
+                "type": "line",
+                "data": [],
+                "color": colour,
+                "lineStyle": {"width": 3},
+                "symbol": "circle",
+                "symbolSize": 3,
+                "tooltip": {"formatter": "{a}<br/>{b}: {c}"},
+                "markLine": {
+                    "silent": True,
+                    "symbol": ["none", "none"],
+                    "label": {"show": False},
+                    "data": [{"yAxis": 0}],
+                },
+            }
+            for name, _, colour in DIFFERENCES
+        ],
+    }
+
+
+def difference_frame(left: RunView, right: RunView) -> dict[str, Any]:
+    """Right minus left by date, for the months both have simulated (the same seed on both sides)."""
+    _, months, left_offset = axis_of(left)
+    right_offset = axis_of(right)[2]
+    series = []
+    for name, column, _ in DIFFERENCES:
+        values = np.full((2, months), np.nan)
+        for row, view, offset in ((0, left, left_offset), (1, right, right_offset)):
+            if column in view.timeseries:
+                line = view.timeseries[column].to_numpy(dtype=float)[: months - offset]
+                values[row, offset : offset + len(line)] = line
+        series.append({"id": name, "data": _values(values[1] - values[0])})
+    return {"series": series}

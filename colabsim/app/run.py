@@ -1,0 +1,304 @@
+"""One run of a scenario in the dashboard: the model, its seed, start values and what was done to it.
+
+`Run` is plain Python (no web framework); `colabsim.app.session.Dashboard` holds one or two and
+steps them under its lock. A run's log of changes (`LogEntry`) replays exactly: the model is
+deterministic for a seed, so the same scenario, seed and changes at the same months give the same
+run (`Run.undo` and a slider drag within one month rebuild the run that way). `Run.view` takes a
+consistent copy of what the page shows (`RunView`).
+"""
+
+from __future__ import annotations
+
+import calendar
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from colabsim.app.catalog import Choice
+from colabsim.app.interventions import INTERVENTIONS, Plan, apply_events, factor_event, plan
+from colabsim.model.collaboration import CollaborationModel
+from colabsim.scenario.factors import FACTORS
+from colabsim.scenario.loader import Scenario
+from colabsim.scenario.schema import EventSpec
+
+__all__ = ["MARK_KINDS", "LogEntry", "Run", "RunView", "month_label"]
+
+#: Kinds of marks on the time axis and lines in the log: the scenario's scheduled events (applied,
+#: or overridden by a change of the trainer's), and the trainer's changes.
+MARK_KINDS = ("scheduled", "overridden", "intervention")
+
+_BUILDS = itertools.count(1)
+
+#: The log's wording (kept together so it can be translated later).
+TEXT = {
+    "still_apply": " (scheduled events still apply)",
+    "overridden": "{text}: overridden ({held})",
+    "kept": "{name} kept by {by}",
+    "start value": "its start value",
+    "intervention of": "your change of",
+}
+
+
+def _describe(event: EventSpec, overridden: tuple[tuple[str, str], ...]) -> tuple[str, str]:
+    """A scheduled event's line in the log and its kind (see `MARK_KINDS`)."""
+    text = event.note or event.action.replace("_", " ")
+    if not overridden:
+        return text, MARK_KINDS[0]
+    held = "; ".join(
+        TEXT["kept"].format(
+            name=target.split(":", 1)[1].replace("_", " "),
+            by=TEXT["start value"] if by == "start value" else by.replace("intervention of", TEXT["intervention of"]),
+        )
+        for target, by in overridden
+    )
+    return TEXT["overridden"].format(text=text, held=held), MARK_KINDS[1]
+
+
+def month_label(scenario_start: tuple[int, int], month: int) -> str:
+    """``"Feb 2006"`` for month index `month` of a run starting at `scenario_start`."""
+    year, first = scenario_start
+    total = first - 1 + month
+    return f"{calendar.month_abbr[total % 12 + 1]} {year + total // 12}"
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """Something done to a run during it: an intervention or a factor changed with a slider.
+
+    Attributes:
+        month: The month from which it acts.
+        date: That month, e.g. ``"Feb 2006"``.
+        text: What was done.
+        events: The events applied.
+        let_scheduled: Whether the scenario's later scheduled events on the same things still apply.
+        factor: The factor a slider moved ("" for an intervention button).
+    """
+
+    month: int
+    date: str
+    text: str
+    events: tuple[EventSpec, ...]
+    let_scheduled: bool = False
+    factor: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class RunView:
+    """A consistent copy of what the page shows of one run (taken under the session's lock).
+
+    Attributes:
+        key: Changes whenever anything shown changes (for caching figures).
+        title: The scenario's name.
+        short: A short name (the scenario file's name).
+        seed: The run's seed.
+        month: Months simulated so far (the next month to simulate).
+        horizon: Months in the run.
+        date: The current month, e.g. ``"Feb 2006"``.
+        start: (year, month) of month 0.
+        timeseries: Monthly metrics so far (`CollaborationModel.timeseries`).
+        actors: Actors now (`CollaborationModel.actors_table`).
+        ties: Ties now (`CollaborationModel.ties_table`).
+        levels: Factor levels in force.
+        marks: (month, text, kind) for scheduled events and interventions; kind is one of
+            `MARK_KINDS`.
+        start_values: Factors set before the run (held for the whole run).
+        scenario: The scenario run (names, roles and sectors for the charts' tooltips).
+        axis: The time charts' span, (year, month) of its first month and its length in months, if
+            not the run's own (side by side: the shared calendar).
+    """
+
+    key: tuple[Any, ...]
+    title: str
+    short: str
+    seed: int
+    month: int
+    horizon: int
+    date: str
+    start: tuple[int, int]
+    timeseries: pd.DataFrame
+    actors: pd.DataFrame
+    ties: pd.DataFrame
+    levels: dict[str, float]
+    marks: tuple[tuple[int, str, str], ...]
+    start_values: dict[str, float]
+    scenario: Scenario
+    axis: tuple[tuple[int, int], int] | None = None
+
+    @property
+    def finished(self) -> bool:
+        """Whether the run has reached its horizon."""
+        return self.month >= self.horizon
+
+
+@dataclass
+class Run:
+    """One run of a scenario: the model, its seed, its start values and what was done to it."""
+
+    choice: Choice
+    seed: int
+    start_values: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Build the model."""
+        self.version = 0
+        self._build()
+
+    def _build(self, replay: list[LogEntry] | None = None) -> None:
+        scenario = self.choice.scenario
+        if self.start_values:
+            scenario = scenario.with_factors(**self.start_values)
+        self.model = CollaborationModel(scenario, rng=self.seed)
+        self.build = next(_BUILDS)
+        self.log: list[LogEntry] = []
+        for entry in replay or []:
+            self._advance_to(entry.month)
+            apply_events(self.model, entry.events, let_scheduled=entry.let_scheduled)
+            self.log.append(entry)
+        self.version += 1
+
+    def _advance_to(self, month: int) -> None:
+        while self.model.month < min(month, self.horizon):
+            self.model.step()
+
+    def _replay(self, log: list[LogEntry], month: int) -> None:
+        """The same run with only the changes in `log`, back at `month` (the model is deterministic)."""
+        self._build(replay=log)
+        self._advance_to(month)
+
+    @property
+    def month(self) -> int:
+        """Months simulated so far."""
+        return int(self.model.month)
+
+    @property
+    def horizon(self) -> int:
+        """Months in the run."""
+        return int(self.model.horizon)
+
+    @property
+    def finished(self) -> bool:
+        """Whether the run has reached its horizon."""
+        return self.month >= self.horizon
+
+    @property
+    def date(self) -> str:
+        """The current month (the next to simulate), or the last month once finished."""
+        return self.date_of(self.month)
+
+    def date_of(self, month: int) -> str:
+        """Month index `month` as shown, e.g. ``"Feb 2006"`` (the last month for one past the end)."""
+        return month_label(self.choice.scenario.start, min(month, self.horizon - 1))
+
+    def step(self, months: int = 1) -> None:
+        """Simulate up to `months` months (fewer at the horizon)."""
+        for _ in range(months):
+            if self.finished:
+                break
+            self.model.step()
+        self.version += 1
+
+    def reset(self, seed: int | None = None) -> None:
+        """Back to month 0 (with a new seed if given), keeping the start values."""
+        if seed is not None:
+            self.seed = seed
+        self._build()
+
+    def set_factor(self, name: str, value: float, let_scheduled: bool = False) -> None:
+        """Move factor `name` to `value`: a start value at month 0, else a change from this month on.
+
+        A change in the same month as the last one, on the same factor, replaces it (a drag is one
+        change): the run is replayed without it first.
+        """
+        factor = FACTORS[name]
+        value = round(min(max(float(value), factor.low), factor.high), 2)
+        if self.month == 0:
+            if abs(value - self.choice.scenario.factors[name]) < 1e-9:
+                self.start_values.pop(name, None)
+            else:
+                self.start_values[name] = value
+            self._build(replay=self.log)
+            return
+        last = self.log[-1] if self.log else None
+        if last is not None and last.factor == name and last.month == self.month:
+            self._replay(self.log[:-1], self.month)
+        before = float(self.model.levels[name])
+        if abs(value - before) > 1e-9:
+            event = factor_event(self.model, name, value, "slider")
+            apply_events(self.model, [event], let_scheduled=let_scheduled)
+            text = f"{name} {before:.2f} → {value:.2f}"
+            self.log.append(LogEntry(self.month, self.date, text, (event,), let_scheduled, factor=name))
+        self.version += 1
+
+    def undo(self) -> bool:
+        """Take back the last change (replaying the run without it); False if there was none."""
+        if not self.log:
+            return False
+        self._replay(self.log[:-1], self.month)
+        return True
+
+    def clear_start_values(self) -> None:
+        """Drop the start values and restart from month 0 with the scenario's own values."""
+        self.start_values = {}
+        self._build()
+
+    def plans(self) -> dict[str, Plan]:
+        """What each intervention button would do now."""
+        if self.finished:
+            return {i.key: Plan(i.key, False, "The run has ended: press Reset to run it again.") for i in INTERVENTIONS}
+        return {i.key: plan(i.key, self.model) for i in INTERVENTIONS}
+
+    def intervene(self, key: str, let_scheduled: bool = False) -> Plan:
+        """Press intervention `key`: apply its events now if it can act (else do nothing)."""
+        what = self.plans()[key]
+        if what.enabled:
+            apply_events(self.model, what.events, let_scheduled=let_scheduled)
+            self.log.append(LogEntry(self.month, self.date, what.summary, what.events, let_scheduled))
+            self.version += 1
+        return what
+
+    @property
+    def at_risk(self) -> bool:
+        """Whether restarting would lose something: months simulated, changes or start values."""
+        return self.month > 0 or bool(self.log) or bool(self.start_values)
+
+    def _scheduled(self) -> list[tuple[int, str, str]]:
+        """The scenario's events as (month, text, kind): applied ones as recorded, later ones as they stand."""
+        scenario = self.choice.scenario
+        done = [(r.month, r.event, r.overridden) for r in self.model.events if r.scheduled]
+        later = [(m, e) for e in scenario.spec.events if (m := scenario.month_index(e.at)) >= self.month]
+        rows = done + [(m, e, self.model.overrides(e)) for m, e in later]
+        return [(month, *_describe(event, overridden)) for month, event, overridden in rows]
+
+    def history(self) -> list[tuple[int, str, str]]:
+        """The run's log: scheduled events and the trainer's changes as (month, text, kind), by month.
+
+        In a month, the trainer's changes come first: they act at its start, before its scheduled
+        events (which they may override).
+        """
+        changes = [
+            (e.month, e.text + (TEXT["still_apply"] if e.let_scheduled else ""), MARK_KINDS[2]) for e in self.log
+        ]
+        return sorted(changes + self._scheduled(), key=lambda row: (row[0], row[2] != MARK_KINDS[2]))
+
+    def view(self) -> RunView:
+        """A consistent copy of what the page shows."""
+        scenario = self.choice.scenario
+        return RunView(
+            key=(self.choice.key, self.seed, self.build, self.version),
+            title=scenario.name,
+            short=self.choice.short,
+            seed=self.seed,
+            month=self.month,
+            horizon=self.horizon,
+            date=self.date,
+            start=scenario.start,
+            timeseries=self.model.timeseries(),
+            actors=self.model.actors_table(),
+            ties=self.model.ties_table(),
+            levels={k: float(v) for k, v in self.model.levels.items()},
+            marks=tuple(self.history()),
+            start_values=dict(self.start_values),
+            scenario=scenario,
+        )

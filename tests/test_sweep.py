@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import colabsim
+from colabsim import cli
 from colabsim.experiments.experiment import load_experiment, run_seed
 from colabsim.experiments.store import load_results
 from colabsim.workflows import run_experiment
@@ -116,7 +117,7 @@ def test_killed_then_resumed_has_every_run_exactly_once(many_chunks, tmp_path):
     table = load_results(out)
     assert table["run"].tolist() == list(range(total))
     whole = tmp_path / "whole"
-    run_experiment(many_chunks, out=whole, executor="processes", workers=2, progress=False, report=False)
+    run_experiment(many_chunks, out=whole, executor="serial", progress=False, report=False)
     pd.testing.assert_frame_equal(table, load_results(whole))
     manifest = (out / "manifest.json").read_text()
     assert '"resumed": true' in manifest and '"status": "complete"' in manifest
@@ -145,7 +146,7 @@ def test_results_are_never_overwritten_and_resume_checks_the_file(tmp_path):
         ('scenario = "../../scenarios/darwin_reformed.toml"', "experiment.scenario", "does not exist"),
     ],
 )
-def test_bad_experiment_files_are_clear_errors(tmp_path, change, key, message):
+def test_bad_experiment_files_are_clear_errors(tmp_path, capsys, change, key, message):
     replacement = {
         "levels = 3": "",
         "legal_frame = [0.2, 0.9]": "legal_frame = [0.9, 0.2]",
@@ -157,14 +158,11 @@ def test_bad_experiment_files_are_clear_errors(tmp_path, change, key, message):
     }[change]
     bad = tmp_path / "bad.toml"
     bad.write_text(SMALL.read_text().replace(change, replacement).replace('"../../', f'"{ROOT}/'))
-    result = subprocess.run(
-        [sys.executable, "-m", "colabsim", "sweep", str(bad), "--out", str(tmp_path / "o")],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr
-    assert "bad.toml" in result.stderr and key in result.stderr and message in result.stderr
+    status = cli.main(["sweep", str(bad), "--out", str(tmp_path / "o")])  # in-process: an error path
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "Traceback" not in err
+    assert "bad.toml" in err and key in err and message in err
 
 
 def test_cli_sweep_writes_report_and_figures(tmp_path):

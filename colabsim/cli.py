@@ -12,7 +12,6 @@ import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from colabsim._version import __version__
 from colabsim.experiments.checks import DEFAULT_MAX_RUNS
@@ -20,9 +19,9 @@ from colabsim.experiments.ensemble import Ensemble, compare_table
 from colabsim.experiments.executors import EXECUTORS, ExecutorError
 from colabsim.experiments.experiment import Experiment, load_experiment
 from colabsim.experiments.lock import FolderLockedError
+from colabsim.experiments.options import DEFAULT_CHUNK_SIZE, ExecutionOptions
 from colabsim.experiments.progress import phase
 from colabsim.experiments.rundir import RunDirError
-from colabsim.experiments.runner import DEFAULT_CHUNK_SIZE
 from colabsim.experiments.store import StoreError
 from colabsim.experiments.suggest import did_you_mean
 from colabsim.inputs import (
@@ -49,6 +48,8 @@ __all__ = ["main"]
 #: results folder is held by another process; the command finished but some runs failed (their
 #: rows say why); interrupted by Ctrl-C (finished work is kept).
 EXIT_OK, EXIT_BAD_INPUT, EXIT_LOCKED, EXIT_RUNS_FAILED, EXIT_INTERRUPTED = 0, 2, 3, 4, 130
+
+FORCE_HELP = "take over --out even if another process's lock is live (see the README's folder lock)"
 
 
 def _whole_number(text: str, minimum: int, rule: str) -> int:
@@ -135,15 +136,25 @@ def _check_resume(args: argparse.Namespace) -> None:
         raise UsageError("--resume needs --out, the directory to continue")
 
 
+def _execution(args: argparse.Namespace, progress: TerminalProgress | None) -> ExecutionOptions:
+    """The execution options given on the command line (the defaults for those a command lacks)."""
+    return ExecutionOptions(
+        executor=args.executor,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        chunk_size=getattr(args, "chunk_size", DEFAULT_CHUNK_SIZE),
+        progress=progress or False,
+        max_runs=getattr(args, "max_runs", DEFAULT_MAX_RUNS),
+        force=getattr(args, "force", False),
+    )
+
+
 def _cmd_sweep(args: argparse.Namespace) -> int:
     _check_resume(args)
     progress = terminal_progress(args.quiet)
     try:
         experiment = _load_design(args, progress)
-        result = run_experiment(
-            experiment, args.out, args.executor, args.workers, args.scheduler, args.resume, args.chunk_size,
-            progress=progress or False, force=args.force,
-        )  # fmt: skip
+        result = run_experiment(experiment, args.out, _execution(args, progress), resume=args.resume)
     finally:
         if progress:
             progress.close()
@@ -167,9 +178,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     progress = terminal_progress(args.quiet)
     try:
         experiment = _load_design(args, progress)
-        result = run_sensitivity(
-            experiment, args.out, args.executor, args.workers, args.scheduler, args.resume, progress
-        )
+        result = run_sensitivity(experiment, args.out, _execution(args, progress), resume=args.resume)
     finally:
         if progress:
             progress.close()
@@ -185,22 +194,13 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _analysis_options(args: argparse.Namespace, progress: Any) -> dict[str, Any]:
-    return {
-        "executor": args.executor,
-        "workers": args.workers,
-        "scheduler": args.scheduler,
-        "resume": args.resume,
-        "progress": progress,
-    }
-
-
 def _cmd_robustness(args: argparse.Namespace) -> int:
     _check_resume(args)
     what_if = what_if_factors(args.what_if)
     progress = terminal_progress(args.quiet)
     try:
-        result = run_robustness(args.file, args.out, what_if=what_if, run_options=_analysis_options(args, progress))
+        options = _execution(args, progress)
+        result = run_robustness(args.file, args.out, what_if=what_if, options=options, resume=args.resume)
     finally:
         if progress:
             progress.close()
@@ -221,7 +221,7 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     _check_resume(args)
     progress = terminal_progress(args.quiet)
     try:
-        result = run_discovery(args.file, args.out, run_options=_analysis_options(args, progress))
+        result = run_discovery(args.file, args.out, options=_execution(args, progress), resume=args.resume)
     except DiscoveryUnavailableError as exc:
         raise UsageError(str(exc)) from None
     finally:
@@ -306,6 +306,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--workers", "-j", type=_positive, default=None, help="worker processes (default: all cores)")
         p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler address")
         p.add_argument("--resume", action="store_true", help=f"continue an interrupted {what} in --out")
+        p.add_argument("--force", action="store_true", help=FORCE_HELP)
         quiet_option(p)
 
     def max_runs_option(p: argparse.ArgumentParser) -> None:
@@ -386,7 +387,7 @@ def _parser() -> argparse.ArgumentParser:
         "--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://10.0.0.5:8786"
     )
     sweep.add_argument("--resume", action="store_true", help="continue the experiment in --out")
-    sweep.add_argument("--force", action="store_true", help="take over --out even if another process's lock is live")
+    sweep.add_argument("--force", action="store_true", help=FORCE_HELP)
     max_runs_option(sweep)
     quiet_option(sweep)
     sweep.add_argument("--chunk-size", type=_positive, default=DEFAULT_CHUNK_SIZE, help="runs per task (default 256)")

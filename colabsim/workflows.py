@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -22,15 +22,23 @@ from tqdm import tqdm
 from colabsim._version import __version__
 from colabsim.experiments.ensemble import Ensemble, run_ensemble
 from colabsim.experiments.experiment import Experiment, RunPlan, load_experiment
+from colabsim.experiments.options import ExecutionOptions, refuse_old_keywords
 from colabsim.experiments.progress import ProgressCallback, ProgressEvent, phase
 from colabsim.experiments.rundir import new_run_dir, write_manifest
-from colabsim.experiments.runner import DEFAULT_CHUNK_SIZE, CompletionHook, ExperimentRun, ModelFunction
+from colabsim.experiments.runner import CompletionHook, ExperimentRun, ModelFunction
 from colabsim.experiments.runner import run_experiment as run_experiment_only
 from colabsim.reporting.report import write_results
 from colabsim.reporting.sweep_report import write_sweep_report
 from colabsim.scenario.loader import Scenario
 
-__all__ = ["ScenarioRuns", "TerminalProgress", "run_experiment", "run_scenarios", "terminal_progress"]
+__all__ = [
+    "ExecutionOptions",  # re-exported: run_experiment's options, from colabsim.experiments.options
+    "ScenarioRuns",
+    "TerminalProgress",
+    "run_experiment",
+    "run_scenarios",
+    "terminal_progress",
+]
 
 # tqdm's monitor thread is not wanted: bars here are refreshed by their own events or ticker.
 tqdm.monitor_interval = 0
@@ -98,51 +106,50 @@ def terminal_progress(quiet: bool = False, stream: TextIO | None = None) -> Term
     return TerminalProgress(stream)
 
 
-def _reporter(progress: bool | ProgressCallback | None) -> ProgressCallback | None:
-    if progress is True:
-        return terminal_progress()
-    return progress or None
-
-
 def run_experiment(
     experiment: Experiment | RunPlan | str | Path,
     out: str | Path | None = None,
-    executor: str = "processes",
-    workers: int | None = None,
-    scheduler: str | None = None,
+    options: ExecutionOptions | None = None,
+    *,
     resume: bool = False,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
-    progress: bool | ProgressCallback | None = True,
     model: ModelFunction | None = None,
     report: bool = True,
-    force: bool = False,
+    **removed: object,
 ) -> ExperimentRun:
     """Run an experiment, write its results and (unless `report` is false) its report and figures.
 
-    This is ``colabsim sweep``. The arguments are those of
-    `colabsim.experiments.runner.run_experiment`, plus `report`.
+    This is ``colabsim sweep``: `colabsim.experiments.runner.run_experiment` plus the report and
+    the progress bars. How the runs execute (executor, workers, chunk size, progress, the largest
+    design accepted, taking over a locked folder) is one `ExecutionOptions`::
+
+        colabsim.run_experiment("experiments/darwin_legal_admin.toml", out="runs/x",
+                                options=colabsim.ExecutionOptions(executor="serial", progress=False))
 
     Args:
         experiment: An experiment file's path, an `Experiment`, or a `RunPlan` built in code.
         out: Results directory (default ``runs/sweep-<UTC time>``); must be new unless resuming.
-        executor: ``serial``, ``processes`` (default) or ``dask``.
-        workers: Worker processes (default: all cores).
-        scheduler: Address of a Dask scheduler (implies ``dask``).
+        options: How the runs execute (default `ExecutionOptions()`: processes on all cores, bars
+            on standard error if it is a terminal). ``progress`` True: labelled bars; False or
+            None: nothing; or a callback that receives every `ProgressEvent` (design, runs, report).
         resume: Continue the experiment in `out`, running only the chunks not yet written.
-        chunk_size: Runs per chunk (a resumed experiment keeps the size it started with).
-        progress: True: labelled bars on standard error if it is a terminal; False or None:
-            nothing; or a callback that receives every `ProgressEvent` (design, runs, report).
         model: Run this function instead of colabsim's model for each run (factor values, rng).
         report: Write ``report.md`` and figures when done.
-        force: Take over the results folder even if another live process holds its lock.
+        **removed: Nothing; the execution keywords of earlier versions (``executor``, ``workers``,
+            ``chunk_size``, ``progress``, ``force``, ...) are refused with a message naming
+            `ExecutionOptions`.
 
     Returns:
         A summary of what ran.
+
+    Raises:
+        TypeError: If `options` is not an `ExecutionOptions` or an old keyword is given.
     """
-    reporter = _reporter(progress)
+    refuse_old_keywords("run_experiment", removed)
+    options = ExecutionOptions.check(options)
+    reporter = terminal_progress() if options.progress is True else options.callback
     if isinstance(experiment, str | Path):
         with phase(reporter, "design"):
-            experiment = load_experiment(experiment)
+            experiment = load_experiment(experiment, options.max_runs)
     on_complete: CompletionHook | None = None
     if report:
 
@@ -152,9 +159,8 @@ def run_experiment(
 
     try:
         return run_experiment_only(
-            experiment, out, executor, workers, scheduler, resume, chunk_size,
-            reporter, model, on_complete, force,
-        )  # fmt: skip
+            experiment, out, replace(options, progress=reporter), resume=resume, model=model, on_complete=on_complete
+        )
     finally:
         if isinstance(reporter, TerminalProgress):
             reporter.close()

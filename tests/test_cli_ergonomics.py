@@ -22,6 +22,7 @@ from colabsim import cli
 from colabsim.experiments import runner
 from colabsim.experiments.experiment import load_experiment, run_seed
 from colabsim.experiments.lock import LOCK_NAME, FolderLock
+from colabsim.experiments.options import ExecutionOptions
 from colabsim.experiments.store import load_results, unique_temporary
 from colabsim.workflows import run_experiment
 
@@ -90,7 +91,7 @@ def test_compare_against_a_baseline_with_an_override_for_one_scenario(capsys, tm
 
 
 def _finished_sweep(out: Path) -> None:
-    run_experiment(SMALL, out=out, executor="serial", progress=False, report=False)
+    run_experiment(SMALL, out=out, options=ExecutionOptions(executor="serial", progress=False), report=False)
 
 
 def test_a_held_folder_is_refused_naming_its_holder_and_force_overrides(capsys, tmp_path):
@@ -209,3 +210,39 @@ def test_a_second_ctrl_c_during_clean_up_exits_at_once(tmp_path):
     )
     restored = subprocess.run([sys.executable, "-c", after], capture_output=True, text=True, timeout=55)
     assert restored.stdout.strip() == "True", "the previous handler comes back"
+
+
+def test_sensitivity_refuses_a_held_folder_and_force_overrides(capsys, tmp_path):
+    experiment = tmp_path / "screen.toml"
+    experiment.write_text(
+        f"""
+[experiment]
+name = "tiny screening"
+scenario = "{VLISSINGEN}"
+seed = 3
+replications = 1
+
+[factors]
+funds = [0.3, 0.9]
+mediation = [0.6, 1.0]
+
+[design]
+method = "morris"
+trajectories = 4
+
+[outputs]
+summary = ["performance"]
+"""
+    )
+    out = tmp_path / "held"
+    status, _, err = run_cli(capsys, "sensitivity", experiment, "--out", out, "--executor", "serial")
+    assert status == 0, err
+    with FolderLock(out / "runs"):
+        status, _, err = run_cli(capsys, "sensitivity", experiment, "--out", out, "--resume", "--executor", "serial")
+        assert status == cli.EXIT_LOCKED == 3
+        assert f"process {os.getpid()} on host {socket.gethostname()}" in err and "--force" in err
+        status, _, err = run_cli(
+            capsys, "sensitivity", experiment, "--out", out, "--resume", "--executor", "serial", "--force"
+        )
+        assert status == 0, err
+    assert not (out / "runs" / LOCK_NAME).exists(), "released when the run ended"

@@ -14,6 +14,7 @@ import pytest
 import colabsim
 from colabsim import cli
 from colabsim.experiments.experiment import load_experiment, run_seed
+from colabsim.experiments.options import ExecutionOptions
 from colabsim.experiments.store import load_results
 from colabsim.workflows import run_experiment
 
@@ -23,7 +24,7 @@ SMALL = HERE / "experiments" / "small.toml"
 
 
 def _sweep(out: Path, **options) -> pd.DataFrame:
-    run_experiment(SMALL, out=out, progress=False, report=False, **options)
+    run_experiment(SMALL, out=out, options=ExecutionOptions(progress=False, **options), report=False)
     return load_results(out)
 
 
@@ -66,7 +67,12 @@ def test_a_run_that_raises_is_recorded_and_the_others_go_on(tmp_path):
             raise FloatingPointError("diverged")
         return {"y": params["commitment"] + rng.random()}
 
-    result = run_experiment(SMALL, out=tmp_path / "f", executor="serial", progress=False, model=model, chunk_size=10)
+    result = run_experiment(
+        SMALL,
+        out=tmp_path / "f",
+        options=ExecutionOptions(executor="serial", progress=False, chunk_size=10),
+        model=model,
+    )
     table = result.results()
     failed = table[table["status"] == "error"]
     assert result.failed == len(failed) == 12
@@ -117,7 +123,7 @@ def test_killed_then_resumed_has_every_run_exactly_once(many_chunks, tmp_path):
     table = load_results(out)
     assert table["run"].tolist() == list(range(total))
     whole = tmp_path / "whole"
-    run_experiment(many_chunks, out=whole, executor="serial", progress=False, report=False)
+    run_experiment(many_chunks, out=whole, options=ExecutionOptions(executor="serial", progress=False), report=False)
     pd.testing.assert_frame_equal(table, load_results(whole))
     manifest = (out / "manifest.json").read_text()
     assert '"resumed": true' in manifest and '"status": "complete"' in manifest
@@ -131,7 +137,7 @@ def test_results_are_never_overwritten_and_resume_checks_the_file(tmp_path):
     other = tmp_path / "other.toml"
     other.write_text(SMALL.read_text().replace("seed = 7", "seed = 8").replace('"../../', f'"{ROOT}/'))
     with pytest.raises(colabsim.experiments.store.StoreError, match="another version"):
-        run_experiment(other, out=out, resume=True, executor="serial", progress=False)
+        run_experiment(other, out=out, options=ExecutionOptions(executor="serial", progress=False), resume=True)
 
 
 @pytest.mark.parametrize(

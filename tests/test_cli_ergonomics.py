@@ -213,27 +213,7 @@ def test_a_second_ctrl_c_during_clean_up_exits_at_once(tmp_path):
 
 
 def test_sensitivity_refuses_a_held_folder_and_force_overrides(capsys, tmp_path):
-    experiment = tmp_path / "screen.toml"
-    experiment.write_text(
-        f"""
-[experiment]
-name = "tiny screening"
-scenario = "{VLISSINGEN}"
-seed = 3
-replications = 1
-
-[factors]
-funds = [0.3, 0.9]
-mediation = [0.6, 1.0]
-
-[design]
-method = "morris"
-trajectories = 4
-
-[outputs]
-summary = ["performance"]
-"""
-    )
+    experiment = HERE / "experiments" / "tiny_morris.toml"
     out = tmp_path / "held"
     status, _, err = run_cli(capsys, "sensitivity", experiment, "--out", out, "--executor", "serial")
     assert status == 0, err

@@ -2,11 +2,12 @@
 """Set up and run colabsim's everyday tasks with nothing but Python (3.12 or newer).
 
     python3 dev.py compare   # set up, then compare Vlissingen and Darwin (30 replications) with a report
-    python3 dev.py test      # set up, then run the linter, the type checker and the tests
+    python3 dev.py test      # set up, then run the linter, the type checker and the tests (two processes)
 
 Set-up creates ``.venv`` beside this file and installs colabsim into it (with the development
 tools), again only when ``pyproject.toml`` changed. Extra arguments after the task go to the
-underlying command, e.g. ``python3 dev.py test -k patterns`` or ``python3 dev.py compare -r 50``.
+underlying command, e.g. ``python3 dev.py test -k patterns`` or ``python3 dev.py compare -r 50``
+(arguments given to ``test`` replace its default ``-q -n 2 --dist loadfile``).
 """
 
 from __future__ import annotations
@@ -66,6 +67,12 @@ def task_compare(args: list[str]) -> int:
     )
 
 
+#: pytest's options when none are given: two processes (pytest-xdist), each taking whole test files,
+#: so a file's module-scoped fixtures are built once (4 min 12 s against 4 min 27 s serially, measured on
+#: 2 cores that another session kept busy).
+PYTEST_DEFAULTS = ("-q", "-n", "2", "--dist", "loadfile")
+
+
 def task_test(args: list[str]) -> int:
     """Lint, type-check, check the import layers and test; stop at the first failing stage."""
     for command in (
@@ -73,7 +80,7 @@ def task_test(args: list[str]) -> int:
         (BIN / "ruff", "format", "--check", "."),
         (BIN / "mypy",),
         (BIN / "lint-imports",),
-        (BIN / "python", "-m", "pytest", *(args or ["-q"])),
+        (BIN / "python", "-m", "pytest", *(args or PYTEST_DEFAULTS)),
     ):
         status = _run(*command)
         if status != 0:

@@ -174,7 +174,7 @@ def _peak_rss(experiment: Path, out: Path, workers: int) -> tuple[float, float, 
     code = (
         "import resource, time, colabsim\n"
         f"start = time.perf_counter(); colabsim.run_experiment({str(experiment)!r}, out={str(out)!r}, "
-        f"workers={workers}, progress=False, report=False)\n"
+        f"options=colabsim.ExecutionOptions(workers={workers}, progress=False), report=False)\n"
         "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "
         "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)\n"
     )
@@ -205,9 +205,7 @@ def sweeps(quick: bool, lines: list[str]) -> None:
             run = colabsim.run_experiment(
                 experiment,
                 out=directory / label.replace(" ", "_"),
-                executor=executor,
-                workers=workers,
-                progress=False,
+                options=colabsim.ExecutionOptions(executor=executor, workers=workers, progress=False),
                 report=False,
             )
             rate = run.ran / (time.perf_counter() - start)

@@ -11,6 +11,7 @@ Load a scenario, change factors, run the model and get tidy pandas tables::
 from colabsim._version import __version__
 from colabsim.experiments.ensemble import Ensemble, compare_table, run_ensemble
 from colabsim.experiments.experiment import Experiment, load_experiment
+from colabsim.experiments.options import ExecutionOptions
 from colabsim.experiments.runner import ExperimentRun
 from colabsim.experiments.store import load_results
 from colabsim.model.collaboration import CollaborationModel
@@ -23,6 +24,7 @@ __all__ = [
     "FACTORS",
     "CollaborationModel",
     "Ensemble",
+    "ExecutionOptions",
     "Experiment",
     "ExperimentRun",
     "Factor",

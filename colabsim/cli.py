@@ -10,32 +10,37 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from colabsim._version import __version__
 from colabsim.experiments.checks import DEFAULT_MAX_RUNS
-from colabsim.experiments.ensemble import Ensemble, compare_table, run_ensemble
+from colabsim.experiments.ensemble import Ensemble, compare_table
 from colabsim.experiments.executors import EXECUTORS, ExecutorError
-from colabsim.experiments.experiment import Experiment, file_kind, load_experiment
+from colabsim.experiments.experiment import Experiment, load_experiment
 from colabsim.experiments.lock import FolderLockedError
-from colabsim.experiments.progress import ProgressEvent, phase
-from colabsim.experiments.rundir import RunDirError, new_run_dir, write_manifest
-from colabsim.experiments.runner import DEFAULT_CHUNK_SIZE
+from colabsim.experiments.options import DEFAULT_CHUNK_SIZE, ExecutionOptions
+from colabsim.experiments.progress import phase
+from colabsim.experiments.rundir import RunDirError
 from colabsim.experiments.store import StoreError
 from colabsim.experiments.suggest import did_you_mean
-from colabsim.reporting.report import KEY_METRICS, write_results
+from colabsim.inputs import (
+    UsageError,
+    baseline_first,
+    describe_valid_file,
+    labelled_scenarios,
+    parse_sets,
+    what_if_factors,
+)
+from colabsim.reporting.report import KEY_METRICS
 from colabsim.reporting.style import figure_formats, parse_figure_formats
 from colabsim.robustness.boxes import DiscoveryUnavailableError
 from colabsim.robustness.discovery import box_sentence, run_discovery
 from colabsim.robustness.pipeline import run_robustness
 from colabsim.scenario.factors import FACTORS, markdown_table
-from colabsim.scenario.loader import Scenario, ScenarioError, load_scenario, read_toml
+from colabsim.scenario.loader import ScenarioError
 from colabsim.sensitivity.pipeline import SensitivityError, run_sensitivity
-from colabsim.workflows import TerminalProgress, run_experiment, terminal_progress
+from colabsim.workflows import TerminalProgress, run_experiment, run_scenarios, terminal_progress
 
 __all__ = ["main"]
 
@@ -44,97 +49,7 @@ __all__ = ["main"]
 #: rows say why); interrupted by Ctrl-C (finished work is kept).
 EXIT_OK, EXIT_BAD_INPUT, EXIT_LOCKED, EXIT_RUNS_FAILED, EXIT_INTERRUPTED = 0, 2, 3, 4, 130
 
-
-class UsageError(ValueError):
-    """An option has a value the command cannot use."""
-
-
-#: ``--set`` values: scenario label (None: every scenario) -> factor -> value.
-Overrides = dict[str | None, dict[str, float]]
-
-
-def _parse_sets(items: Sequence[str]) -> Overrides:
-    values: Overrides = {}
-    for item in items:
-        target, colon, rest = item.partition(":")
-        if not colon or "=" in target:  # no scenario named: the value is for every scenario
-            target, rest = "", item
-        name, sep, text = rest.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise UsageError(
-                f"--set {item!r}: write FACTOR=VALUE (every scenario) or SCENARIO:FACTOR=VALUE (one scenario, "
-                "named by its file's stem), e.g. --set legal_frame=0.9 or --set darwin:legal_frame=0.9"
-            )
-        if name not in FACTORS:
-            raise UsageError(
-                f"--set {item!r}: unknown factor {name!r}{did_you_mean(name, FACTORS)}; see 'colabsim factors'"
-            )
-        try:
-            number = float(text)
-        except ValueError:
-            raise UsageError(f"--set {item!r}: {text!r} is not a number") from None
-        values.setdefault(target.strip() or None, {})[name] = number
-    return values
-
-
-def _refuse_experiment_file(path: str, command: str) -> None:
-    """An experiment file given to run or compare: say which command runs it."""
-    try:
-        _, raw = read_toml(Path(path))
-    except ScenarioError:
-        return  # load_scenario reports it
-    if file_kind(raw) == "experiment":
-        raise UsageError(
-            f"{path} is an experiment file, not a scenario; {command} takes scenario files. "
-            f"Run it with 'colabsim sweep {path}' (or 'colabsim sensitivity {path}' for a Morris or Sobol' design)"
-        )
-
-
-def _labels(paths: Sequence[str]) -> list[str]:
-    labels: list[str] = []
-    for path in paths:
-        stem = Path(path).stem
-        label, n = stem, 2
-        while label in labels:
-            label, n = f"{stem}_{n}", n + 1
-        labels.append(label)
-    return labels
-
-
-def _labelled(paths: Sequence[str], overrides: Overrides, command: str) -> list[tuple[str, Scenario]]:
-    labels = _labels(paths)
-    unknown = [name for name in overrides if name is not None and name not in labels]
-    if unknown:
-        raise UsageError(
-            f"--set {unknown[0]}:...: no scenario {unknown[0]!r}{did_you_mean(unknown[0], labels)}; "
-            f"the scenarios are named by their file's stem: {', '.join(labels)}"
-        )
-    scenarios, problems = [], []
-    for label, path in zip(labels, paths, strict=True):
-        _refuse_experiment_file(path, command)
-        factors = {**overrides.get(None, {}), **overrides.get(label, {})}
-        try:
-            scenario = load_scenario(path)
-            scenarios.append(scenario.with_factors(**factors) if factors else scenario)
-        except ScenarioError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise UsageError("\n".join(problems))
-    return list(zip(labels, scenarios, strict=True))
-
-
-def _baseline_first(scenarios: list[tuple[str, Scenario]], baseline: str | None) -> list[tuple[str, Scenario]]:
-    """Put the baseline first: differences in the report are against the first scenario."""
-    if baseline is None:
-        return scenarios
-    labels = [label for label, _ in scenarios]
-    if baseline not in labels:
-        raise UsageError(
-            f"--baseline {baseline!r}: no such scenario{did_you_mean(baseline, labels)}; "
-            f"the scenarios are named by their file's stem: {', '.join(labels)}"
-        )
-    return sorted(scenarios, key=lambda pair: pair[0] != baseline)
+FORCE_HELP = "take over --out even if another process's lock is live (see the README's folder lock)"
 
 
 def _whole_number(text: str, minimum: int, rule: str) -> int:
@@ -163,65 +78,22 @@ def _figure_formats(text: str) -> tuple[str, ...]:
 
 
 def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: str) -> int:
-    scenarios = _baseline_first(_labelled(paths, _parse_sets(args.set), command), getattr(args, "baseline", None))
-    run_dir = new_run_dir(args.out, command)
-    started = datetime.now(UTC)
-    clock = time.perf_counter()
-    total = len(scenarios) * args.replications
-    progress = terminal_progress(args.quiet)
-    try:
-        ensemble = run_ensemble(
-            scenarios,
-            args.seed,
-            args.replications,
-            args.workers,
-            progress=(lambda done: progress(ProgressEvent("runs", done, total))) if progress else None,
-        )
-        run_seconds = time.perf_counter() - clock
-        with phase(progress, "report and figures"):
-            _write_run_dir(args, run_dir, ensemble, scenarios, command, started, clock, run_seconds)
-    finally:
-        if progress:
-            progress.close()
-    _print_summary(ensemble, run_dir, total, run_seconds)
-    return EXIT_OK
-
-
-def _write_run_dir(
-    args: argparse.Namespace,
-    run_dir: Path,
-    ensemble: Ensemble,
-    scenarios: list[tuple[str, Scenario]],
-    command: str,
-    started: datetime,
-    clock: float,
-    run_seconds: float,
-) -> None:
+    overrides = parse_sets(args.set)
+    scenarios = baseline_first(labelled_scenarios(paths, overrides, command), getattr(args, "baseline", None))
     command_line = (
         "colabsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else f"colabsim {command}"
     )
-    write_results(run_dir, ensemble, scenarios, command_line)
-    write_manifest(
-        run_dir,
-        {
-            "colabsim_version": __version__,
-            "command": command_line,
-            "scenarios": [
-                {"label": label, "name": s.name, "path": str(s.path), "sha256": s.sha256, "overrides": s.overrides}
-                for label, s in scenarios
-            ],
-            "root_seed": args.seed,
-            "replications": args.replications,
-            "seeds": list(ensemble.seeds),
-            "workers": args.workers,
-            "timings": {
-                "started": started.isoformat(),
-                "finished": datetime.now(UTC).isoformat(),
-                "run_seconds": round(run_seconds, 3),
-                "total_seconds": round(time.perf_counter() - clock, 3),
-            },
-        },
-    )
+    progress = terminal_progress(args.quiet)
+    try:
+        runs = run_scenarios(
+            scenarios, args.seed, args.replications, args.workers,
+            out=args.out, command=command, command_line=command_line, progress=progress,
+        )  # fmt: skip
+    finally:
+        if progress:
+            progress.close()
+    _print_summary(runs.ensemble, runs.directory, len(scenarios) * args.replications, runs.run_seconds)
+    return EXIT_OK
 
 
 def _print_summary(ensemble: Ensemble, run_dir: Path, total: int, run_seconds: float) -> None:
@@ -243,30 +115,11 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return _simulate_command(args, args.scenarios, "compare")
 
 
-def _validate_one(path: str, max_runs: int) -> str:
-    """What a valid file holds, in one line; a `ScenarioError` if it is not valid."""
-    _, raw = read_toml(Path(path))
-    if file_kind(raw) == "experiment":
-        experiment = load_experiment(path, max_runs)
-        design = experiment.spec.design
-        return (
-            f"ok: {path} (experiment {experiment.spec.experiment.name!r}: {design.method} design, "
-            f"{len(experiment.points)} points x {experiment.replications} replications = {experiment.total_runs} runs "
-            f"of {experiment.scenario.name})"
-        )
-    scenario = load_scenario(path)
-    spec = scenario.spec
-    return (
-        f"ok: {path} ({scenario.name}: {len(spec.actors)} actors, {len(spec.programmes)} programmes, "
-        f"{len(spec.events)} events, {spec.scenario.horizon_years} years)"
-    )
-
-
 def _cmd_validate(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for path in args.files:
         try:
-            print(_validate_one(path, args.max_runs))
+            print(describe_valid_file(path, args.max_runs))
         except ScenarioError as exc:
             print(f"invalid: {exc}", file=sys.stderr)
             status = EXIT_BAD_INPUT
@@ -283,15 +136,25 @@ def _check_resume(args: argparse.Namespace) -> None:
         raise UsageError("--resume needs --out, the directory to continue")
 
 
+def _execution(args: argparse.Namespace, progress: TerminalProgress | None) -> ExecutionOptions:
+    """The execution options given on the command line (the defaults for those a command lacks)."""
+    return ExecutionOptions(
+        executor=args.executor,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        chunk_size=getattr(args, "chunk_size", DEFAULT_CHUNK_SIZE),
+        progress=progress or False,
+        max_runs=getattr(args, "max_runs", DEFAULT_MAX_RUNS),
+        force=getattr(args, "force", False),
+    )
+
+
 def _cmd_sweep(args: argparse.Namespace) -> int:
     _check_resume(args)
     progress = terminal_progress(args.quiet)
     try:
         experiment = _load_design(args, progress)
-        result = run_experiment(
-            experiment, args.out, args.executor, args.workers, args.scheduler, args.resume, args.chunk_size,
-            progress=progress or False, force=args.force,
-        )  # fmt: skip
+        result = run_experiment(experiment, args.out, _execution(args, progress), resume=args.resume)
     finally:
         if progress:
             progress.close()
@@ -315,9 +178,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     progress = terminal_progress(args.quiet)
     try:
         experiment = _load_design(args, progress)
-        result = run_sensitivity(
-            experiment, args.out, args.executor, args.workers, args.scheduler, args.resume, progress
-        )
+        result = run_sensitivity(experiment, args.out, _execution(args, progress), resume=args.resume)
     finally:
         if progress:
             progress.close()
@@ -333,30 +194,13 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _what_if(items: Sequence[str]) -> dict[str, float] | None:
-    sets = _parse_sets(items)
-    named = [name for name in sets if name is not None]
-    if named:
-        raise UsageError(f"--what-if applies to the study's what-if scenario: write FACTOR=VALUE, not {named[0]}:...")
-    return sets.get(None)
-
-
-def _analysis_options(args: argparse.Namespace, progress: Any) -> dict[str, Any]:
-    return {
-        "executor": args.executor,
-        "workers": args.workers,
-        "scheduler": args.scheduler,
-        "resume": args.resume,
-        "progress": progress,
-    }
-
-
 def _cmd_robustness(args: argparse.Namespace) -> int:
     _check_resume(args)
-    what_if = _what_if(args.what_if)
+    what_if = what_if_factors(args.what_if)
     progress = terminal_progress(args.quiet)
     try:
-        result = run_robustness(args.file, args.out, what_if=what_if, run_options=_analysis_options(args, progress))
+        options = _execution(args, progress)
+        result = run_robustness(args.file, args.out, what_if=what_if, options=options, resume=args.resume)
     finally:
         if progress:
             progress.close()
@@ -377,7 +221,7 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     _check_resume(args)
     progress = terminal_progress(args.quiet)
     try:
-        result = run_discovery(args.file, args.out, run_options=_analysis_options(args, progress))
+        result = run_discovery(args.file, args.out, options=_execution(args, progress), resume=args.resume)
     except DiscoveryUnavailableError as exc:
         raise UsageError(str(exc)) from None
     finally:
@@ -462,6 +306,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--workers", "-j", type=_positive, default=None, help="worker processes (default: all cores)")
         p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler address")
         p.add_argument("--resume", action="store_true", help=f"continue an interrupted {what} in --out")
+        p.add_argument("--force", action="store_true", help=FORCE_HELP)
         quiet_option(p)
 
     def max_runs_option(p: argparse.ArgumentParser) -> None:
@@ -542,7 +387,7 @@ def _parser() -> argparse.ArgumentParser:
         "--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://10.0.0.5:8786"
     )
     sweep.add_argument("--resume", action="store_true", help="continue the experiment in --out")
-    sweep.add_argument("--force", action="store_true", help="take over --out even if another process's lock is live")
+    sweep.add_argument("--force", action="store_true", help=FORCE_HELP)
     max_runs_option(sweep)
     quiet_option(sweep)
     sweep.add_argument("--chunk-size", type=_positive, default=DEFAULT_CHUNK_SIZE, help="runs per task (default 256)")

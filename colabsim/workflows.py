@@ -1,7 +1,8 @@
 """Workflows: a run and its report, composed as the CLI and the Python API offer them.
 
 `colabsim.experiments` runs and stores; `colabsim.reporting` writes reports and figures. The
-functions here put the two together, so `colabsim sweep` and `colabsim.run_experiment` do the same.
+functions here put the two together, so `colabsim sweep` and `colabsim.run_experiment` do the same,
+and `run_scenarios` is ``colabsim run`` and ``colabsim compare`` (replications, a run directory, a report).
 `TerminalProgress` shows the phases they report (`colabsim.experiments.progress`) as labelled bars.
 """
 
@@ -9,18 +10,35 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from tqdm import tqdm
 
+from colabsim._version import __version__
+from colabsim.experiments.ensemble import Ensemble, run_ensemble
 from colabsim.experiments.experiment import Experiment, RunPlan, load_experiment
+from colabsim.experiments.options import ExecutionOptions, refuse_old_keywords
 from colabsim.experiments.progress import ProgressCallback, ProgressEvent, phase
-from colabsim.experiments.runner import DEFAULT_CHUNK_SIZE, CompletionHook, ExperimentRun, ModelFunction
+from colabsim.experiments.rundir import new_run_dir, write_manifest
+from colabsim.experiments.runner import CompletionHook, ExperimentRun, ModelFunction
 from colabsim.experiments.runner import run_experiment as run_experiment_only
+from colabsim.reporting.report import write_results
 from colabsim.reporting.sweep_report import write_sweep_report
+from colabsim.scenario.loader import Scenario
 
-__all__ = ["TerminalProgress", "run_experiment", "terminal_progress"]
+__all__ = [
+    "ExecutionOptions",  # re-exported: run_experiment's options, from colabsim.experiments.options
+    "ScenarioRuns",
+    "TerminalProgress",
+    "run_experiment",
+    "run_scenarios",
+    "terminal_progress",
+]
 
 # tqdm's monitor thread is not wanted: bars here are refreshed by their own events or ticker.
 tqdm.monitor_interval = 0
@@ -88,51 +106,50 @@ def terminal_progress(quiet: bool = False, stream: TextIO | None = None) -> Term
     return TerminalProgress(stream)
 
 
-def _reporter(progress: bool | ProgressCallback | None) -> ProgressCallback | None:
-    if progress is True:
-        return terminal_progress()
-    return progress or None
-
-
 def run_experiment(
     experiment: Experiment | RunPlan | str | Path,
     out: str | Path | None = None,
-    executor: str = "processes",
-    workers: int | None = None,
-    scheduler: str | None = None,
+    options: ExecutionOptions | None = None,
+    *,
     resume: bool = False,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
-    progress: bool | ProgressCallback | None = True,
     model: ModelFunction | None = None,
     report: bool = True,
-    force: bool = False,
+    **removed: object,
 ) -> ExperimentRun:
     """Run an experiment, write its results and (unless `report` is false) its report and figures.
 
-    This is ``colabsim sweep``. The arguments are those of
-    `colabsim.experiments.runner.run_experiment`, plus `report`.
+    This is ``colabsim sweep``: `colabsim.experiments.runner.run_experiment` plus the report and
+    the progress bars. How the runs execute (executor, workers, chunk size, progress, the largest
+    design accepted, taking over a locked folder) is one `ExecutionOptions`::
+
+        colabsim.run_experiment("experiments/darwin_legal_admin.toml", out="runs/x",
+                                options=colabsim.ExecutionOptions(executor="serial", progress=False))
 
     Args:
         experiment: An experiment file's path, an `Experiment`, or a `RunPlan` built in code.
         out: Results directory (default ``runs/sweep-<UTC time>``); must be new unless resuming.
-        executor: ``serial``, ``processes`` (default) or ``dask``.
-        workers: Worker processes (default: all cores).
-        scheduler: Address of a Dask scheduler (implies ``dask``).
+        options: How the runs execute (default `ExecutionOptions()`: processes on all cores, bars
+            on standard error if it is a terminal). ``progress`` True: labelled bars; False or
+            None: nothing; or a callback that receives every `ProgressEvent` (design, runs, report).
         resume: Continue the experiment in `out`, running only the chunks not yet written.
-        chunk_size: Runs per chunk (a resumed experiment keeps the size it started with).
-        progress: True: labelled bars on standard error if it is a terminal; False or None:
-            nothing; or a callback that receives every `ProgressEvent` (design, runs, report).
         model: Run this function instead of colabsim's model for each run (factor values, rng).
         report: Write ``report.md`` and figures when done.
-        force: Take over the results folder even if another live process holds its lock.
+        **removed: Nothing; the execution keywords of earlier versions (``executor``, ``workers``,
+            ``chunk_size``, ``progress``, ``force``, ...) are refused with a message naming
+            `ExecutionOptions`.
 
     Returns:
         A summary of what ran.
+
+    Raises:
+        TypeError: If `options` is not an `ExecutionOptions` or an old keyword is given.
     """
-    reporter = _reporter(progress)
+    refuse_old_keywords("run_experiment", removed)
+    options = ExecutionOptions.check(options)
+    reporter = terminal_progress() if options.progress is True else options.callback
     if isinstance(experiment, str | Path):
         with phase(reporter, "design"):
-            experiment = load_experiment(experiment)
+            experiment = load_experiment(experiment, options.max_runs)
     on_complete: CompletionHook | None = None
     if report:
 
@@ -142,9 +159,85 @@ def run_experiment(
 
     try:
         return run_experiment_only(
-            experiment, out, executor, workers, scheduler, resume, chunk_size,
-            reporter, model, on_complete, force,
-        )  # fmt: skip
+            experiment, out, replace(options, progress=reporter), resume=resume, model=model, on_complete=on_complete
+        )
     finally:
         if isinstance(reporter, TerminalProgress):
             reporter.close()
+
+
+@dataclass(frozen=True)
+class ScenarioRuns:
+    """What `run_scenarios` ran and wrote.
+
+    Attributes:
+        ensemble: The replications of every scenario, as tidy tables.
+        directory: The run directory (results, figures, report, manifest).
+        run_seconds: Time spent running the model (the report and figures not counted).
+    """
+
+    ensemble: Ensemble
+    directory: Path
+    run_seconds: float
+
+
+def run_scenarios(
+    scenarios: Sequence[tuple[str, Scenario]],
+    seed: int,
+    replications: int,
+    workers: int = 1,
+    *,
+    out: str | Path | None = None,
+    command: str = "run",
+    command_line: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> ScenarioRuns:
+    """Run labelled scenarios with common seeds and write a run directory with a report (``colabsim run|compare``).
+
+    Args:
+        scenarios: (label, scenario) pairs; differences in the report are against the first.
+        seed: Root seed of the replications.
+        replications: Runs per scenario.
+        workers: Processes (1: this process; the numbers are the same either way).
+        out: Run directory to create (default ``runs/<command>-<UTC time>``); must be new or empty.
+        command: The command's name, for the default directory and the manifest.
+        command_line: The command as typed, recorded in the report and manifest.
+        progress: Receives a ``runs`` event per finished run, then the report phase.
+
+    Raises:
+        RunDirError: If `out` exists and is not empty.
+    """
+    run_dir = new_run_dir(Path(out) if out is not None else None, command)
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    total = len(scenarios) * replications
+    ensemble = run_ensemble(
+        list(scenarios), seed, replications, workers,
+        progress=(lambda done: progress(ProgressEvent("runs", done, total))) if progress else None,
+    )  # fmt: skip
+    run_seconds = time.perf_counter() - clock
+    command_line = command_line or f"colabsim {command}"
+    with phase(progress, "report and figures"):
+        write_results(run_dir, ensemble, list(scenarios), command_line)
+        write_manifest(
+            run_dir,
+            {
+                "colabsim_version": __version__,
+                "command": command_line,
+                "scenarios": [
+                    {"label": label, "name": s.name, "path": str(s.path), "sha256": s.sha256, "overrides": s.overrides}
+                    for label, s in scenarios
+                ],
+                "root_seed": seed,
+                "replications": replications,
+                "seeds": list(ensemble.seeds),
+                "workers": workers,
+                "timings": {
+                    "started": started.isoformat(),
+                    "finished": datetime.now(UTC).isoformat(),
+                    "run_seconds": round(run_seconds, 3),
+                    "total_seconds": round(time.perf_counter() - clock, 3),
+                },
+            },
+        )
+    return ScenarioRuns(ensemble, run_dir, run_seconds)

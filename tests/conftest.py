@@ -9,6 +9,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Replications per design point of the `many_chunks` experiment (9 points).
+MANY_CHUNKS_REPLICATIONS = 16
 
 # No per-example deadline: runtimes vary on shared machines and a deadline would make tests flaky.
 settings.register_profile("colabsim", deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -25,3 +27,26 @@ def scenario_dir() -> Path:
 def bad_scenario_dir() -> Path:
     """Malformed scenario files used by the validation tests."""
     return ROOT / "tests" / "bad_scenarios"
+
+
+@pytest.fixture
+def many_chunks(tmp_path: Path) -> Path:
+    """An experiment of many cheap chunks, for tests that stop a sweep part-way and resume it.
+
+    The grid of ``tests/experiments/small.toml`` (9 points) with 16 replications each, on Vlissingen
+    cut to three years, no series kept: 144 runs, 48 chunks at ``--chunk-size 3``. A chunk costs a
+    tenth of a second, so a signal sent once the first parts are written lands well before the end,
+    and the resume is quick; what is tested is the mechanism, not the volume.
+    """
+    short = tmp_path / "vlissingen_3_years.toml"
+    vlissingen = (ROOT / "scenarios" / "vlissingen.toml").as_posix()
+    short.write_text(f'extends = "{vlissingen}"\n\n[scenario]\nhorizon_years = 3\n')
+    experiment = tmp_path / "many_chunks.toml"
+    experiment.write_text(
+        (ROOT / "tests" / "experiments" / "small.toml")
+        .read_text()
+        .replace('"../../scenarios/darwin_reformed.toml"', f'"{short.as_posix()}"')
+        .replace("replications = 4", f"replications = {MANY_CHUNKS_REPLICATIONS}")
+        .replace('series = ["performance"]', "series = []")
+    )
+    return experiment

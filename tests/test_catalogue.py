@@ -49,7 +49,7 @@ def _load(name: str) -> colabsim.Scenario:
 def catalogue() -> colabsim.Ensemble:
     names = ["apik", "apik_ccbo", "saiig", "vlissingen_partners", "darwin_partners", "ambon_music"]
     scenarios = [(name, _load(f"{name}.toml")) for name in names]
-    return colabsim.run_ensemble(scenarios, SEED, REPLICATIONS, workers=2)
+    return colabsim.run_ensemble(scenarios, SEED, REPLICATIONS)  # in this process: a pool costs more here
 
 
 def _years(ensemble: colabsim.Ensemble, label: str, first: int, last: int) -> pd.Series:

@@ -1,4 +1,8 @@
-"""The command line, through the installed ``colabsim`` console script."""
+"""The command line: smoke tests through the installed ``colabsim`` console script, error paths in-process.
+
+Starting Python and importing colabsim costs seconds per call, so the error paths call
+`colabsim.cli.main` in this process; the console script is still run end to end for each verb here.
+"""
 
 import json
 import shutil
@@ -8,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from colabsim import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -20,16 +26,27 @@ def colabsim(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run([SCRIPT, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
 
 
-def test_factors_lists_every_registered_factor():
+def in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """`colabsim.cli.main` here: exit status, standard output, standard error."""
+    try:
+        status = cli.main(list(args))
+    except SystemExit as exit_:  # argparse's own errors (a bad number) exit from parse_args
+        status = int(exit_.code or 0)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_factors_lists_every_registered_factor(capsys):
     from colabsim.scenario.factors import FACTORS
 
     result = colabsim("factors")
     assert result.returncode == 0
     for name in FACTORS:
         assert name in result.stdout
-    csv = colabsim("factors", "--format", "csv")
-    assert csv.stdout.splitlines()[0] == "factor,dimension,category,default,range,meaning"
-    assert len(csv.stdout.splitlines()) == len(FACTORS) + 1
+    status, csv, _ = in_process(capsys, "factors", "--format", "csv")
+    assert status == 0
+    assert csv.splitlines()[0] == "factor,dimension,category,default,range,meaning"
+    assert len(csv.splitlines()) == len(FACTORS) + 1
 
 
 def test_validate_accepts_the_shipped_scenarios():
@@ -39,14 +56,14 @@ def test_validate_accepts_the_shipped_scenarios():
     assert result.stdout.count("ok: ") == len(files)
 
 
-def test_validate_rejects_a_bad_file_without_traceback(tmp_path):
+def test_validate_rejects_a_bad_file_without_traceback(tmp_path, capsys):
     bad = tmp_path / "bad.toml"
     bad.write_text((SCENARIOS / "darwin.toml").read_text().replace("legal_frame = 0.6", "legal_frame = 1.6"))
-    result = colabsim("validate", str(SCENARIOS / "darwin.toml"), str(bad))
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr + result.stdout
-    assert "bad.toml" in result.stderr and "legal_frame" in result.stderr and "0.0 to 1.0" in result.stderr
-    assert "ok: " in result.stdout
+    status, out, err = in_process(capsys, "validate", str(SCENARIOS / "darwin.toml"), str(bad))
+    assert status == 2
+    assert "Traceback" not in err + out
+    assert "bad.toml" in err and "legal_frame" in err and "0.0 to 1.0" in err
+    assert "ok: " in out
 
 
 def test_run_writes_a_complete_run_directory(tmp_path):
@@ -97,10 +114,10 @@ def test_compare_writes_comparison_with_differences(tmp_path):
     assert "vlissingen" in report and "darwin" in report and "figures/performance.png" in report
 
 
-def test_same_seed_same_numbers_from_the_command_line(tmp_path):
+def test_same_seed_same_numbers_from_the_command_line(tmp_path, capsys):
     args = [str(SCENARIOS / "vlissingen.toml"), "-r", "2", "--seed", "5"]
-    assert colabsim("run", *args, "--out", str(tmp_path / "a")).returncode == 0
-    assert colabsim("run", *args, "--out", str(tmp_path / "b"), "--workers", "2").returncode == 0
+    assert in_process(capsys, "run", *args, "--out", str(tmp_path / "a"))[0] == 0
+    assert in_process(capsys, "run", *args, "--out", str(tmp_path / "b"), "--workers", "2")[0] == 0
     pd.testing.assert_frame_equal(
         pd.read_csv(tmp_path / "a" / "summary.csv"), pd.read_csv(tmp_path / "b" / "summary.csv")
     )
@@ -118,17 +135,24 @@ def test_same_seed_same_numbers_from_the_command_line(tmp_path):
         (["run", "scenarios/darwin.toml", "--seed", "-3"], "non-negative"),
     ],
 )
-def test_bad_options_are_clear_errors(args, message):
-    result = colabsim(*args)
+def test_bad_options_are_clear_errors(args, message, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)  # the paths are relative to the repository, as a user would type them
+    status, _, err = in_process(capsys, *args)
+    assert status == 2
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_a_bad_option_from_the_console_script_is_exit_2_without_traceback():
+    result = colabsim("run", "scenarios/darwin.toml", "--set", "legalframe=0.5")
     assert result.returncode == 2
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr
+    assert "unknown factor" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_an_existing_run_directory_is_never_overwritten(tmp_path):
+def test_an_existing_run_directory_is_never_overwritten(tmp_path, capsys):
     out = tmp_path / "kept"
     out.mkdir()
     (out / "earlier.csv").write_text("precious\n")
-    result = colabsim("run", str(SCENARIOS / "darwin.toml"), "-r", "1", "--out", str(out))
-    assert result.returncode == 2 and "not empty" in result.stderr
+    status, _, err = in_process(capsys, "run", str(SCENARIOS / "darwin.toml"), "-r", "1", "--out", str(out))
+    assert status == 2 and "not empty" in err
     assert (out / "earlier.csv").read_text() == "precious\n"

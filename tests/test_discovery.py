@@ -13,6 +13,7 @@ from colabsim.robustness.boxes import box_rule, cart_boxes, evaluate_box, prim_b
 from colabsim.robustness.discovery import load_discovery, run_discovery
 
 ROOT = Path(__file__).resolve().parents[1]
+SERIAL = colabsim.ExecutionOptions(executor="serial", progress=False)
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +85,7 @@ threshold_quantile = 0.5
 def test_the_pipeline_labels_points_and_writes_boxes(tmp_path: Path, capsys) -> None:
     path = tmp_path / "discover.toml"
     path.write_text(STUDY.format(scenario=ROOT / "scenarios" / "darwin.toml"), encoding="utf-8")
-    result = run_discovery(path, tmp_path / "out", run_options={"executor": "serial"})
+    result = run_discovery(path, tmp_path / "out", options=SERIAL)
     points = pd.read_csv(result.directory / "points.csv")
     assert len(points) == 60 and points["of_interest"].mean() == pytest.approx(0.5, abs=0.05)
     assert ((points["mean"] > result.threshold) == points["of_interest"]).all()
@@ -96,7 +97,7 @@ def test_the_pipeline_labels_points_and_writes_boxes(tmp_path: Path, capsys) -> 
     assert "PRIM" in report and "held out" in report and "prim_trajectory.png" in report
     assert (result.directory / "figures" / "prim_trajectory.png").stat().st_size > 1000
     # The same seed, the same points and labels.
-    again = run_discovery(path, tmp_path / "again", run_options={"executor": "serial"})
+    again = run_discovery(path, tmp_path / "again", options=SERIAL)
     pd.testing.assert_frame_equal(again.points, result.points)
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import itertools
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
 from colabsim import workflows
+from colabsim.experiments.options import ExecutionOptions
 from colabsim.experiments.progress import ProgressEvent, phase, relabel
 from colabsim.sensitivity import pipeline
 from colabsim.sensitivity.pipeline import analyse_function
@@ -37,7 +39,9 @@ class Terminal(io.StringIO):
 def test_a_sweep_reports_design_runs_and_report_in_order(tmp_path, monkeypatch):
     monkeypatch.setattr(workflows, "write_sweep_report", lambda *args: None)  # its figures are tested elsewhere
     recorder = Recorder()
-    run_experiment(SMALL, out=tmp_path / "s", executor="serial", chunk_size=10, progress=recorder)
+    run_experiment(
+        SMALL, out=tmp_path / "s", options=ExecutionOptions(executor="serial", chunk_size=10, progress=recorder)
+    )
     assert recorder.phases() == ["design", "runs", "report and figures"]
     runs = [e for e in recorder.events if e.phase == "runs"]
     done = [e.done for e in runs]
@@ -50,13 +54,17 @@ def test_a_sweep_reports_design_runs_and_report_in_order(tmp_path, monkeypatch):
 
 def test_a_resumed_sweep_starts_its_count_at_the_runs_already_written(tmp_path):
     out = tmp_path / "r"
-    run_experiment(SMALL, out=out, executor="serial", chunk_size=10, progress=False, report=False)
+    run_experiment(
+        SMALL, out=out, options=ExecutionOptions(executor="serial", chunk_size=10, progress=False), report=False
+    )
     for part in sorted((out / "parts").glob("summary-*.parquet"))[2:]:
         part.unlink()
     for part in sorted((out / "parts").glob("series-*.parquet"))[2:]:
         part.unlink()
     recorder = Recorder()
-    result = run_experiment(SMALL, out=out, executor="serial", resume=True, progress=recorder, report=False)
+    result = run_experiment(
+        SMALL, out=out, options=ExecutionOptions(executor="serial", progress=recorder), resume=True, report=False
+    )
     assert result.ran == 16
     done = [e.done for e in recorder.events if e.phase == "runs"]
     assert done[0] == 20 and done[-2:] == [36, 36] and len(done) == 4, "from the 20 kept, chunk by chunk"
@@ -71,8 +79,8 @@ def test_a_sensitivity_analysis_reports_each_output_and_the_figures(tmp_path, mo
     problem = Problem(names=("a", "b"), bounds=((0.0, 1.0), (0.0, 1.0)))
     original = pipeline._analyse
 
-    def observed(setup, plan, out, model, options):  # analyse_function shows no progress: listen in
-        return original(setup, plan, out, model, {**options, "progress": recorder})
+    def observed(setup, plan, out, model, options, resume):  # analyse_function shows no progress: listen in
+        return original(setup, plan, out, model, replace(options, progress=recorder), resume)
 
     monkeypatch.setattr(pipeline, "_analyse", observed)
     # The phases are under test, not the estimators (tested in test_sensitivity): make them cheap.

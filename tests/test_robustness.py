@@ -17,6 +17,7 @@ from colabsim.scenario.schema import FactorCoding
 
 HERE = Path(__file__).resolve().parent / "robustness"
 STUDY = HERE / "p1_and_renewal.toml"
+SERIAL = colabsim.ExecutionOptions(executor="serial", progress=False)
 
 
 def _coding(value: float, low: float, high: float, distribution: str = "uniform", group: str | None = None):
@@ -136,7 +137,7 @@ def test_start_values_are_checked_like_factor_values() -> None:
 @pytest.fixture(scope="module")
 def study_result(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("robustness") / "study"
-    return run_robustness(STUDY, out, run_options={"executor": "serial"})
+    return run_robustness(STUDY, out, options=SERIAL)
 
 
 def test_every_arm_runs_the_same_codings_with_the_same_seeds(study_result) -> None:
@@ -166,9 +167,9 @@ def test_the_study_reports_shares_and_effects(study_result) -> None:
 
 
 def test_the_same_seed_gives_the_same_study_and_resume_adds_nothing(study_result, tmp_path: Path) -> None:
-    again = run_robustness(STUDY, tmp_path / "again", run_options={"executor": "serial"})
+    again = run_robustness(STUDY, tmp_path / "again", options=SERIAL)
     pd.testing.assert_frame_equal(again.per_coding, study_result.per_coding)
-    resumed = run_robustness(STUDY, tmp_path / "again", run_options={"executor": "serial", "resume": True})
+    resumed = run_robustness(STUDY, tmp_path / "again", options=SERIAL, resume=True)
     pd.testing.assert_frame_equal(resumed.per_coding, study_result.per_coding)
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from colabsim.experiments import design as designs
+from colabsim.experiments.options import ExecutionOptions
 from colabsim.sensitivity import Estimation, Problem, analysis, registry_problem
 from colabsim.sensitivity.pipeline import (
     MORRIS_SKIPS_MOMENT_INDICES,
@@ -235,7 +236,7 @@ def test_registry_problem_groups_by_dimension():
 def test_colabsim_experiment_with_a_grid_design_is_refused(tmp_path):
     experiment = ROOT / "tests" / "experiments" / "small.toml"
     with pytest.raises(SensitivityError, match="morris' or 'sobol"):
-        run_sensitivity(experiment, out=tmp_path / "x", progress=False)
+        run_sensitivity(experiment, out=tmp_path / "x", options=ExecutionOptions(progress=False))
 
 
 def test_a_model_function_through_the_whole_pipeline(tmp_path, capsys):
@@ -291,7 +292,9 @@ ofat_levels = 3
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        result = run_sensitivity(experiment, out=tmp_path / "out", executor="serial", progress=False)
+        result = run_sensitivity(
+            experiment, out=tmp_path / "out", options=ExecutionOptions(executor="serial", progress=False)
+        )
     assert not capsys.readouterr().err
     ranking = result.ranking("performance")
     assert set(ranking["factor"]) == {"funds", "mediation", "legal_frame"}

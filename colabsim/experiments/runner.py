@@ -31,7 +31,8 @@ from colabsim._version import __version__
 from colabsim.experiments.executors import cancel, open_executor, second_interrupt_exits
 from colabsim.experiments.experiment import Experiment, RunPlan, load_experiment
 from colabsim.experiments.lock import FolderLock
-from colabsim.experiments.progress import ProgressCallback, ProgressEvent
+from colabsim.experiments.options import DEFAULT_CHUNK_SIZE, ExecutionOptions, refuse_old_keywords
+from colabsim.experiments.progress import ProgressEvent
 from colabsim.experiments.rundir import environment
 from colabsim.experiments.store import ResultStore, StoreError, load_results
 from colabsim.model.batch import BatchResult, run_batch
@@ -46,10 +47,6 @@ __all__ = [
     "run_chunk",
     "run_experiment",
 ]
-
-#: Runs per chunk: large enough for the batch engine to be efficient, small enough to lose little
-#: work when an experiment is killed.
-DEFAULT_CHUNK_SIZE = 256
 
 #: Prefix of the factor columns in result tables (``factor_legal_frame``, ...).
 FACTOR_PREFIX = "factor_"
@@ -248,45 +245,45 @@ def _execute(
 def run_experiment(
     experiment: Experiment | RunPlan | str | Path,
     out: str | Path | None = None,
-    executor: str = "processes",
-    workers: int | None = None,
-    scheduler: str | None = None,
+    options: ExecutionOptions | None = None,
+    *,
     resume: bool = False,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
-    progress: ProgressCallback | None = None,
     model: ModelFunction | None = None,
     on_complete: CompletionHook | None = None,
-    force: bool = False,
+    **removed: object,
 ) -> ExperimentRun:
     """Run an experiment and write its results (same as ``colabsim sweep``).
 
     Args:
         experiment: An experiment file's path, an `Experiment`, or a `RunPlan` built in code.
         out: Results directory (default ``runs/sweep-<UTC time>``); must be new unless resuming.
-        executor: ``serial``, ``processes`` (default) or ``dask``.
-        workers: Worker processes (default: all cores).
-        scheduler: Address of a Dask scheduler (implies ``dask``).
+        options: How the runs execute (default `ExecutionOptions()`: processes on all cores). Only a
+            callback in ``options.progress`` is used here: it receives a ``runs`` event as the run
+            starts, after every chunk and at the end.
         resume: Continue the experiment in `out`, running only the chunks not yet written.
-        chunk_size: Runs per chunk (a resumed experiment keeps the size it started with).
-        progress: Receives a ``runs`` event as the run starts, after every chunk and at the end
-            (None or False: no events).
         model: Run this function instead of colabsim's model for each run (factor values, rng).
         on_complete: Called when every run is written, with the results directory, the manifest, the
             factor names and the output columns (the CLI writes the sweep report through it).
-        force: Take the folder's lock even if another live process holds it.
+        **removed: Nothing; the execution keywords of earlier versions (``executor``, ``workers``,
+            ...) are refused with a message naming `ExecutionOptions`.
 
     Returns:
         A summary of what ran.
 
     Raises:
+        TypeError: If `options` is not an `ExecutionOptions` or an old keyword is given.
         ScenarioError: If the experiment file is invalid.
         StoreError: If `out` cannot be used (not empty, or resuming another experiment).
         FolderLockedError: If another process is writing `out`.
         KeyboardInterrupt: On Ctrl-C, after finished chunks are kept and the manifest says so.
     """
+    refuse_old_keywords("run_experiment", removed)
+    options = ExecutionOptions.check(options)
+    progress = options.callback
+    chunk_size = options.chunk_size
     started = time.perf_counter()
     if isinstance(experiment, str | Path):
-        experiment = load_experiment(experiment)
+        experiment = load_experiment(experiment, options.max_runs)
     plan = experiment.plan() if isinstance(experiment, Experiment) else experiment
     if plan.scenario is None and model is None:
         raise ValueError("a run plan without a scenario needs a model function")
@@ -297,11 +294,12 @@ def run_experiment(
         ResultStore.open(out)  # a folder without results is refused before anything is written there
     else:
         ResultStore.create(out)
-    with FolderLock(out, force=force) as lock:
+    with FolderLock(out, force=options.force) as lock:
         store, manifest = _start_store(plan, out, resume, chunk_size)
         chunk_size = int(manifest.get("chunk_size", chunk_size))
         this_run: dict[str, Any] = {
-            "started": datetime.now(UTC).isoformat(), "executor": executor, "workers": workers, "resumed": resume,
+            "started": datetime.now(UTC).isoformat(), "executor": options.executor, "workers": options.workers,
+            "resumed": resume,
         }  # fmt: skip
         if lock.took_over is not None:
             this_run["took_over_lock_of"] = {"pid": lock.took_over.pid, "host": lock.took_over.host}
@@ -323,10 +321,10 @@ def run_experiment(
 
         advance(0)
         try:
-            with open_executor(executor, workers, scheduler) as pool:
+            with open_executor(options.executor, options.workers, options.scheduler) as pool:
                 try:
                     tasks = _chunk_tasks(plan, chunk_size, model, todo)
-                    _execute(store, tasks, pool, 2 * (workers or 2) + 2, advance)
+                    _execute(store, tasks, pool, 2 * (options.workers or 2) + 2, advance)
                 except BaseException:
                     with second_interrupt_exits():
                         cancel(pool)

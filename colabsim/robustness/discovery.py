@@ -14,11 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import matplotlib
 
@@ -30,6 +29,7 @@ from pydantic import Field, field_validator, model_validator
 from colabsim._version import __version__
 from colabsim.experiments.design import latin_hypercube_design
 from colabsim.experiments.experiment import RunPlan, run_seed
+from colabsim.experiments.options import ExecutionOptions
 from colabsim.experiments.progress import phase
 from colabsim.experiments.rundir import new_run_dir, write_manifest
 from colabsim.experiments.runner import run_experiment
@@ -156,15 +156,19 @@ def _points(study: DiscoveryStudy) -> pd.DataFrame:
 
 
 def run_discovery(
-    study: DiscoveryStudy | str | Path, out: str | Path | None = None, *, run_options: Mapping[str, Any] | None = None
+    study: DiscoveryStudy | str | Path,
+    out: str | Path | None = None,
+    *,
+    options: ExecutionOptions | None = None,
+    resume: bool = False,
 ) -> DiscoveryResult:
     """Run a discovery: sample, run, label, and find the boxes; write tables, figure and report.
 
     Args:
         study: A discovery file's path, or a loaded `DiscoveryStudy`.
         out: Results directory (default ``runs/discover-<UTC time>``); new unless resuming.
-        run_options: Passed to `colabsim.experiments.runner.run_experiment` (``executor``,
-            ``workers``, ``scheduler``, ``resume``, ``chunk_size``, ``progress``).
+        options: How the runs execute (`ExecutionOptions`).
+        resume: Continue the discovery in `out`, running only what is not yet written.
 
     Raises:
         ScenarioError: If the file or its scenario is invalid.
@@ -174,8 +178,8 @@ def run_discovery(
     started = time.perf_counter()
     if not isinstance(study, DiscoveryStudy):
         study = load_discovery(study)
-    options = dict(run_options or {})
-    if options.get("resume") and out is not None and Path(out).is_dir():
+    options = ExecutionOptions.check(options)
+    if resume and out is not None and Path(out).is_dir():
         directory = Path(out)
     else:
         directory = new_run_dir(Path(out) if out is not None else None, "discover")
@@ -193,8 +197,8 @@ def run_discovery(
         hold_factors=meta.space == "bounds",
         description={"discovery": {"name": meta.name, "path": str(study.path), "space": meta.space}},
     )
-    run_experiment(plan, directory / "runs", **options)
-    progress = options.get("progress")
+    run_experiment(plan, directory / "runs", options, resume=resume)
+    progress = options.callback
     table = load_results(directory / "runs")
     ok = table[table["status"] == "ok"]
     means = ok.groupby("design_point")[meta.metric].mean().reindex(range(len(points)))

@@ -15,6 +15,7 @@ import hashlib
 import json
 import time
 from collections.abc import Mapping
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ import pandas as pd
 
 from colabsim._version import __version__
 from colabsim.experiments.experiment import RunPlan, run_seed
+from colabsim.experiments.options import ExecutionOptions
 from colabsim.experiments.progress import relabel
 from colabsim.experiments.rundir import new_run_dir, write_manifest
 from colabsim.experiments.runner import run_experiment
@@ -89,7 +91,8 @@ def run_robustness(
     out: str | Path | None = None,
     *,
     what_if: Mapping[str, float] | None = None,
-    run_options: Mapping[str, Any] | None = None,
+    options: ExecutionOptions | None = None,
+    resume: bool = False,
 ) -> RobustnessResult:
     """Run a robustness study and write its tables, figures and report.
 
@@ -98,8 +101,9 @@ def run_robustness(
         out: Results directory (default ``runs/robustness-<UTC time>``); new unless resuming.
         what_if: Factor values of a what-if, replacing the file's ``[what_if]`` factors (its
             scenario defaults to the pair's weak one).
-        run_options: Passed to `colabsim.experiments.runner.run_experiment` for every arm:
-            ``executor``, ``workers``, ``scheduler``, ``resume``, ``chunk_size``, ``progress``.
+        options: How every arm's runs execute (`ExecutionOptions`; a progress callback gets each
+            arm's runs under its own label).
+        resume: Continue the study in `out`, running only what is not yet written.
 
     Returns:
         The shares, the effects and where they were written.
@@ -114,8 +118,7 @@ def run_robustness(
         study = load_robustness(study)
     if what_if:
         study = study.with_what_if(dict(what_if))
-    options = dict(run_options or {})
-    resume = bool(options.get("resume", False))
+    options = ExecutionOptions.check(options)
     if resume and out is not None and Path(out).is_dir():
         directory = Path(out)
         (directory / "figures").mkdir(exist_ok=True)
@@ -130,8 +133,8 @@ def run_robustness(
     arms = _arms(study, sampled)
     outcomes: dict[str, np.ndarray] = {}
     for arm, (scenario, points) in arms.items():
-        arm_options = {**options, "progress": relabel(options.get("progress"), f"runs: {arm}")}
-        run_experiment(_plan(study, arm, scenario, points), directory / arm, **arm_options)
+        arm_options = replace(options, progress=relabel(options.callback, f"runs: {arm}"))
+        run_experiment(_plan(study, arm, scenario, points), directory / arm, arm_options, resume=resume)
         outcomes[arm] = _outcomes(directory / arm, meta.metric, meta.codings, meta.replications)
     codings = pd.concat([frame.add_prefix(f"{role}.") for role, frame in sampled.items()], axis=1).rename_axis("coding")
     codings.reset_index().to_parquet(directory / "codings.parquet", index=False)
@@ -160,13 +163,13 @@ def run_robustness(
     per_coding.to_csv(directory / "per_coding.csv")
     seconds = time.perf_counter() - started
     result = RobustnessResult(directory, codings, per_coding, p1, effect, seconds)
-    write_manifest(directory, _manifest(study, result, datetime.now(UTC), options))
+    write_manifest(directory, _manifest(study, result, datetime.now(UTC), options, resume))
     write_report(study, result)
     return result
 
 
 def _manifest(
-    study: RobustnessStudy, result: RobustnessResult, finished: datetime, options: Mapping[str, Any]
+    study: RobustnessStudy, result: RobustnessResult, finished: datetime, options: ExecutionOptions, resume: bool
 ) -> dict[str, Any]:
     meta = study.spec.robustness
     return {
@@ -183,6 +186,6 @@ def _manifest(
         "replications": meta.replications,
         "metric": meta.metric,
         "what_if": study.spec.what_if.model_dump() if study.spec.what_if is not None else None,
-        "run_options": {k: v for k, v in options.items() if k != "progress"},
+        "run_options": {**{k: v for k, v in asdict(options).items() if k != "progress"}, "resume": resume},
         "timings": {"finished": finished.isoformat(), "seconds": round(result.seconds, 3)},
     }

@@ -17,17 +17,17 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from colabsim.experiments import design as designs
 from colabsim.experiments.experiment import Experiment, RunPlan, load_experiment, run_seed
+from colabsim.experiments.options import ExecutionOptions, refuse_old_keywords
 from colabsim.experiments.progress import ProgressCallback, ProgressEvent, phase, relabel
 from colabsim.experiments.runner import FACTOR_PREFIX, ModelFunction, run_experiment
 from colabsim.scenario.loader import Scenario
@@ -186,21 +186,20 @@ def _analyse(
     plan: RunPlan,
     out: Path,
     model: ModelFunction | None,
-    run_options: Mapping[str, Any],
+    options: ExecutionOptions,
+    resume: bool,
 ) -> SensitivityResult:
     started = time.perf_counter()
-    progress = run_options.get("progress")
-    run_options = {key: value for key, value in run_options.items() if key != "progress"}
+    progress = options.callback
     out.mkdir(parents=True, exist_ok=True)
     ofat = pd.DataFrame()
     if setup.ofat_levels > 0:
         ofat_plan = _ofat_plan(setup, plan.name, plan.scenario, setup.outputs, plan.sha256)
-        ofat_run = run_experiment(
-            ofat_plan, out / "ofat", model=model, **run_options, progress=relabel(progress, "OFAT runs")
-        )
+        ofat_options = replace(options, progress=relabel(progress, "OFAT runs"))
+        ofat_run = run_experiment(ofat_plan, out / "ofat", ofat_options, resume=resume, model=model)
         ofat = _ofat_curves(ofat_run.results(), setup.problem.names, setup.outputs, setup.ofat_levels)
         ofat.to_csv(out / "ofat.csv", index=False)
-    main = run_experiment(plan, out / "runs", model=model, **run_options, progress=progress)
+    main = run_experiment(plan, out / "runs", options, resume=resume, model=model)
     results = main.results()
     indices, convergence, notes = _indices(setup, plan, results, progress)
     indices.to_csv(out / "indices.csv", index=False)
@@ -236,25 +235,35 @@ def _with_convergence(estimation: Estimation, convergence: bool) -> Estimation:
 def run_sensitivity(
     experiment: Experiment | str | Path,
     out: str | Path | None = None,
-    executor: str = "processes",
-    workers: int | None = None,
-    scheduler: str | None = None,
+    options: ExecutionOptions | None = None,
+    *,
     resume: bool = False,
-    progress: ProgressCallback | None = None,
     estimation: Estimation | None = None,
+    **removed: object,
 ) -> SensitivityResult:
     """Analyse a colabsim experiment whose design is ``morris`` or ``sobol`` (``colabsim sensitivity``).
 
-    `estimation` sets the bootstrap sizes (default: `Estimation()`, for results to report); the
-    experiment's ``analysis.convergence`` says whether the convergence check runs at all.
+    Args:
+        experiment: An experiment file's path or a loaded `Experiment`.
+        out: Results directory (default ``runs/sensitivity-<UTC time>``).
+        options: How the runs execute (`ExecutionOptions`; only a progress callback is used,
+            True draws nothing here). ``force`` takes over the OFAT and design folders' locks.
+        resume: Continue the analysis in `out`, running only the chunks not yet written.
+        estimation: The bootstrap sizes (default: `Estimation()`, for results to report); the
+            experiment's ``analysis.convergence`` says whether the convergence check runs at all.
+        **removed: Nothing; the execution keywords of earlier versions (``executor``, ``workers``,
+            ``scheduler``, ``progress``) are refused with a message naming `ExecutionOptions`.
 
     Raises:
+        TypeError: If `options` is not an `ExecutionOptions` or an old keyword is given.
         ScenarioError: If the experiment file is invalid.
         SensitivityError: If its design is not Morris or Sobol', or design points have no result.
     """
+    refuse_old_keywords("run_sensitivity", removed)
+    options = ExecutionOptions.check(options)
     if isinstance(experiment, str | Path):
-        with phase(progress, "design"):
-            experiment = load_experiment(experiment)
+        with phase(options.callback, "design"):
+            experiment = load_experiment(experiment, options.max_runs)
     spec = experiment.spec
     if spec.design.method not in ("morris", "sobol"):
         raise SensitivityError(
@@ -277,8 +286,7 @@ def run_sensitivity(
     plan = experiment.plan()
     if out is None:
         out = Path("runs") / f"sensitivity-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}"
-    options = {"executor": executor, "workers": workers, "scheduler": scheduler, "resume": resume, "progress": progress}
-    return _analyse(setup, plan, Path(out), None, options)
+    return _analyse(setup, plan, Path(out), None, options, resume)
 
 
 def analyse_function(
@@ -334,4 +342,4 @@ def analyse_function(
     )
     estimation = _with_convergence(estimation or Estimation(), method == "sobol")
     setup = _Setup(problem, method, 4, False, list(probe), ofat_levels, replications, estimation, seed)
-    return _analyse(setup, plan, Path(out), model, {"executor": executor})
+    return _analyse(setup, plan, Path(out), model, ExecutionOptions(executor=executor, progress=False), False)

@@ -19,25 +19,11 @@ import pytest
 
 import colabsim
 from colabsim.model.batch import run_batch
-from colabsim.scenario.factors import FACTORS
+from colabsim.scenario.factors import FACTORS, HEADLINE
 from colabsim.stats import mean_ci
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 SEEDS = [20220501 + k for k in range(64)]
-HEADLINE = (
-    "history",
-    "kinship",
-    "mediation",
-    "formal_communication",
-    "informal_communication",
-    "commitment",
-    "mutuality",
-    "legal_frame",
-    "admin_capacity",
-    "leadership",
-    "shared_purpose",
-    "inclusion",
-)
 DIMENSIONS = ("institutional", "social capital", "agency", "communication", "environment")
 LOW, HIGH = 0.1, 0.9
 #: Bands of issue 14 that the model does not reach yet: (scenario, factor or dimension) -> where it stands.

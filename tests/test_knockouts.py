@@ -15,16 +15,10 @@ import pytest
 
 import colabsim
 from colabsim.model.batch import run_batch
-from colabsim.scenario.loader import Scenario, scenario_from_dict
+from colabsim.scenario.loader import Scenario
 
 VLISSINGEN = colabsim.load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "vlissingen.toml")
 SEEDS = list(range(32))
-
-
-def _with_parameters(scenario: Scenario, values: dict[str, float]) -> Scenario:
-    raw = scenario.spec.model_dump()
-    raw["parameters"] = {**raw.get("parameters", {}), **values}
-    return scenario_from_dict(raw)
 
 
 def _effects(scenario: Scenario, factor: str) -> np.ndarray:
@@ -44,7 +38,7 @@ def _effects(scenario: Scenario, factor: str) -> np.ndarray:
     ids=["formal contact", "informal contact"],
 )
 def test_a_factor_with_one_path_is_inert_without_it(factor, path):
-    np.testing.assert_array_equal(_effects(_with_parameters(VLISSINGEN, path), factor), 0.0)
+    np.testing.assert_array_equal(_effects(VLISSINGEN.with_parameters(**path), factor), 0.0)
 
 
 @pytest.mark.parametrize(
@@ -59,6 +53,6 @@ def test_a_factor_with_one_path_is_inert_without_it(factor, path):
 )
 def test_switching_off_a_factors_main_path_removes_most_of_its_effect(factor, path):
     on = _effects(VLISSINGEN, factor).mean()
-    off = _effects(_with_parameters(VLISSINGEN, path), factor).mean()
+    off = _effects(VLISSINGEN.with_parameters(**path), factor).mean()
     assert on > 0.0
     assert off <= 0.5 * on, f"{factor}: {on:+.3f} with the path, {off:+.3f} without it"

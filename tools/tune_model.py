@@ -36,25 +36,11 @@ import numpy as np
 
 import colabsim
 from colabsim.model.batch import run_batch
-from colabsim.scenario.factors import FACTORS
-from colabsim.scenario.loader import Scenario, scenario_from_dict
+from colabsim.scenario.factors import FACTORS, HEADLINE
+from colabsim.scenario.loader import Scenario
 from colabsim.scenario.parameters import Parameters
 
 ROOT = Path(__file__).resolve().parents[1]
-HEADLINE = (
-    "history",
-    "kinship",
-    "mediation",
-    "formal_communication",
-    "informal_communication",
-    "commitment",
-    "mutuality",
-    "legal_frame",
-    "admin_capacity",
-    "leadership",
-    "shared_purpose",
-    "inclusion",
-)
 DIMENSIONS = ("institutional", "social capital", "agency", "communication", "environment")
 #: The parameters searched and their ranges; the others keep their defaults.
 RANGES: dict[str, tuple[float, float]] = {
@@ -89,12 +75,6 @@ RANGES: dict[str, tuple[float, float]] = {
 }
 
 
-def _with_parameters(scenario: Scenario, params: dict[str, float]) -> Scenario:
-    raw = scenario.spec.model_dump()
-    raw["parameters"] = {**raw.get("parameters", {}), **params}
-    return scenario_from_dict(raw)
-
-
 class Objective:
     """The figures and loss of one parameter set on common seeds."""
 
@@ -113,7 +93,7 @@ class Objective:
     def __call__(self, params: dict[str, float]) -> dict[str, Any]:
         """Evaluate `params`: OFAT effects, Darwin's liveness, P1 ratio, P2 and P3, and the loss."""
         n = len(self.seeds)
-        v_sc, d_sc, r_sc = (_with_parameters(s, params) for s in self.base.values())
+        v_sc, d_sc, r_sc = (s.with_parameters(**params) for s in self.base.values())
         v_sets = [{}, {"mediation": 0.0}] + [{h: x} for h in HEADLINE for x in (0.9, 0.1)]
         d_groups = {h: [h] for h in HEADLINE if h != "mediation"} | self.dimensions
         d_sets = [{}] + [{k: x for k in names} for names in d_groups.values() for x in (0.9, 0.1)]

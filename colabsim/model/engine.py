@@ -174,7 +174,9 @@ def advance(
     s = structure
     # 1. Events: random leadership turnover.
     turnover = rules.turnover_level(s.turnover_override, levels)
-    newcomer = rules.newcomer_commitment(initial_commitment(s, levels), levels)
+    # Levels are fixed within the month, so the mandate serves turnover, learning and joining.
+    mandate = initial_commitment(s, levels)
+    newcomer = rules.newcomer_commitment(mandate, levels)
     commitment, understanding, _ = rules.leadership_turnover(
         state.commitment,
         state.understanding,
@@ -187,9 +189,8 @@ def advance(
     )
     # 2. Communication.
     closeness = rules.tie_closeness(s, levels)
-    probability = rules.contact_probability(s, levels, params, state.trust, state.active, closeness)
+    probability, intensity = rules.contact_chances(s, levels, params, state.trust, state.active, closeness)
     contact = rules.draw_contacts(probability, streams.contacts)
-    intensity = rules.contact_intensity(s, levels, params, state.trust, state.active, closeness)
     depth = np.where(probability > 0, intensity / np.maximum(probability, 1e-12), 1.0)
     trust, understanding = rules.apply_contacts(
         state.trust, understanding, contact, params, levels["shared_purpose"], depth
@@ -220,7 +221,7 @@ def advance(
     live_programme = running | (status == DORMANT)
     benefit, involved = rules.realised_benefit(s, performance, member_live, live_programme)
     facilitated = rules.facilitation(s, levels, member_live, live_programme)
-    setpoint = rules.affective_setpoint(s, params, initial_commitment(s, levels), closeness)
+    setpoint = rules.affective_setpoint(s, params, mandate, closeness)
     learned = rules.update_commitment(levels, params, commitment, benefit, involved, facilitated, setpoint)
     commitment = np.where(state.active, learned, commitment)
     # 7. Decay and renewal.
@@ -243,7 +244,7 @@ def advance(
         fresh = rules.yearly_endowment(s, levels, joined, state.funded, rules.budget_lines(s, status))
         budget = np.where(joined[..., None], fresh, budget)
         stock = np.where(joined[..., None], fresh * months_left / 12.0, stock)
-        commitment = np.where(joined, initial_commitment(s, levels), commitment)
+        commitment = np.where(joined, mandate, commitment)
     # Optional members decide again for each budget year whether to take part (drawn every month
     # so that the inclusion stream's n-th draw always belongs to the same month; used in December only).
     next_year = streams.inclusion.random(np.shape(state.inclusion_draw))

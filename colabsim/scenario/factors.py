@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-__all__ = ["DIMENSIONS", "FACTORS", "Factor", "factor_names", "get_factor", "markdown_table"]
+__all__ = ["DIMENSIONS", "FACTORS", "HEADLINE", "Factor", "factor_names", "get_factor", "markdown_table"]
 
 
 @dataclass(frozen=True)
@@ -217,6 +217,23 @@ _FACTORS: tuple[Factor, ...] = (
 
 #: The registry: factor name -> `Factor`, in the order of DESIGN.md's table.
 FACTORS: Mapping[str, Factor] = MappingProxyType({f.name: f for f in _FACTORS})
+
+#: The study's headline determinants of collaboration success (its conclusions 2-3; issue 14's
+#: list): the factors each validation band is stated for.
+HEADLINE: tuple[str, ...] = (
+    "history",
+    "kinship",
+    "mediation",
+    "formal_communication",
+    "informal_communication",
+    "commitment",
+    "mutuality",
+    "legal_frame",
+    "admin_capacity",
+    "leadership",
+    "shared_purpose",
+    "inclusion",
+)
 
 
 def factor_names() -> tuple[str, ...]:

@@ -408,6 +408,17 @@ class Scenario:
         merged = {**self.overrides, **{k: float(v) for k, v in values.items()}}
         return Scenario(self.spec, self.path, self.sha256, merged)
 
+    def with_parameters(self, **values: float) -> Scenario:
+        """Return a copy with rule parameters set on top of the file's ``[parameters]`` table.
+
+        Raises:
+            ScenarioError: If a name is not a parameter or a value is out of its range.
+        """
+        raw = self.spec.model_dump()
+        raw["parameters"] = {**raw.get("parameters", {}), **values}
+        changed = scenario_from_dict(raw, self.path)
+        return Scenario(changed.spec, self.path, changed.sha256, dict(self.overrides))
+
     def with_actor_status(self, actor_id: str, status: str) -> Scenario:
         """Return a copy in which actor `actor_id` starts with `status` (active/absent/prospective).
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -124,9 +126,9 @@ CONTACT_CLOSENESS = ties_array(0.25, ssva__uni=0.3, city__uni=0.5)
 CONTACT_TRUST = ties_array(0.5, city__ssva=0.6, partner__ssva=0.7, uni__ssva=0.8)
 
 
-def contact(active: tuple[str, ...] = ACTORS, **levels: float) -> dict[str, float]:
-    """Contact probability on the tiny structure, by ``source__target`` tie name."""
-    p = rules.contact_probability(
+def _by_tie(rule: Callable[..., np.ndarray], active: tuple[str, ...], levels: dict[str, float]) -> dict[str, float]:
+    """A per-tie rule's values on the tiny structure, by ``source__target`` tie name."""
+    values = rule(
         TINY,
         explicit_levels(**(CONTACT_LEVELS | levels)),
         explicit_params(**CONTACT_PARAMS),
@@ -134,7 +136,12 @@ def contact(active: tuple[str, ...] = ACTORS, **levels: float) -> dict[str, floa
         np.array([a in active for a in ACTORS]),
         CONTACT_CLOSENESS,
     )
-    return {f"{a}__{b}": float(p[edge(a, b)]) for a, b in TINY.graph.edges}
+    return {f"{a}__{b}": float(values[edge(a, b)]) for a, b in TINY.graph.edges}
+
+
+def contact(active: tuple[str, ...] = ACTORS, **levels: float) -> dict[str, float]:
+    """Contact probability on the tiny structure, by ``source__target`` tie name."""
+    return _by_tie(rules.contact_probability, active, levels)
 
 
 def test_apply_contacts_purpose_and_depth_scale_the_understanding_gained() -> None:
@@ -151,15 +158,18 @@ def test_apply_contacts_purpose_and_depth_scale_the_understanding_gained() -> No
 
 def intensity(active: tuple[str, ...] = ACTORS, **levels: float) -> dict[str, float]:
     """Contact intensity on the tiny structure, by ``source__target`` tie name."""
-    lam = rules.contact_intensity(
-        TINY,
-        explicit_levels(**(CONTACT_LEVELS | levels)),
-        explicit_params(**CONTACT_PARAMS),
-        CONTACT_TRUST,
-        np.array([a in active for a in ACTORS]),
-        CONTACT_CLOSENESS,
-    )
-    return {f"{a}__{b}": float(lam[edge(a, b)]) for a, b in TINY.graph.edges}
+    return _by_tie(rules.contact_intensity, active, levels)
+
+
+def test_contact_chances_gives_the_probability_and_the_intensity_of_one_pass() -> None:
+    """The pair the step uses: ``(p, lambda)`` as in the two tests of the parts below."""
+    probability = _by_tie(lambda *args: rules.contact_chances(*args)[0], ACTORS, {})
+    lam = _by_tie(lambda *args: rules.contact_chances(*args)[1], ACTORS, {})
+    assert probability["city__partner"] == pytest.approx(1 - (1 - 0.104) * (1 - 0.05) * (1 - 0.12))
+    assert lam["city__partner"] == pytest.approx(0.104 + 0.05 + 0.12)
+    # A latent tie has the brokered channel only: probability and intensity agree.
+    assert probability["uni__partner"] == pytest.approx(0.1275)
+    assert lam["uni__partner"] == pytest.approx(0.1275)
 
 
 def test_contact_intensity_adds_the_channels() -> None:

@@ -26,6 +26,9 @@ KNOWN_ANSWERS: dict[str, tuple[str, ...]] = {
     ),
     "budget_lines": ("test_budget_lines::test_budget_lines_one_per_live_programme_and_never_fewer_than_one",),
     "ces_output": ("test_production::test_ces_output_known_answers",),
+    "contact_chances": (
+        "test_communication::test_contact_chances_gives_the_probability_and_the_intensity_of_one_pass",
+    ),
     "contact_intensity": ("test_communication::test_contact_intensity_adds_the_channels",),
     "contact_probability": (
         "test_communication::test_contact_probability_formal_part",

@@ -12,6 +12,7 @@ Order of a step (DESIGN.md): 1 events (`shocks`), 2 communication, 3 deliberatio
 
 from colabsim.model.rules.communication import (
     apply_contacts,
+    contact_chances,
     contact_intensity,
     contact_probability,
     draw_contacts,
@@ -51,6 +52,7 @@ __all__ = [
     "apply_contacts",
     "budget_lines",
     "ces_output",
+    "contact_chances",
     "contact_intensity",
     "contact_probability",
     "contributions",

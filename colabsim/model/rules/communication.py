@@ -21,6 +21,7 @@ __all__ = [
     "HISTORY_WEIGHT",
     "KINSHIP_WEIGHT",
     "apply_contacts",
+    "contact_chances",
     "contact_intensity",
     "contact_probability",
     "draw_contacts",
@@ -81,9 +82,7 @@ def contact_probability(
     trust(j->m)))``. ``p = 1 - (1 - p_formal)(1 - p_informal)(1 - p_brokered)`` when both ends
     are present (0 otherwise).
     """
-    p_formal, p_informal, p_brokered, both = _channels(structure, levels, params, trust, active, closeness)
-    p = 1.0 - (1.0 - p_formal) * (1.0 - p_informal) * (1.0 - p_brokered)
-    return np.where(both, np.clip(p, 0.0, 1.0), 0.0)
+    return contact_chances(structure, levels, params, trust, active, closeness)[0]
 
 
 def contact_intensity(
@@ -101,19 +100,22 @@ def contact_intensity(
     than one that meets one way (each channel builds understanding of its own,
     `apply_contacts`). 0 when an end is absent.
     """
-    p_formal, p_informal, p_brokered, both = _channels(structure, levels, params, trust, active, closeness)
-    return np.where(both, p_formal + p_informal + p_brokered, 0.0)
+    return contact_chances(structure, levels, params, trust, active, closeness)[1]
 
 
-def _channels(
+def contact_chances(
     structure: Structure,
     levels: Levels,
     params: Parameters,
     trust: FloatArray,
     active: BoolArray,
     closeness: FloatArray,
-) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
-    """The formal, informal and brokered contact chances of each tie, and whether both ends are present."""
+) -> tuple[FloatArray, FloatArray]:
+    """`contact_probability` and `contact_intensity` of each tie from one pass over the channels.
+
+    The model's step needs both each month; computing the formal, informal and brokered chances
+    once serves the two.
+    """
     src, dst = structure.tie_src, structure.tie_dst
     both = active[..., src] & active[..., dst]
     direct = structure.tie_kind != LATENT
@@ -124,7 +126,9 @@ def _channels(
     broker_present = active[..., np.maximum(structure.broker, 0)] & has_broker
     broker_trust = np.minimum(trust[..., structure.broker_src_edge], trust[..., structure.broker_dst_edge])
     p_brokered = params.brokered_rate * levels["mediation"] * (0.5 + 0.5 * broker_trust) * broker_present
-    return p_formal, p_informal, p_brokered, both
+    p = 1.0 - (1.0 - p_formal) * (1.0 - p_informal) * (1.0 - p_brokered)
+    probability = np.where(both, np.clip(p, 0.0, 1.0), 0.0)
+    return probability, np.where(both, p_formal + p_informal + p_brokered, 0.0)
 
 
 def draw_contacts(probability: FloatArray, rng: UniformSource) -> BoolArray:

@@ -18,8 +18,10 @@ import pytest
 
 from colabsim.cli import main
 from colabsim.validation.fingerprint import compare_fingerprints, read_fingerprint, report_fingerprint
+from colabsim.validation.patterns import bands_markdown
 from colabsim.validation.report import QUICK_NOTE, REGENERATE
 from colabsim.validation.study import STUDY_FILES
+from colabsim.validation.submodels import submodels_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "validation.md"
@@ -85,3 +87,17 @@ def test_a_quick_run_writes_every_section_its_figures_and_a_current_fingerprint(
     assert all((out / figure).is_file() for figure in figures)
     assert read_fingerprint(text) == _current(scenario_dir)
     assert "validation in" in printed and "v2: meets" in printed and "null: meets" in printed
+
+
+@pytest.mark.parametrize(
+    ("source", "generate"),
+    [("colabsim.validation.patterns.PATTERNS", bands_markdown),
+     ("colabsim.validation.submodels.SUBMODELS", submodels_markdown)],
+    ids=["bands", "submodels"],
+)  # fmt: skip
+def test_the_odd_shows_the_bands_and_submodels_the_package_defines(source, generate):
+    odd = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+    begin, end = f"<!-- BEGIN GENERATED from {source} -->\n", f"<!-- END GENERATED from {source} -->"
+    assert odd.count(begin) == 1 and odd.count(end) == 1, f"docs/ODD.md needs one block generated from {source}"
+    block = odd[odd.index(begin) + len(begin) : odd.index(end)]
+    assert block == generate(), f"docs/ODD.md's table from {source} is stale; replace it with:\n{generate()}"

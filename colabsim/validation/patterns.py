@@ -31,6 +31,7 @@ __all__ = [
     "DeterminantBands",
     "Pattern",
     "PatternResult",
+    "bands_markdown",
     "criterion",
     "judge",
 ]
@@ -368,3 +369,15 @@ class DeterminantBands:
 
 #: The determinant bands, read by tests/test_determinants.py and the tuning's loss.
 DETERMINANT_BANDS = DeterminantBands()
+
+
+def bands_markdown(patterns: Sequence[Pattern] = PATTERNS) -> str:
+    """The patterns' bands, windows and reasons as Markdown (the table of docs/ODD.md, section 1)."""
+    lines = ["| pattern | role | statistic | band |", "|---|---|---|---|"]
+    for pattern in patterns:
+        lines += [f"| {pattern.id} | {pattern.role} | {c.statistic} | {c.band.text()} |" for c in pattern.criteria]
+    lines.append("")
+    for p in patterns:
+        window = p.window or "the evaluation window (default: the study's last five years, 2017-2022)"
+        lines.append(f"- **{p.id} {p.name}** ({p.evidence}): {p.wording}. *Window*: {window}. *Bands*: {p.reason}.")
+    return "\n".join(lines) + "\n"

@@ -32,6 +32,7 @@ __all__ = [
     "store_tuned",
     "submodel",
     "submodel_parameters",
+    "submodels_markdown",
 ]
 
 #: Where the tuned parameter sets are kept (package data).
@@ -194,3 +195,13 @@ def submodel_parameters(model: Submodel, tuned: Mapping[str, Tuning]) -> dict[st
     found = tuned.get(model.name)
     free = dict(found.parameters) if found is not None and model is not V2 else {}
     return {**free, **model.fixed}
+
+
+def submodels_markdown() -> str:
+    """The null and alternative models as Markdown (the table of docs/ODD.md, section 1)."""
+    lines = ["| submodel | fixed parameters | removes by construction | what it stands for |", "|---|---|---|---|"]
+    for model in SUBMODELS:
+        fixed = ", ".join(f"`{k} = {v:g}`" for k, v in model.fixed.items())
+        removed = ", ".join(model.removes) or "none"
+        lines.append(f"| {model.title} (`{model.name}`) | {fixed} | {removed} | {model.reason} |")
+    return "\n".join(lines) + "\n"

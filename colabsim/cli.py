@@ -45,6 +45,7 @@ from colabsim.scenario.factors import FACTORS, markdown_table
 from colabsim.scenario.loader import ScenarioError
 from colabsim.sensitivity.pipeline import SensitivityError, run_sensitivity
 from colabsim.validation.study import StudyError
+from colabsim.validation.submodels import TunedSetError
 from colabsim.workflows import (
     TerminalProgress,
     run_experiment,
@@ -225,7 +226,7 @@ def _cmd_validate_model(args: argparse.Namespace) -> int:
     progress = terminal_progress(args.quiet)
     try:
         report = write_validation_report(args.out, quick=args.quick, scenario_dir=args.scenarios, progress=progress)
-    except StudyError as exc:
+    except (StudyError, TunedSetError) as exc:
         raise UsageError(str(exc)) from None
     finally:
         if progress:

@@ -21,6 +21,7 @@ from colabsim.validation.study import load_study
 from colabsim.validation.submodels import (
     SUBMODELS,
     V2,
+    TunedSetError,
     Tuning,
     load_tuned,
     store_tuned,
@@ -105,3 +106,9 @@ def test_the_search_keeps_a_submodels_fixed_parameters_out_and_logs_every_entry(
     assert not set(best["params"]) & set(model.fixed)
     assert len(log.read_text().splitlines()) == 3  # the defaults, one hypercube point, one local step
     assert math.isfinite(best["loss"]) and best["loss"] >= 0.0
+
+
+def test_a_tuned_set_that_no_longer_fits_the_rules_says_how_to_retune():
+    stale = Tuning({"formal_gate": 0.5, "trust_weight": 2.0}, 1.0, Budget(), "2026-01-02", "abc", "def")
+    with pytest.raises(TunedSetError, match=r"\[null\] sets formal_gate, trust_weight.*--submodel null --store"):
+        submodel_parameters(submodel("null"), {"null": stale})

@@ -103,7 +103,7 @@ def _bars(ax: plt.Axes, labels: list[str], values: pd.DataFrame, colour: str) ->
 def _swap(swap: CodingSwap, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(7, 4.2))
     _bars(ax, list(swap.shapley["player"]), swap.shapley, style.OKABE_ITO[0])
-    ax.set_xlabel(f"Shapley value (share of the gap {swap.gap:.3f}), 95% CI")
+    ax.set_xlabel(f"Shapley value: performance carried, of a gap of {swap.gap:.3f} (95% CI)")
     ax.set_title(f"What carries P1: {swap.strong} minus {swap.weak} split among structure and dimensions")
     fig.tight_layout()
     return style.save(fig, path, dpi=110)
@@ -113,7 +113,7 @@ def _levers(levers: LeverResult, path: Path) -> Path:
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
     names = list(levers.shapley["lever"])
     _bars(left, [n.replace(": ", ":\n") for n in names], levers.shapley, style.OKABE_ITO[2])
-    left.set_xlabel("Shapley value: share of the gain in 2023-2032 (95% CI)")
+    left.set_xlabel("Shapley value: performance gained in 2023-2032 (95% CI)")
     left.set_title("Each lever's share of P3")
     colours = style.name_colours([*names, "all"])
     months = np.arange(len(levers.gains["all"])) / 12 + 2023
@@ -173,6 +173,7 @@ def _horizon(horizon: HorizonRatios, pair: tuple[str, str], path: Path) -> Path:
 
 
 def _distribution(result: Outcomes, window: str, path: Path) -> Path:
+    window = window.split(" (")[0]
     names = list(result.runs)
     fig, ax = plt.subplots(figsize=(9, 4))
     data = [result.runs[n][np.isfinite(result.runs[n])] for n in names]
@@ -181,8 +182,8 @@ def _distribution(result: Outcomes, window: str, path: Path) -> Path:
     for body, name in zip(list(bodies), names, strict=True):  # type: ignore[call-overload]
         body.set_facecolor(colours[name])
     ax.set_xticks(range(1, len(names) + 1), names, rotation=30, ha="right", fontsize=8)
-    ax.set_ylabel(f"a run's mean performance ({window})")
-    ax.set_title("The distribution of runs, not only the means")
+    ax.set_ylabel("a run's mean performance")
+    ax.set_title(f"The distribution of runs: {window} (darwin_reformed: 2023-2032)", fontsize=10)
     ax.grid(alpha=0.3, axis="y")
     fig.tight_layout()
     return style.save(fig, path, dpi=110)
@@ -194,10 +195,11 @@ def _technical(technical: TechnicalRobustness, path: Path) -> Path:
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
     left.bar(columns, [float(samples[c].mean()) for c in columns], color=style.OKABE_ITO[0])
     left.set_ylim(0, 1)
+    left.tick_params(axis="x", labelrotation=30)
     left.set_ylabel("share of samples")
     left.set_title("Patterns met with the parameters +-25%")
     for name, colour in (("vlissingen", style.OKABE_ITO[0]), ("darwin", style.OKABE_ITO[1])):
-        right.hist(samples[f"rho_{name}"].dropna(), bins=12, range=(-1, 1), alpha=0.6, color=colour, label=name)
+        right.hist(samples[f"rho_{name}"].dropna(), bins=20, range=(-1, 1), alpha=0.6, color=colour, label=name)
     right.set_xlabel("Spearman correlation with the OFAT ranking at the defaults")
     right.set_ylabel("samples")
     right.set_title("Does the factor ranking hold?")

@@ -389,15 +389,17 @@ def _bands(result: ValidationResult) -> list[str]:
 
 
 def _method(result: ValidationResult, seconds: float) -> list[str]:
-    rows = [(part, result.seeds.get(part, ""), f"{result.timings[part]:.0f} s") for part in result.timings]
+    rows = [(part, result.seeds.get(part, ""), f"{result.timings[part]:.0f} s", f"{result.cpu.get(part, 0.0):.0f} s")
+            for part in result.timings]  # fmt: skip
     return [
         "## How this report was made",
         "",
         f"`{REGENERATE}` (plan `{result.plan.name}`), colabsim {__version__}, scenario files from "
-        f"`{result.study.directory.name}/`, {seconds / 60:.1f} minutes in all. Every configuration uses common "
-        "seeds; the same command writes the same numbers.",
+        f"`{result.study.directory.name}/`, {seconds / 60:.1f} minutes in all ({sum(result.cpu.values()) / 60:.1f} "
+        "minutes of CPU time in one process: the wall time grows with the machine's other load). Every configuration "
+        "uses common seeds; the same command writes the same numbers.",
         "",
-        *_table(("part", "seeds", "time"), rows),
+        *_table(("part", "seeds", "time", "CPU time"), rows),
     ]
 
 

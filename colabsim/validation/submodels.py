@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from colabsim.scenario.parameters import PARAMETER_BOUNDS
 from colabsim.validation.tuning import Budget
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "TUNED_FILE",
     "V2",
     "Submodel",
+    "TunedSetError",
     "Tuning",
     "load_tuned",
     "store_tuned",
@@ -190,11 +192,32 @@ def store_tuned(name: str, tuning: Tuning, path: Path = TUNED_FILE) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+class TunedSetError(ValueError):
+    """A stored tuned set does not fit the current parameters (it was tuned on other rules)."""
+
+
 def submodel_parameters(model: Submodel, tuned: Mapping[str, Tuning]) -> dict[str, float]:
-    """The parameters a submodel runs with: its tuned free values (if tuned) and its fixed values."""
+    """The parameters a submodel runs with: its tuned free values (if tuned) and its fixed values.
+
+    Raises:
+        TunedSetError: If the tuned set names a parameter the rules no longer have, or a value
+            outside its range, naming ``tuned.toml`` and how to re-tune.
+    """
     found = tuned.get(model.name)
     free = dict(found.parameters) if found is not None and model is not V2 else {}
-    return {**free, **model.fixed}
+    values = {**free, **model.fixed}
+    wrong = [
+        k
+        for k, v in values.items()
+        if k not in PARAMETER_BOUNDS or not PARAMETER_BOUNDS[k][0] <= v <= PARAMETER_BOUNDS[k][1]
+    ]
+    if wrong:
+        retune = f"python tools/tune_model.py runs/tuning/{model.name}.jsonl --submodel {model.name} --store"
+        raise TunedSetError(
+            f"{TUNED_FILE}: [{model.name}] sets {', '.join(wrong)}, which the current rules do not have or "
+            f"allow; re-tune it with: {retune}"
+        )
+    return values
 
 
 def submodels_markdown() -> str:

@@ -10,6 +10,7 @@ from types import ModuleType
 import pytest
 
 from colabsim.scenario.factors import FACTORS
+from colabsim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 CODING = ROOT / "docs" / "coding"
@@ -89,6 +90,39 @@ def test_a_coding_is_well_formed(scenario: str, factor: str, coding: dict) -> No
     for step in coding.get("later", []):
         step_low, step_high = step["range"]
         assert bounds.low <= step_low <= step["value"] <= step_high <= bounds.high
+
+
+@pytest.mark.parametrize("stem", sorted(path.stem for path in SCENARIOS.glob("*.toml")))
+def test_a_shipped_scenario_carries_its_coding(stem: str) -> None:
+    """Every factor of every shipped file is coded as the codebook codes it (directly or by extends)."""
+    scenario = load_scenario(SCENARIOS / f"{stem}.toml")
+    book = BOOK.codings[BOOK.inherits.get(stem, stem)]
+    assert list(scenario.codings) == list(FACTORS)
+    for factor, coded in scenario.codings.items():
+        c = book[factor]
+        assert (coded.value, coded.range, coded.distribution) == (c["value"], c["range"], c["distribution"]), factor
+        assert coded.group == (c["group"].lower() or None), factor
+        assert coded.evidence.startswith(f"{c['support']}: "), factor
+        assert all(key in coded.evidence for key in c["evidence"]), factor
+        assert scenario.factors[factor] == c["value"], "runs use the coded value"
+
+
+@pytest.mark.parametrize(("scenario", "factor", "coding"), [c for c in _codings() if c[2].get("later")])
+def test_the_dated_codings_are_the_scenarios_events(scenario: str, factor: str, coding: dict) -> None:
+    loaded = load_scenario(SCENARIOS / f"{scenario}.toml")
+    events = [(loaded.month_index(e.at), e.factors[factor]) for e in loaded.spec.events if factor in e.factors]
+    assert events == [(loaded.month_index(step["at"]), step["value"]) for step in coding["later"]]
+
+
+def test_a_scenario_the_build_cannot_write_is_a_clear_error() -> None:
+    text = (SCENARIOS / "darwin.toml").read_text(encoding="utf-8")
+    without = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("kinship ="))
+    with pytest.raises(BUILD.CodebookError, match=r"darwin.toml: \[factors\] has no line for kinship"):
+        BUILD.scenario_text(BOOK, "darwin", without)
+    garbled = text.replace("kinship = {", "kinship = [", 1)
+    with pytest.raises(BUILD.CodebookError, match=r"darwin.toml line \d+: cannot read the line of factor 'kinship'"):
+        BUILD.scenario_text(BOOK, "darwin", garbled)
+    assert BUILD.scenario_text(BOOK, "darwin", text) == text
 
 
 def test_a_coding_differing_from_its_file_says_so() -> None:

@@ -51,6 +51,18 @@ def test_a_group_is_one_dimension_and_moves_together() -> None:
     assert not (frame["kinship"].rank() == frame["mediation"].rank()).all()
 
 
+def test_a_group_coded_in_two_arms_is_one_reading_in_both() -> None:
+    # One sentence about both sister cities codes their central support: the same quantile in both arms.
+    strong = {"central_support": _coding(0.6, 0.4, 0.85, group="one_sentence"), "kinship": _coding(0.9, 0.7, 1.0)}
+    weak = {"central_support": _coding(0.5, 0.2, 0.6, group="one_sentence"), "kinship": _coding(0.1, 0.0, 0.4)}
+    frames = sample_codings({"strong": strong, "weak": weak}, 40, seed=5)
+    assert (frames["strong"]["central_support"].rank() == frames["weak"]["central_support"].rank()).all()
+    assert not (frames["strong"]["kinship"].rank() == frames["weak"]["kinship"].rank()).all()
+    same = {"weak": {"central_support": _coding(0.6, 0.4, 0.85, group="one_sentence")}}
+    equal = sample_codings({"strong": strong, **same}, 40, seed=5)
+    assert np.allclose(equal["strong"]["central_support"], equal["weak"]["central_support"])
+
+
 def test_latin_hypercube_has_one_point_per_stratum_and_repeats_with_its_seed() -> None:
     codings = {"legal_frame": _coding(0.5, 0.0, 1.0), "commitment": _coding(0.5, 0.0, 1.0)}
     frames = sample_codings({"weak": codings, "other": {"kinship": _coding(0.5, 0.0, 1.0)}}, 40, seed=11)
@@ -201,7 +213,7 @@ BAD_FILES = {
     "reversed band": (BASE + PAIR + "ratio = [10.0, 2.0]\n", "0 < low < high"),
     "missing scenario": (BASE + '[pair]\nstrong = "nowhere.toml"\nweak = "nowhere.toml"\n', "pair.strong"),
     "scenario without ranges": (
-        BASE + '[pair]\nstrong = "' + str(HERE.parents[1] / "scenarios" / "vlissingen.toml") + '"\nweak = "'
+        BASE + '[pair]\nstrong = "' + str(HERE.parent / "bad_scenarios" / "_base.toml") + '"\nweak = "'
         + str(HERE / "weak.toml") + '"\n',
         "codes no factor with a range",
     ),

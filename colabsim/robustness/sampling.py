@@ -2,11 +2,12 @@
 
 Each scenario codes some factors with a plausible range and the distribution meant on it (uniform,
 or triangular peaked at the coded value). Factors coded from the same sentence of the study share a
-group and move together: they take the same quantile of their own ranges. Each group (and each
-ungrouped factor) of each scenario is one dimension of a Latin hypercube (McKay, Beckman & Conover
-1979; `scipy.stats.qmc`), whose uniform coordinates are turned into values by each range's
-quantile function. Different scenarios are coded from different evidence, so their dimensions are
-independent.
+group and move together: they take the same quantile of their own ranges. A group may span
+scenarios (docs/coding.md: one sentence about both sister cities codes their central support), and
+then it moves together in every arm that codes it: one reading of a sentence holds for every case
+it codes. Each group, and each ungrouped factor of each arm, is one dimension of a Latin hypercube
+(McKay, Beckman & Conover 1979; `scipy.stats.qmc`), whose uniform coordinates are turned into
+values by each range's quantile function.
 """
 
 from __future__ import annotations
@@ -60,14 +61,19 @@ def sample_codings(arms: Mapping[str, Mapping[str, FactorCoding]], codings: int,
         seed: Seed of the Latin hypercube.
 
     Returns:
-        Per arm, a table with one row per coding and one column per coded factor.
+        Per arm, a table with one row per coding and one column per coded factor. Factors of one
+        group take the same quantile of their own ranges, in every arm that codes the group.
     """
-    layout = [(arm, dimension) for arm, coded in arms.items() for dimension in coding_dimensions(coded)]
+    layout: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+    for arm, coded in arms.items():
+        for name, coding in coded.items():
+            key = ("group", coding.group) if coding.group is not None else ("factor", arm, name)
+            layout.setdefault(key, []).append((arm, name))
     if not layout:
         return {arm: pd.DataFrame(index=range(codings)) for arm in arms}
     unit = qmc.LatinHypercube(d=len(layout), rng=np.random.default_rng(seed)).random(codings)
     columns: dict[str, dict[str, NDArray[np.float64]]] = {arm: {} for arm in arms}
-    for j, (arm, dimension) in enumerate(layout):
-        for name in dimension:
+    for j, members in enumerate(layout.values()):
+        for arm, name in members:
             columns[arm][name] = coding_quantile(arms[arm][name], unit[:, j])
     return {arm: pd.DataFrame({name: columns[arm][name] for name in arms[arm]}) for arm in arms}

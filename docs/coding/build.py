@@ -1,27 +1,40 @@
-"""Generate the codebook's tables (docs/coding.md) and the second coder's packet (docs/coding/packet.md).
+"""Generate the codebook's tables (docs/coding.md), the second coder's packet and the scenarios' factors.
 
 The coding lives in three TOML files beside this script: ``anchors.toml`` (what each factor's scale
 points mean), ``evidence.toml`` (the study's passages, verbatim, with translations) and
 ``codings.toml`` (per scenario and factor: value, range, distribution, evidence, group). This
-script renders them; tests/test_codebook.py checks the rendered files are up to date.
+script renders them into docs/coding.md and docs/coding/packet.md, and writes each coded factor's
+line in the ``[factors]`` table of its scenario file (``scenarios/<scenario>.toml``), so the files
+run with the codebook's values and carry its ranges; comments in the files are kept.
+tests/test_codebook.py checks that everything rendered is up to date.
 
-    python docs/coding/build.py            # rewrite docs/coding.md's generated part and packet.md
-    python docs/coding/build.py --check    # exit 1 if either is out of date
+    python docs/coding/build.py            # rewrite docs/coding.md's generated part, packet.md, the factor lines
+    python docs/coding/build.py --check    # exit 1 if any of them is out of date
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Codebook", "load_codebook", "packet_markdown", "tables_markdown"]
+__all__ = [
+    "Codebook",
+    "CodebookError",
+    "factor_line",
+    "load_codebook",
+    "packet_markdown",
+    "scenario_text",
+    "tables_markdown",
+]
 
 HERE = Path(__file__).resolve().parent
 CODING_MD = HERE.parent / "coding.md"
 PACKET_MD = HERE / "packet.md"
+SCENARIO_DIR = HERE.parents[1] / "scenarios"
 BEGIN = "<!-- BEGIN GENERATED: python docs/coding/build.py -->"
 END = "<!-- END GENERATED -->"
 #: The two study scenarios the second coder codes.
@@ -230,6 +243,69 @@ def packet_markdown(book: Codebook) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+class CodebookError(ValueError):
+    """A scenario file cannot take its coding (no ``[factors]`` table, a factor's line missing or unreadable)."""
+
+
+def _number(value: float) -> str:
+    return repr(float(value))  # always a TOML float: 0.0, not 0
+
+
+def factor_line(factor: str, coding: dict[str, Any]) -> str:
+    """A coded factor as the scenario file writes it (colabsim's ``FactorCoding``).
+
+    The group is the passage id in lower case (scenario identifiers are); the evidence names the
+    support and the passages (docs/coding.md, "Evidence"), e.g. ``"case: V_c3_roots, V_c2_agency"``.
+    """
+    low, high = coding["range"]
+    group = f', group = "{coding["group"].lower()}"' if coding["group"] else ""
+    evidence = f"{coding['support']}: {', '.join(coding['evidence']) or 'no passage'}"
+    return (
+        f"{factor} = {{ value = {_number(coding['value'])}, range = [{_number(low)}, {_number(high)}], "
+        f'distribution = "{coding["distribution"]}"{group}, evidence = "{evidence}" }}'
+    )
+
+
+_SECTION = re.compile(r"^\s*\[")
+_ASSIGNMENT = re.compile(r"^(?P<name>[a-z_]+)\s*=\s*(?P<value>\{[^#]*\}|[-+0-9.eE]+)\s*(?P<comment>#.*)?$")
+
+
+def scenario_text(book: Codebook, scenario: str, text: str, where: str = "") -> str:
+    """`text` (a scenario file) with each factor line of its ``[factors]`` table written from the coding.
+
+    Comments, on their own lines or after a factor's line, are kept.
+
+    Raises:
+        CodebookError: If the file has no ``[factors]`` table, a factor's line cannot be read or a
+            coded factor has no line.
+    """
+    where = where or f"scenarios/{scenario}.toml"
+    codings = book.codings[scenario]
+    lines = text.splitlines(keepends=True)
+    try:
+        start = next(i for i, line in enumerate(lines) if line.strip() == "[factors]")
+    except StopIteration:
+        raise CodebookError(f"{where}: no [factors] table to write the coding into") from None
+    written: set[str] = set()
+    for i in range(start + 1, len(lines)):
+        line = lines[i]
+        if _SECTION.match(line):
+            break
+        name = line.split("=", 1)[0].strip()
+        if line.lstrip().startswith("#") or not line.strip() or name not in codings:
+            continue
+        match = _ASSIGNMENT.match(line.rstrip("\n"))
+        if match is None:
+            raise CodebookError(f"{where} line {i + 1}: cannot read the line of factor {name!r}: {line.strip()}")
+        comment = f"  {match['comment']}" if match["comment"] else ""
+        lines[i] = factor_line(name, codings[name]) + comment + "\n"
+        written.add(name)
+    missing = [name for name in codings if name not in written]
+    if missing:
+        raise CodebookError(f"{where}: [factors] has no line for {', '.join(missing)}; add 'name = 0.5' lines")
+    return "".join(lines)
+
+
 def _coding_md(book: Codebook) -> str:
     text = CODING_MD.read_text(encoding="utf-8")
     head, _, rest = text.partition(BEGIN)
@@ -238,9 +314,16 @@ def _coding_md(book: Codebook) -> str:
 
 
 def main(argv: list[str]) -> int:
-    """Rewrite (or with ``--check`` verify) docs/coding.md and docs/coding/packet.md."""
+    """Rewrite (or with ``--check`` verify) docs/coding.md, docs/coding/packet.md and the scenarios' factor lines."""
     book = load_codebook()
     wanted = {CODING_MD: _coding_md(book), PACKET_MD: packet_markdown(book)}
+    try:
+        for scenario in book.codings:
+            path = SCENARIO_DIR / f"{scenario}.toml"
+            wanted[path] = scenario_text(book, scenario, path.read_text(encoding="utf-8"))
+    except CodebookError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     stale = [path for path, text in wanted.items() if not path.exists() or path.read_text(encoding="utf-8") != text]
     if "--check" in argv:
         for path in stale:

@@ -47,6 +47,13 @@ def test_prim_recovers_the_true_box_and_it_holds_out_of_sample(known) -> None:
     assert box.trajectory is not None and int(box.trajectory["chosen"].sum()) == 1
 
 
+def test_a_restriction_that_adds_nothing_significant_is_dropped() -> None:
+    limits = {"a": (0.6, np.inf), "b": (-np.inf, 0.5), "c": (0.1, 0.9), "d": (0.05, np.inf)}
+    quasi_p = {"a": [1e-9, -1.0], "b": [-1.0, 0.01], "c": [0.2, 0.001], "d": [0.3, -1.0]}
+    kept = boxes._significant(limits, quasi_p, 0.05)
+    assert kept == {"a": (0.6, np.inf), "b": (-np.inf, 0.5), "c": (-np.inf, 0.9)}
+
+
 def test_cart_finds_the_same_box(known) -> None:
     x, y = known
     _, train = prim_box(x, y, seed=3)
@@ -107,7 +114,11 @@ BAD = {
     "unknown factor": ('"commitment"]', '"luck"]', "unknown factor 'luck'"),
     "too few points": ("points = 60", "points = 10", "discovery.points"),
     "unknown space": ("points = 60", 'points = 60\nspace = "everywhere"', "'bounds' or 'coded'"),
-    "coded without codings": ("points = 60", 'points = 60\nspace = "coded"', "not coded with a range"),
+    "coded without codings": (
+        f'{ROOT / "scenarios" / "darwin.toml"}"',  # a scenario written with plain values
+        f'{ROOT / "tests" / "bad_scenarios" / "_base.toml"}"\nspace = "coded"',
+        "'legal_frame' is not coded with a range",
+    ),
 }
 
 

@@ -10,9 +10,9 @@ import colabsim
 from colabsim.cli import main
 from colabsim.model.batch import run_batch
 from colabsim.robustness import analysis
-from colabsim.robustness.pipeline import run_robustness
+from colabsim.robustness.pipeline import MIN_EACH_SIDE, _p1_failures, run_robustness
 from colabsim.robustness.sampling import coding_dimensions, coding_quantile, sample_codings
-from colabsim.robustness.spec import load_robustness
+from colabsim.robustness.spec import load_robustness, run_scenario
 from colabsim.scenario.schema import FactorCoding
 
 HERE = Path(__file__).resolve().parent / "robustness"
@@ -143,6 +143,17 @@ def test_start_values_are_checked_like_factor_values() -> None:
         run_batch(weak, [1], start_values=[{}, {}])
 
 
+def test_a_study_of_performance_runs_only_through_the_window() -> None:
+    darwin = colabsim.load_scenario(HERE.parents[1] / "scenarios" / "darwin.toml")
+    cut = run_scenario(darwin, "performance")
+    assert cut.spec.scenario.horizon_years == 11 < darwin.spec.scenario.horizon_years  # 2012-2022 of 2012-2032
+    start = [{"legal_frame": 0.5, "commitment": 0.3}] * 2
+    full = run_batch(darwin, [3, 4], start_values=start, keep_series=False).summary["performance"]
+    short = run_batch(cut, [3, 4], start_values=start, keep_series=False).summary["performance"]
+    assert np.allclose(full, short, atol=1e-12)
+    assert run_scenario(darwin, "final_performance") is darwin  # other metrics read the whole run
+
+
 # --- The pipeline ---------------------------------------------------------------------------------
 
 
@@ -172,10 +183,28 @@ def test_the_study_reports_shares_and_effects(study_result) -> None:
     assert study_result.what_if.helps.share == (per_coding["what_if_effect"] > 0).mean()
     report = (study_result.directory / "report.md").read_text()
     assert "of the coding space" in report and "Monte Carlo" in report and "legal_frame = 0.9" in report
+    assert "Where P1 fails" in report and study_result.p1_failures is not None  # 12 codings: too few for a box
     for figure in ("p1_codings.png", "what_if_effects.png"):
         assert (study_result.directory / "figures" / figure).stat().st_size > 1000
     manifest = (study_result.directory / "manifest.json").read_text()
     assert '"sampling_seed"' in manifest and '"root_seed": 7' in manifest
+
+
+def test_where_p1_fails_is_found_in_the_coding_space() -> None:
+    study = load_robustness(STUDY)
+    frames = sample_codings({role: s.codings for role, s in study.scenarios.items()}, 400, seed=2)
+    codings = pd.concat([frame.add_prefix(f"{role}.") for role, frame in frames.items()], axis=1)
+    holds = codings["weak.commitment"].to_numpy() < 0.5  # P1 fails where Darwin is coded committed
+    failures = _p1_failures(study, codings, holds)
+    assert failures.box is not None and "weak.commitment" in failures.box.limits
+    assert failures.box.limits["weak.commitment"][0] == pytest.approx(0.5, abs=0.03)
+    assert failures.box.test_density > 0.9
+    # A group enters once, under its first member (history, first in Vlissingen's file) for kinship too.
+    grouped = _p1_failures(study, codings, codings["strong.kinship"].to_numpy() > 0.85)
+    assert grouped.box is not None and set(grouped.box.limits) == {"strong.history"}
+    assert grouped.stands_for == {"strong.history": ["strong.history", "strong.kinship"]}
+    few = _p1_failures(study, codings, np.arange(400) >= MIN_EACH_SIDE - 1)
+    assert few.box is None and "too few" in few.note
 
 
 def test_the_same_seed_gives_the_same_study_and_resume_adds_nothing(study_result, tmp_path: Path) -> None:

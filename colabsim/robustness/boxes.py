@@ -7,8 +7,10 @@ mean over replications is of interest, e.g. a success):
   it for scenario discovery (Bryant & Lempert 2010; Kwakkel 2017): it peels the factor space into
   ever smaller boxes, trading coverage (the share of the cases of interest inside the box) for
   density (the share of the box's points that are of interest). The box reported is the one on the
-  peeling trajectory nearest to perfect coverage and density; it is checked on held-out points, and
-  its restrictions' reproducibility is measured by refitting PRIM on resamples.
+  peeling trajectory nearest to perfect coverage and density, without the restrictions whose
+  quasi-p value (a one-sided binomial test of what the restriction adds; Bryant & Lempert 2010) is
+  above 0.05: late peels that only trim noise. It is checked on held-out points, and its
+  restrictions' reproducibility is measured by refitting PRIM on resamples.
 - A classification tree (CART; Breiman et al. 1984; scikit-learn), whose leaves of interest are boxes
   too.
 
@@ -27,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Box", "DiscoveryUnavailableError", "box_rule", "cart_boxes", "evaluate_box", "prim_box"]
+__all__ = ["Box", "DiscoveryUnavailableError", "box_rule", "box_sentence", "cart_boxes", "evaluate_box", "prim_box"]
 
 
 class DiscoveryUnavailableError(ImportError):
@@ -97,10 +99,24 @@ def _restricted(box_lims: pd.DataFrame, x: pd.DataFrame) -> dict[str, tuple[floa
     return limits
 
 
+def _significant(
+    limits: dict[str, tuple[float, float]], quasi_p: dict[str, list[float]], level: float
+) -> dict[str, tuple[float, float]]:
+    """`limits` without the sides whose quasi-p value is above `level` (-1: a side PRIM left free)."""
+    kept = {}
+    for name, (low, high) in limits.items():
+        p_low, p_high = quasi_p.get(name, [-1.0, -1.0])
+        low = low if np.isfinite(low) and 0 <= p_low <= level else -np.inf
+        high = high if np.isfinite(high) and 0 <= p_high <= level else np.inf
+        if np.isfinite(low) or np.isfinite(high):
+            kept[name] = (low, high)
+    return kept
+
+
 def prim_box(
-    x: pd.DataFrame, y: np.ndarray, seed: int, held_out: float = 0.3, resamples: int = 10
+    x: pd.DataFrame, y: np.ndarray, seed: int, held_out: float = 0.3, resamples: int = 10, significance: float = 0.05
 ) -> tuple[Box, np.ndarray]:
-    """The PRIM box nearest to full coverage and density, checked on held-out points.
+    """The PRIM box nearest to full coverage and density, its significant restrictions, checked on held-out points.
 
     Args:
         x: One row per point, one column per factor.
@@ -108,6 +124,7 @@ def prim_box(
         seed: Seed of the held-out split and of the resamples.
         held_out: Share of the points kept out of the fit to evaluate the box.
         resamples: PRIM refits on half-samples for the reproducibility of each restriction.
+        significance: A restriction whose quasi-p value is above it is dropped from the box.
 
     Returns:
         The box and the mask of the points used for the fit.
@@ -130,13 +147,14 @@ def prim_box(
         trajectory = found.peeling_trajectory[["coverage", "density", "mass", "res_dim"]].reset_index(drop=True)
         distance = np.hypot(1 - trajectory["coverage"], 1 - trajectory["density"])
         chosen = int(distance.idxmin())
-        limits = _restricted(found.box_lims[chosen], x_train)
+        limits = _significant(_restricted(found.box_lims[chosen], x_train), found.p_values[chosen], significance)
         scores = found.resample(chosen, iterations=resamples, rng=int(rng.integers(2**31)))
+    coverage, density = evaluate_box(x_train, interest[train], limits)
     test_coverage, test_density = evaluate_box(x.loc[~train], interest[~train], limits)
     box = Box(
         limits=limits,
-        coverage=float(trajectory["coverage"][chosen]),
-        density=float(trajectory["density"][chosen]),
+        coverage=coverage,
+        density=density,
         test_coverage=test_coverage,
         test_density=test_density,
         reproducibility={name: float(scores.loc[name, "reproduce density"]) for name in limits},
@@ -191,3 +209,15 @@ def box_rule(limits: dict[str, tuple[float, float]]) -> str:
         else:
             parts.append(f"{name} <= {high:.2f}")
     return " and ".join(parts) if parts else "anywhere"
+
+
+def box_sentence(box: Box, outcome: str) -> str:
+    """A box in words: its rule, density and coverage, held-out figures and reproducibility."""
+    text = (
+        f"**{box_rule(box.limits)}**: {outcome} in {box.density:.0%} of the points in the box, covering "
+        f"{box.coverage:.0%} of all such points (held out: {box.test_density:.0%} and {box.test_coverage:.0%})"
+    )
+    if box.reproducibility:
+        shown = ", ".join(f"`{name}` {share:.0f}%" for name, share in box.reproducibility.items())
+        text += f"; each restriction found again in half-sample fits: {shown}"
+    return text + "."

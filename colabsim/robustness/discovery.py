@@ -4,7 +4,8 @@ A discovery file (TOML, in ``experiments/``) names a scenario and a factor space
 bounds of the listed factors (``space = "bounds"``; the values hold for the whole run, as in a
 sweep), or the scenario's own coded ranges (``space = "coded"``; sampled values replace the file's
 and the timeline's events still change them). A Latin hypercube of points is run with
-replications, each point is labelled by its mean (above or below a threshold), and PRIM and a
+replications (measured on ``performance``, a run ends with the scenario's evaluation window),
+each point is labelled by its mean (above or below a threshold), and PRIM and a
 classification tree (`colabsim.robustness.boxes`) describe where the outcome of interest lies,
 as rules a reader can check.
 """
@@ -35,14 +36,14 @@ from colabsim.experiments.rundir import new_run_dir, write_manifest
 from colabsim.experiments.runner import run_experiment
 from colabsim.experiments.store import load_results
 from colabsim.reporting import style
-from colabsim.robustness.boxes import Box, box_rule, cart_boxes, prim_box
+from colabsim.robustness.boxes import Box, box_rule, box_sentence, cart_boxes, prim_box
 from colabsim.robustness.sampling import sample_codings
-from colabsim.robustness.spec import MAX_RUNS, SummaryMetric, load_named_scenario, read_study
+from colabsim.robustness.spec import MAX_RUNS, SummaryMetric, load_named_scenario, read_study, run_scenario
 from colabsim.scenario.factors import FACTORS
 from colabsim.scenario.loader import Scenario, ScenarioError
 from colabsim.scenario.schema import _Strict
 
-__all__ = ["DiscoveryResult", "DiscoveryStudy", "load_discovery", "run_discovery"]
+__all__ = ["DiscoveryResult", "DiscoveryStudy", "box_sentence", "load_discovery", "run_discovery"]
 
 _DESIGN_STREAM = 2**32 - 5
 _SPLIT_STREAM = 2**32 - 6
@@ -192,7 +193,7 @@ def run_discovery(
         replications=meta.replications,
         seed=meta.seed,
         sha256=hashlib.sha256(identity.encode()).hexdigest(),
-        scenario=study.scenario,
+        scenario=run_scenario(study.scenario, meta.metric),
         summary_metrics=[meta.metric],
         hold_factors=meta.space == "bounds",
         description={"discovery": {"name": meta.name, "path": str(study.path), "space": meta.space}},
@@ -259,18 +260,6 @@ def _boxes_table(prim: Box, tree: list[Box]) -> pd.DataFrame:
     )
 
 
-def box_sentence(box: Box, outcome: str) -> str:
-    """A box in words: its rule, density and coverage, held-out figures and reproducibility."""
-    text = (
-        f"**{box_rule(box.limits)}**: {outcome} in {box.density:.0%} of the points in the box, covering "
-        f"{box.coverage:.0%} of all such points (held out: {box.test_density:.0%} and {box.test_coverage:.0%})"
-    )
-    if box.reproducibility:
-        shown = ", ".join(f"`{name}` {share:.0f}%" for name, share in box.reproducibility.items())
-        text += f"; each restriction found again in half-sample fits: {shown}"
-    return text + "."
-
-
 def _write_report(study: DiscoveryStudy, result: DiscoveryResult) -> None:
     meta = study.spec.discovery
     word = "above" if meta.interest == "above" else "at or below"
@@ -287,7 +276,8 @@ def _write_report(study: DiscoveryStudy, result: DiscoveryResult) -> None:
         f"Of interest: {outcome} ({share:.0%} of the points). Boxes are fitted on "
         f"{1 - meta.held_out:.0%} of the points and checked on the rest.",
         "",
-        "## PRIM (the box nearest to full coverage and density on the peeling trajectory)",
+        "## PRIM (the box nearest to full coverage and density on the peeling trajectory, its restrictions "
+        "with a quasi-p value up to 0.05)",
         "",
         box_sentence(result.prim, outcome),
         "",
@@ -311,7 +301,14 @@ def _trajectory_figure(result: DiscoveryResult) -> str:
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
     points = ax.scatter(trajectory["coverage"], trajectory["density"], c=trajectory["res_dim"], cmap="viridis", s=18)
     chosen = trajectory[trajectory["chosen"]]
-    ax.scatter(chosen["coverage"], chosen["density"], s=120, facecolors="none", edgecolors="black", label="reported")
+    ax.scatter(
+        chosen["coverage"],
+        chosen["density"],
+        s=120,
+        facecolors="none",
+        edgecolors="black",
+        label="chosen (then its restrictions with quasi-p > 0.05 dropped)",
+    )
     fig.colorbar(points, ax=ax, label="restricted factors")
     ax.set_xlabel("coverage (share of the points of interest inside the box)")
     ax.set_ylabel("density (share of the box's points of interest)")

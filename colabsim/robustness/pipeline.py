@@ -6,7 +6,8 @@ same codings x replications, run through `colabsim.experiments.runner` into its 
 executors, durable Parquet parts and ``--resume`` work as for a sweep. Run ``c * R + r`` of every
 arm has the same seed: the arms differ only in what is compared. The sampled values replace the
 scenario files' own (the timeline's events still change them, as they would the file's value);
-a what-if's factors hold for the whole run.
+a what-if's factors hold for the whole run. Measured on ``performance``, a run ends with its
+scenario's evaluation window (`colabsim.robustness.spec.run_scenario`).
 """
 
 from __future__ import annotations
@@ -31,16 +32,20 @@ from colabsim.experiments.rundir import new_run_dir, write_manifest
 from colabsim.experiments.runner import run_experiment
 from colabsim.experiments.store import load_results
 from colabsim.robustness import analysis
+from colabsim.robustness.boxes import DiscoveryUnavailableError, prim_box
 from colabsim.robustness.report import write_report
-from colabsim.robustness.result import RobustnessResult, WhatIfResult
-from colabsim.robustness.sampling import sample_codings
-from colabsim.robustness.spec import RobustnessStudy, load_robustness
+from colabsim.robustness.result import FailureBox, RobustnessResult, WhatIfResult
+from colabsim.robustness.sampling import sample_codings, sampled_dimensions
+from colabsim.robustness.spec import RobustnessStudy, load_robustness, run_scenario
 
 __all__ = ["run_robustness"]
 
 #: Spawn keys of the sampling's and the bootstrap's own streams, apart from the runs'.
 _SAMPLING_STREAM = 2**32 - 3
 _BOOTSTRAP_STREAM = 2**32 - 4
+_FAILURES_STREAM = 2**32 - 7
+#: Fewest codings on each side of P1's verdict for a box of where it fails to mean something.
+MIN_EACH_SIDE = 20
 
 
 def _stream_seed(root: int, stream: int) -> int:
@@ -56,6 +61,35 @@ def _arms(study: RobustnessStudy, sampled: dict[str, pd.DataFrame]) -> dict[str,
         points = base_points.drop(columns=[c for c in base_points.columns if c in factors])
         arms["what_if"] = (base_scenario.with_factors(**factors), points)
     return arms
+
+
+def _p1_failures(study: RobustnessStudy, codings: pd.DataFrame, holds: np.ndarray) -> FailureBox:
+    """PRIM's box of the codings in which P1 fails (scenario discovery within the coded ranges).
+
+    A group's factors take the same quantile of their ranges, so each group enters PRIM once, as
+    its first member's column; `FailureBox.stands_for` says which factors it stands for.
+    """
+    layout = sampled_dimensions({role: s.codings for role, s in study.scenarios.items()})
+    stands_for: dict[str, list[str]] = {}
+    columns = []
+    for members in layout.values():
+        first = f"{members[0][0]}.{members[0][1]}"
+        columns.append(first)
+        if len(members) > 1:
+            stands_for[first] = [f"{arm}.{name}" for arm, name in members]
+    fails = ~np.asarray(holds, dtype=bool)
+    if min(int(fails.sum()), int((~fails).sum())) < MIN_EACH_SIDE:
+        note = (
+            f"P1 fails in {int(fails.sum())} codings and holds in {int((~fails).sum())}: too few on one side "
+            f"to find where it fails (at least {MIN_EACH_SIDE} each)"
+        )
+        return FailureBox(None, stands_for, note)
+    seed = _stream_seed(study.spec.robustness.seed, _FAILURES_STREAM)
+    try:
+        box, _ = prim_box(codings[columns], fails, seed)
+    except DiscoveryUnavailableError as exc:
+        return FailureBox(None, stands_for, str(exc))
+    return FailureBox(box, {k: v for k, v in stands_for.items() if k in box.limits}, "")
 
 
 def _outcomes(directory: Path, metric: str, codings: int, replications: int) -> np.ndarray:
@@ -75,7 +109,7 @@ def _plan(study: RobustnessStudy, arm: str, scenario: Any, points: pd.DataFrame)
         replications=meta.replications,
         seed=meta.seed,
         sha256=hashlib.sha256(identity.encode()).hexdigest(),
-        scenario=scenario,
+        scenario=run_scenario(scenario, meta.metric),
         summary_metrics=[meta.metric],
         hold_factors=False,
         description={
@@ -140,7 +174,7 @@ def run_robustness(
     codings.reset_index().to_parquet(directory / "codings.parquet", index=False)
     per_coding = pd.DataFrame({f"{arm}_mean": np.nanmean(v, axis=1) for arm, v in outcomes.items()})
     per_coding.index.name = "coding"
-    p1 = None
+    p1, failures = None, None
     if study.spec.pair is not None:
         band = (study.spec.pair.ratio[0], study.spec.pair.ratio[1])
         holds = analysis.pattern_p1(outcomes["strong"], outcomes["weak"], band)
@@ -149,6 +183,7 @@ def run_robustness(
         per_coding["p1_holds"] = holds
         per_coding["p1_flip_probability"] = flips
         p1 = analysis.share(holds, flips)
+        failures = _p1_failures(study, codings, holds)
     effect = None
     if study.what_if_of is not None and study.spec.what_if is not None:
         effects = analysis.paired_effects(outcomes[study.what_if_of], outcomes["what_if"])
@@ -162,7 +197,7 @@ def run_robustness(
         )
     per_coding.to_csv(directory / "per_coding.csv")
     seconds = time.perf_counter() - started
-    result = RobustnessResult(directory, codings, per_coding, p1, effect, seconds)
+    result = RobustnessResult(directory, codings, per_coding, p1, effect, seconds, failures)
     write_manifest(directory, _manifest(study, result, datetime.now(UTC), options, resume))
     write_report(study, result)
     return result

@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 
 from colabsim.reporting import style
 from colabsim.robustness.analysis import ShareEstimate
+from colabsim.robustness.boxes import box_sentence
 
 if TYPE_CHECKING:
     from colabsim.robustness.result import RobustnessResult
@@ -19,11 +20,16 @@ if TYPE_CHECKING:
 __all__ = ["share_sentence", "write_report"]
 
 
+def _percent(value: float) -> str:
+    """A share in per cent, with a decimal near 0% and 100% where rounding would hide the distance."""
+    return f"{value:.1%}" if 0 < value < 0.05 or 0.95 < value < 1 else f"{value:.0%}"
+
+
 def share_sentence(what: str, estimate: ShareEstimate) -> str:
     """One sentence: the share with its Monte Carlo error and, where known, the misclassification rate."""
     text = (
-        f"{what} in {estimate.share:.0%} of the coding space "
-        f"(95% interval {estimate.low:.0%} to {estimate.high:.0%}; Monte Carlo standard error "
+        f"{what} in {_percent(estimate.share)} of the coding space "
+        f"(95% interval {_percent(estimate.low)} to {_percent(estimate.high)}; Monte Carlo standard error "
         f"{estimate.mc_error:.1%}; {estimate.codings} codings)"
     )
     if estimate.misclassification == estimate.misclassification:  # not NaN
@@ -85,6 +91,19 @@ def _what_if_figure(result: RobustnessResult) -> str:
     return name
 
 
+def _failure_lines(result: RobustnessResult) -> list[str]:
+    failures = result.p1_failures
+    if failures is None:
+        return []
+    lines = ["### Where P1 fails (PRIM over the codings)", ""]
+    if failures.box is None:
+        return [*lines, f"No box sought: {failures.note}.", ""]
+    lines += [box_sentence(failures.box, "P1 fails"), ""]
+    for column, members in failures.stands_for.items():
+        lines.append(f"- `{column}` stands for its co-moving group: {', '.join(f'`{m}`' for m in members)}.")
+    return [*lines, ""] if failures.stands_for else lines
+
+
 def write_report(study: RobustnessStudy, result: RobustnessResult) -> None:
     """Write ``report.md`` and its figures into the result's directory."""
     meta = study.spec.robustness
@@ -113,6 +132,7 @@ def write_report(study: RobustnessStudy, result: RobustnessResult) -> None:
             "",
             f"![P1 over the coding space]({_p1_figure(study, result)})",
             "",
+            *_failure_lines(result),
         ]
     if result.what_if is not None:
         what = result.what_if

@@ -8,8 +8,25 @@ from pathlib import Path
 import pandas as pd
 
 from colabsim.robustness.analysis import ShareEstimate
+from colabsim.robustness.boxes import Box
 
-__all__ = ["RobustnessResult", "WhatIfResult"]
+__all__ = ["FailureBox", "RobustnessResult", "WhatIfResult"]
+
+
+@dataclass(frozen=True)
+class FailureBox:
+    """Where in the coding space P1 fails: PRIM's box over the sampled codings.
+
+    Attributes:
+        box: The box (rules on ``arm.factor`` columns), or None when none was sought.
+        stands_for: Per column of the box that stands for a co-moving group, the group's members
+            (``arm.factor``): they take the same quantile of their own ranges.
+        note: Why no box was sought (too few failures or successes, the discovery extra missing).
+    """
+
+    box: Box | None
+    stands_for: dict[str, list[str]]
+    note: str
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,7 @@ class RobustnessResult:
         p1: The share of the coding space in which P1 holds (None without a pair).
         what_if: The what-if's effect across the coding space (None without one).
         seconds: Wall time.
+        p1_failures: Where P1 fails in the coding space (None without a pair).
     """
 
     directory: Path
@@ -51,3 +69,4 @@ class RobustnessResult:
     p1: ShareEstimate | None
     what_if: WhatIfResult | None
     seconds: float
+    p1_failures: FailureBox | None = None

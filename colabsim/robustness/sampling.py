@@ -22,7 +22,7 @@ from scipy.stats import qmc
 
 from colabsim.scenario.schema import FactorCoding
 
-__all__ = ["coding_dimensions", "coding_quantile", "sample_codings"]
+__all__ = ["coding_dimensions", "coding_quantile", "sample_codings", "sampled_dimensions"]
 
 
 def coding_dimensions(codings: Mapping[str, FactorCoding]) -> list[tuple[str, ...]]:
@@ -34,6 +34,21 @@ def coding_dimensions(codings: Mapping[str, FactorCoding]) -> list[tuple[str, ..
     for name, coding in codings.items():
         dimensions.setdefault(coding.group if coding.group is not None else f"factor:{name}", []).append(name)
     return [tuple(names) for names in dimensions.values()]
+
+
+def sampled_dimensions(arms: Mapping[str, Mapping[str, FactorCoding]]) -> dict[str, list[tuple[str, str]]]:
+    """The dimensions of a sample over several arms: each group (in every arm that codes it), each other factor.
+
+    Returns:
+        Per dimension, named by its group (``group:NAME``) or by its one factor (``ARM.FACTOR``), its
+        members as (arm, factor), in the order their first member appears.
+    """
+    layout: dict[str, list[tuple[str, str]]] = {}
+    for arm, coded in arms.items():
+        for name, coding in coded.items():
+            key = f"group:{coding.group}" if coding.group is not None else f"{arm}.{name}"
+            layout.setdefault(key, []).append((arm, name))
+    return layout
 
 
 def coding_quantile(coding: FactorCoding, u: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -64,11 +79,7 @@ def sample_codings(arms: Mapping[str, Mapping[str, FactorCoding]], codings: int,
         Per arm, a table with one row per coding and one column per coded factor. Factors of one
         group take the same quantile of their own ranges, in every arm that codes the group.
     """
-    layout: dict[tuple[str, ...], list[tuple[str, str]]] = {}
-    for arm, coded in arms.items():
-        for name, coding in coded.items():
-            key = ("group", coding.group) if coding.group is not None else ("factor", arm, name)
-            layout.setdefault(key, []).append((arm, name))
+    layout = sampled_dimensions(arms)
     if not layout:
         return {arm: pd.DataFrame(index=range(codings)) for arm in arms}
     unit = qmc.LatinHypercube(d=len(layout), rng=np.random.default_rng(seed)).random(codings)

@@ -28,6 +28,7 @@ __all__ = [
     "load_named_scenario",
     "load_robustness",
     "read_study",
+    "run_scenario",
 ]
 
 #: The most runs a robustness file may ask for (about an hour on 2 cores).
@@ -42,6 +43,15 @@ def _summary_metric(value: str) -> str:
 
 #: A per-run summary metric's name, checked against `colabsim.model.metrics.SUMMARY_METRICS`.
 SummaryMetric = Annotated[str, AfterValidator(_summary_metric)]
+
+
+def run_scenario(scenario: Scenario, metric: str) -> Scenario:
+    """The scenario as the study's runs need it: cut after its evaluation window when `metric` reads nothing later.
+
+    ``performance`` is the mean over the window, so months after it cost time and change nothing
+    (`Scenario.through_window`); every other metric reads the whole run.
+    """
+    return scenario.through_window() if metric == "performance" else scenario
 
 
 class RobustnessMeta(_Strict):

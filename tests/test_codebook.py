@@ -243,4 +243,7 @@ def test_the_second_coding_agreement_in_the_codebook_is_current() -> None:
     spec.loader.exec_module(agreement)
     alpha, rows = agreement.compare(agreement.read_worksheet(CODING / "second_coding.md"))
     assert len(rows) == 38
-    assert f"\u03b1 = **{alpha:.3f}**" in (ROOT / "docs" / "coding.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "coding.md").read_text(encoding="utf-8")
+    assert f"\u03b1 = **{alpha:.3f}**" in text
+    within = agreement.alpha_by_collaboration(rows)
+    assert f"**{within['vlissingen']:.3f}** for Vlissingen and **{within['darwin']:.3f}** for Darwin" in text

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["WorksheetError", "compare", "interval_alpha", "read_worksheet"]
+__all__ = ["WorksheetError", "alpha_by_collaboration", "compare", "interval_alpha", "read_worksheet"]
 
 HERE = Path(__file__).resolve().parent
 _ROW = re.compile(r"^\|\s*(\w+)\s*\|\s*`(\w+)`\s*\|\s*([^|]*)\|")
@@ -108,6 +108,18 @@ def compare(second: dict[tuple[str, str], float]) -> tuple[float, list[tuple[str
     return interval_alpha([(a, b) for _, _, a, b in rows]), rows
 
 
+def alpha_by_collaboration(rows: Sequence[tuple[str, str, float, float]]) -> dict[str, float]:
+    """Alpha within each collaboration (rows as `compare` returns them).
+
+    Pooled over collaborations, alpha also credits the coders for telling the collaborations apart;
+    within one, only for grading its factors alike.
+    """
+    pairs: dict[str, list[tuple[float, float]]] = {}
+    for scenario, _, first, second in rows:
+        pairs.setdefault(scenario, []).append((first, second))
+    return {scenario: interval_alpha(values) for scenario, values in pairs.items()}
+
+
 def main(argv: list[str]) -> int:
     """Print alpha and the codings that differ by 0.2 or more."""
     if len(argv) != 1:
@@ -118,7 +130,8 @@ def main(argv: list[str]) -> int:
     except (OSError, WorksheetError) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 1
-    print(f"Krippendorff's alpha (interval), {len(rows)} codings: {alpha:.3f}\n")
+    within = "; ".join(f"{scenario} {value:.3f}" for scenario, value in alpha_by_collaboration(rows).items())
+    print(f"Krippendorff's alpha (interval), {len(rows)} codings: {alpha:.3f} (within each collaboration: {within})\n")
     print("| collaboration | factor | first | second |\n|---|---|---|---|")
     for scenario, factor, first, value in rows:
         if abs(first - value) >= 0.2:

@@ -1,0 +1,108 @@
+"""numpy's PCG64 inside the kernel: the same doubles as ``Generator(PCG64(...)).random()``.
+
+A stream's state is four unsigned 64-bit words ``(state_hi, state_lo, inc_hi, inc_lo)``, the 128-bit
+LCG state and increment of numpy's PCG64 (XSL-RR 128/64). `next_double` advances it exactly as
+numpy's C code does (``pcg64_next64``: one LCG step, then the XSL-RR output; a double is the top 53
+bits times 2**-53), with 128-bit arithmetic done on 64-bit halves as numpy does on platforms without
+a 128-bit integer. The states are taken from and given back to numpy bit generators
+(`states_of`, `restore`), so a run's stream is one stream whichever engine draws from it.
+
+Why not numba's own ``np.random.Generator`` support (numba >= 0.56, which calls numpy's C
+generator)? A batch has one stream per run and noise source, thousands of Generator objects that
+would have to be unboxed on every kernel call (about 9 us each, measured) and cannot live in an
+array; as four words each they are one ``uint64`` array of shape ``(runs, sources, 4)``, one
+kernel signature for any batch size, cheap to pickle to a worker. tests/test_kernel_streams.py
+checks the doubles against numpy's for many seeds and lengths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from colabsim.model.kernel._jit import njit
+
+__all__ = ["next_double", "random_into", "restore", "states_of"]
+
+_MULT_HI = np.uint64(2549297995355413924)
+_MULT_LO = np.uint64(4865540595714422341)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_S32 = np.uint64(32)
+_S11 = np.uint64(11)
+_S58 = np.uint64(58)
+_S63 = np.uint64(63)
+_S64 = np.uint64(64)
+_ONE = np.uint64(1)
+_ZERO = np.uint64(0)
+_MASK64 = (1 << 64) - 1
+
+
+@njit
+def _mulhi(a: np.uint64, b: np.uint64) -> np.uint64:
+    """The high 64 bits of the 128-bit product a * b."""
+    a0 = a & _LOW32
+    a1 = a >> _S32
+    b0 = b & _LOW32
+    b1 = b >> _S32
+    p00 = a0 * b0
+    p01 = a0 * b1
+    p10 = a1 * b0
+    p11 = a1 * b1
+    middle = (p00 >> _S32) + (p01 & _LOW32) + (p10 & _LOW32)
+    return p11 + (p01 >> _S32) + (p10 >> _S32) + (middle >> _S32)
+
+
+@njit
+def next_double(stream: np.ndarray) -> float:
+    """The stream's next double in [0, 1), advancing `stream` (uint64[4]) in place."""
+    state_hi = stream[0]
+    state_lo = stream[1]
+    # state = state * MULT + inc (mod 2**128)
+    low = state_lo * _MULT_LO
+    high = _mulhi(state_lo, _MULT_LO) + state_lo * _MULT_HI + state_hi * _MULT_LO
+    new_lo = low + stream[3]
+    carry = _ONE if new_lo < low else _ZERO
+    new_hi = high + stream[2] + carry
+    stream[0] = new_hi
+    stream[1] = new_lo
+    # XSL-RR: rotate (hi ^ lo) right by the top six bits of the state.
+    value = new_hi ^ new_lo
+    rot = new_hi >> _S58
+    rotated = (value >> rot) | (value << ((_S64 - rot) & _S63))
+    return float(rotated >> _S11) * (1.0 / 9007199254740992.0)
+
+
+@njit
+def random_into(stream: np.ndarray, out: np.ndarray) -> None:
+    """Fill `out` (float64, 1-D) with the stream's next doubles, in order."""
+    for i in range(out.shape[0]):
+        out[i] = next_double(stream)
+
+
+def states_of(generators: Sequence[np.random.Generator]) -> np.ndarray:
+    """The PCG64 states of `generators` as a ``uint64`` array of shape ``(len, 4)``.
+
+    Raises:
+        TypeError: If a generator's bit generator is not PCG64.
+    """
+    out = np.empty((len(generators), 4), dtype=np.uint64)
+    for row, generator in zip(out, generators, strict=True):
+        state = generator.bit_generator.state
+        if state["bit_generator"] != "PCG64":
+            raise TypeError(f"the kernel draws from PCG64 streams only, got {state['bit_generator']}")
+        words = state["state"]["state"], state["state"]["inc"]
+        row[:] = [words[0] >> 64, words[0] & _MASK64, words[1] >> 64, words[1] & _MASK64]
+    return out
+
+
+def restore(generators: Sequence[np.random.Generator], states: np.ndarray) -> None:
+    """Set each generator's PCG64 state from a row of `states` (as `states_of` gives)."""
+    for generator, row in zip(generators, states, strict=True):
+        hi, lo, inc_hi, inc_lo = (int(word) for word in row)
+        generator.bit_generator.state = {
+            "bit_generator": "PCG64",
+            "state": {"state": (hi << 64) | lo, "inc": (inc_hi << 64) | inc_lo},
+            "has_uint32": 0,
+            "uinteger": 0,
+        }

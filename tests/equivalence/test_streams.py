@@ -34,3 +34,11 @@ def test_a_runs_stream_states_are_its_noise_sources_streams() -> None:
         for k, name in enumerate(NOISE_SOURCES):
             np.testing.assert_array_equal(states[r, k], states_of([getattr(streams, name)])[0])
         assert list(source_sequences(seed, overrides[r])) == list(NOISE_SOURCES)
+
+
+@settings(max_examples=100)
+@given(st.lists(st.integers(0, 2**128 - 1) | st.integers(0, 2**40), min_size=1, max_size=6))
+def test_runs_seeded_in_the_kernel_get_numpys_seed_sequence_streams(seeds: list[int]) -> None:
+    fast = stream_states(seeds)
+    slow = stream_states(seeds, [{"contacts": s} for s in seeds])  # an override: seeded through numpy
+    np.testing.assert_array_equal(fast, slow)

@@ -24,7 +24,7 @@ from typing import Any
 import numba
 from numba.core import caching
 
-__all__ = ["KERNEL_DIR", "kernel_digest", "njit"]
+__all__ = ["KERNEL_DIR", "kernel_digest", "njit", "njit_inline"]
 
 #: The folder of the kernel's modules; the cache stamp covers every ``*.py`` file in it.
 KERNEL_DIR = Path(__file__).resolve().parent
@@ -93,4 +93,16 @@ _OPTIONS: dict[str, Any] = {
 def njit[F: Callable[..., Any]](function: F) -> F:
     """Compile `function` as a kernel function (see the module's docstring)."""
     compiled: Any = numba.njit(**_OPTIONS)(function)
+    return compiled
+
+
+def njit_inline[F: Callable[..., Any]](function: F) -> F:
+    """Compile `function` as a kernel function that is always inlined into its callers.
+
+    For the month-level functions (`advance`, `observe`, `step`): numba passes a named tuple by
+    value, so a call that is not inlined copies every array of the structure, the state and the
+    scratch space (about 6 kB) each month; inlined, nothing is copied (measured on Vlissingen:
+    a month took 0.8 us longer through one such call).
+    """
+    compiled: Any = numba.njit(**_OPTIONS, forceinline=True)(function)
     return compiled

@@ -147,6 +147,7 @@ class MonthKernel:
             calendar.months_left,
             calendar.renew,
             stream_rows,
+            True,
             metrics,
             self._buffers,
             self._work,

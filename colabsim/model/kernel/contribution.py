@@ -63,6 +63,12 @@ def contributions(
         n_active[i] = 0.0
     for m in range(s.n_members):
         n_active[s.mem_actor[m]] += 1.0 if engaged[m] else 0.0
+    # Monthly means by actor and type: a twelfth of the budget at most, shared by its active programmes.
+    means = work.actor_types[2]
+    for i in range(s.n_actors):
+        share = maximum(n_active[i], 1.0)
+        for k in range(4):
+            means[i, k] = minimum(stock[i, k] / float(months_left), budget[i, k] / 12.0) / share
     # i's mean trust in its co-participants: over the pairs of a programme whose ends are engaged.
     trust_sum, trust_n = work.members[0], work.members[1]
     for m in range(s.n_members):
@@ -89,7 +95,6 @@ def contributions(
     for m in range(s.n_members):
         i = s.mem_actor[m]
         p = s.mem_prog[m]
-        share = maximum(n_active[i], 1.0)
         trust_m = trust_sum[m] / maximum(trust_n[m], 1.0) if trust_n[m] > 0 else 0.0
         trust_m = trust_m + buffer_scale * mediated[p] * (1.0 - trust_m)
         c_m = commitment[i]
@@ -102,12 +107,11 @@ def contributions(
         expected_means = 0.0
         given = 0.0
         for k in range(4):
-            means = minimum(stock[i, k] / float(months_left), budget[i, k] / 12.0) / share
-            amount = means * give
+            amount = means[i, k] * give
             if gated and (k == 0 or k == 2):
                 amount *= flow
             out_amount[m, k] = amount
-            expected_means += means
+            expected_means += means[i, k]
             given += amount
         expected = fair * expected_means
         out_reciprocity[m] = minimum(1.0, given / maximum(expected, 1e-12)) if expected > 0 else 0.0

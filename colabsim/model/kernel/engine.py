@@ -15,7 +15,7 @@ import numpy as np
 
 from colabsim.model.kernel import communication as comm
 from colabsim.model.kernel import contribution, deliberation, growth, learning, production, renewal, shocks
-from colabsim.model.kernel._jit import njit
+from colabsim.model.kernel._jit import njit, njit_inline
 from colabsim.model.kernel.layout import (
     ACTIVE,
     COMMITMENT,
@@ -151,7 +151,7 @@ def initial_state(
     out.sectors_opened[0] = 0
 
 
-@njit
+@njit_inline
 def advance(
     structure: KernelStructure,
     state: RunState,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from colabsim.model.kernel._jit import njit
+from colabsim.model.kernel._jit import njit, njit_inline
 from colabsim.model.kernel.engine import RunState
 from colabsim.model.kernel.layout import ACTIVE, DORMANT, KernelStructure, Work
 from colabsim.model.kernel.segments import maximum, pairwise_sum
@@ -83,9 +83,12 @@ def _masked_mean(values: np.ndarray, mask: np.ndarray, empty: float, stack: np.n
     return empty
 
 
-@njit
-def observe(structure: KernelStructure, state: RunState, out: np.ndarray, work: Work) -> np.ndarray:
-    """Measure the current month into `out` (`METRIC_ORDER`, then one performance per sector)."""
+@njit_inline
+def observe(structure: KernelStructure, state: RunState, full: bool, out: np.ndarray, work: Work) -> np.ndarray:
+    """Measure the current month into `out` (`METRIC_ORDER`, then one performance per sector).
+
+    With `full` false only what `summarise_series` needs is measured; the rest is NaN.
+    """
     s = structure
     live, running = work.programmes[0], work.programmes[1]
     n_running = 0.0
@@ -107,8 +110,8 @@ def observe(structure: KernelStructure, state: RunState, out: np.ndarray, work: 
         n_active += actors[i]
     out[PERFORMANCE] = _masked_mean(state.performance, live, 0.0, work.stack)
     out[TRUST] = _masked_mean(state.trust, partnership, 0.0, work.stack)
-    out[TRUST_ALL] = _masked_mean(state.trust, both, 0.0, work.stack)
-    out[UNDERSTANDING] = _masked_mean(state.understanding, partnership, 0.0, work.stack)
+    out[TRUST_ALL] = _masked_mean(state.trust, both, 0.0, work.stack) if full else np.nan
+    out[UNDERSTANDING] = _masked_mean(state.understanding, partnership, 0.0, work.stack) if full else np.nan
     out[COMMITMENT] = _masked_mean(state.commitment, actors, 0.0, work.stack)
     column = work.programmes[2]
     for k in range(4):
@@ -124,7 +127,7 @@ def observe(structure: KernelStructure, state: RunState, out: np.ndarray, work: 
             in_sector[p] = live[p] if s.prog_sector[p] == j else 0.0
             any_running = any_running or (running[p] > 0 and s.prog_sector[p] == j)
         sectors += 1.0 if any_running else 0.0
-        out[SECTORS_OPENED + 1 + j] = _masked_mean(state.performance, in_sector, np.nan, work.stack)
+        out[SECTORS_OPENED + 1 + j] = _masked_mean(state.performance, in_sector, np.nan, work.stack) if full else np.nan
     out[ACTIVE_SECTORS] = sectors
     out[ACTIVE_TIES] = recent
     out[ACTIVE_ACTORS] = n_active

@@ -23,7 +23,7 @@ import numpy as np
 
 from colabsim.model.kernel._jit import njit
 
-__all__ = ["next_double", "random_into", "restore", "states_of"]
+__all__ = ["next_double", "random_into", "restore", "seed_streams", "states_of"]
 
 _MULT_HI = np.uint64(2549297995355413924)
 _MULT_LO = np.uint64(4865540595714422341)
@@ -106,3 +106,87 @@ def restore(generators: Sequence[np.random.Generator], states: np.ndarray) -> No
             "has_uint32": 0,
             "uinteger": 0,
         }
+
+
+# numpy's SeedSequence hash (bit_generator.pyx), on 32-bit words kept in 64-bit integers.
+_INIT_A = np.uint64(0x43B0D7E5)
+_MULT_A = np.uint64(0x931E8875)
+_INIT_B = np.uint64(0x8B51F9DD)
+_MULT_B = np.uint64(0x58F38DED)
+_MIX_MULT_L = np.uint64(0xCA01F9DD)
+_MIX_MULT_R = np.uint64(0x4973F715)
+_S16 = np.uint64(16)
+_POOL = 4
+
+
+@njit
+def _hashmix(value: np.uint64, hash_const: np.ndarray) -> np.uint64:
+    value ^= hash_const[0]
+    hash_const[0] = (hash_const[0] * _MULT_A) & _LOW32
+    value = (value * hash_const[0]) & _LOW32
+    return value ^ (value >> _S16)
+
+
+@njit
+def _mix(x: np.uint64, y: np.uint64) -> np.uint64:
+    result = (_MIX_MULT_L * x - _MIX_MULT_R * y) & _LOW32
+    return result ^ (result >> _S16)
+
+
+@njit
+def _seed_stream(entropy: np.ndarray, scratch: np.ndarray, out: np.ndarray) -> None:
+    """PCG64's state from SeedSequence entropy words (`entropy`, uint64 holding 32-bit words).
+
+    ``PCG64(SeedSequence(...))``: the entropy is mixed into a pool of four words, the pool hashed
+    into four 64-bit words (seed and increment), and PCG64 seeded from them as numpy's
+    ``pcg64_set_seed`` does (state 0, increment ``2 * inc + 1``, one step, add the seed, one step).
+    """
+    pool = scratch[:_POOL]
+    hash_const = scratch[_POOL : _POOL + 1]
+    hash_const[0] = _INIT_A
+    for i in range(_POOL):
+        pool[i] = _hashmix(entropy[i] if i < entropy.shape[0] else _ZERO, hash_const)
+    for i_src in range(_POOL):
+        for i_dst in range(_POOL):
+            if i_src != i_dst:
+                pool[i_dst] = _mix(pool[i_dst], _hashmix(pool[i_src], hash_const))
+    for i_src in range(_POOL, entropy.shape[0]):
+        for i_dst in range(_POOL):
+            pool[i_dst] = _mix(pool[i_dst], _hashmix(entropy[i_src], hash_const))
+    words = scratch[_POOL + 1 : _POOL + 9]
+    state_hash = _INIT_B
+    for i in range(8):
+        value = pool[i % _POOL] ^ state_hash
+        state_hash = (state_hash * _MULT_B) & _LOW32
+        value = (value * state_hash) & _LOW32
+        words[i] = value ^ (value >> _S16)
+    seed_hi = words[0] | (words[1] << _S32)
+    seed_lo = words[2] | (words[3] << _S32)
+    inc_hi = words[4] | (words[5] << _S32)
+    inc_lo = words[6] | (words[7] << _S32)
+    out[0] = _ZERO
+    out[1] = _ZERO
+    out[2] = (inc_hi << _ONE) | (inc_lo >> _S63)
+    out[3] = (inc_lo << _ONE) | _ONE
+    next_double(out)
+    low = out[1] + seed_lo
+    out[0] = out[0] + seed_hi + (_ONE if low < out[1] else _ZERO)
+    out[1] = low
+    next_double(out)
+
+
+@njit
+def seed_streams(seeds: np.ndarray, out: np.ndarray, scratch: np.ndarray) -> None:
+    """Fill ``out[r, k]`` with the PCG64 state of ``SeedSequence(seeds[r], spawn_key=(k,))``.
+
+    `seeds` holds each run's seed as four 32-bit words, least significant first (seeds below
+    2**128); `out` has shape ``(runs, sources, 4)``; `scratch` is 32 uint64 words.
+    """
+    entropy = scratch[:5]
+    sources = out.shape[1]
+    for r in range(seeds.shape[0]):
+        for w in range(4):
+            entropy[w] = seeds[r, w]
+        for k in range(sources):
+            entropy[4] = np.uint64(k)
+            _seed_stream(entropy, scratch[8:], out[r, k])

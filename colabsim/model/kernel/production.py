@@ -47,6 +47,12 @@ def ces_output(inputs: np.ndarray, weights: np.ndarray, rho: float, out: np.ndar
     total_weight = 0.0
     for k in range(4):
         total_weight += weights[k]
+    w0, w1, w2, w3 = (
+        weights[0] / total_weight,
+        weights[1] / total_weight,
+        weights[2] / total_weight,
+        weights[3] / total_weight,
+    )
     for p in range(inputs.shape[0]):
         aggregate = 0.0
         missing = False
@@ -55,7 +61,8 @@ def ces_output(inputs: np.ndarray, weights: np.ndarray, rho: float, out: np.ndar
             missing = missing or x <= 0.0
             # Complements need a floor against division by zero; substitutes take 0 as it is.
             floored = maximum(x, 1e-12) if rho < 0 else maximum(x, 0.0)
-            aggregate += (weights[k] / total_weight) * floored**rho
+            w = w0 if k == 0 else w1 if k == 1 else w2 if k == 2 else w3
+            aggregate += w * floored**rho
         aggregate = aggregate ** (1.0 / rho)
         out[p] = 0.0 if rho < 0 and missing else aggregate
     return out

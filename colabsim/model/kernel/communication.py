@@ -150,12 +150,10 @@ def apply_contacts(
     per_contact = params[UNDERSTANDING_GAIN] * (1.0 - w_p + w_p * purpose)
     trust_gain = params[CONTACT_TRUST_GAIN]
     for e in range(trust.shape[0]):
+        # Both outcomes, then a select: contacts are random, a branch on them would mispredict.
         t = trust[e]
         u = understanding[e]
-        if contact[e]:
-            gain = minimum(per_contact * depth[e], 1.0)
-            out_understanding[e] = u + gain * (1.0 - u)
-            out_trust[e] = t + trust_gain * (1.0 - t)
-        else:
-            out_understanding[e] = u
-            out_trust[e] = t
+        gain = minimum(per_contact * depth[e], 1.0)
+        met = contact[e]
+        out_understanding[e] = u + gain * (1.0 - u) if met else u
+        out_trust[e] = t + trust_gain * (1.0 - t) if met else t

@@ -101,8 +101,8 @@ def contributions(
         joint = 1.0 - w_j + w_j * consensus[p]
         relational = (1.0 - w_t + w_t * trust_m) * joint
         willingness = c_m * relational * mutual
-        defects = next_double(rng) < defect_scale * (1.0 - c_m)
-        give = willingness if engaged[m] and not defects else 0.0
+        keeps_faith = not (next_double(rng) < defect_scale * (1.0 - c_m))  # a draw per membership
+        give = willingness if engaged[m] & keeps_faith else 0.0
         gated = s.is_public[i] and s.prog_gated[p]
         expected_means = 0.0
         given = 0.0

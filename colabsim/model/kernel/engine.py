@@ -251,9 +251,11 @@ def advance(
     remembered, spared = b.tie_float[5], b.tie_bool[0]
     for e in range(s.n_ties):
         # A relation does not fade before both ends are there (passed as contact, as numpy does).
-        spared[e] = state.contact[e] or not (old_active[s.tie_src[e]] and old_active[s.tie_dst[e]])
+        spared[e] = state.contact[e] | (not (old_active[s.tie_src[e]] and old_active[s.tie_dst[e]]))
         # Only partners who have met remember each other's ways: a latent tie has no floor.
         remembered[e] = params[MEMORY_WEIGHT] * closeness[e] * (1.0 if s.tie_kind[e] != LATENT else 0.0)
+        # Months since the last contact (this month's contacts are drawn; nothing below reads it).
+        state.since_contact[e] = 0 if state.contact[e] else state.since_contact[e] + 1
     renewal.decay_ties(
         state.trust, state.understanding, spared, floor, params, remembered, state.trust, state.understanding
     )
@@ -292,7 +294,5 @@ def advance(
         draw = next_double(streams[INCLUSION_STREAM])
         if renew:
             state.inclusion_draw[m] = draw
-    for e in range(s.n_ties):
-        state.since_contact[e] = 0 if state.contact[e] else state.since_contact[e] + 1
     state.partners_joined[0] += n_joined
     state.sectors_opened[0] += 1 if opened else 0

@@ -73,11 +73,8 @@ SUMMARY_ORDER: tuple[str, ...] = (
 
 
 @njit
-def _masked_mean(values: np.ndarray, mask: np.ndarray, empty: float, stack: np.ndarray) -> float:
-    """Mean of `values` over the nonzero entries of `mask` (numpy's summation), `empty` if none."""
-    count = 0.0
-    for i in range(mask.shape[0]):
-        count += mask[i]
+def _masked_mean(values: np.ndarray, mask: np.ndarray, count: float, empty: float, stack: np.ndarray) -> float:
+    """Mean of `values` over the `count` nonzero entries of `mask` (numpy's summation), `empty` if none."""
     if count > 0:
         return pairwise_sum(values, mask, 0, values.shape[0], stack) / maximum(count, 1.0)
     return empty
@@ -92,27 +89,34 @@ def observe(structure: KernelStructure, state: RunState, full: bool, out: np.nda
     s = structure
     live, running = work.programmes[0], work.programmes[1]
     n_running = 0.0
+    n_live = 0.0
     for p in range(s.n_programmes):
         live[p] = 1.0 if state.status[p] == ACTIVE or state.status[p] == DORMANT else 0.0
         running[p] = 1.0 if state.status[p] == ACTIVE else 0.0
         n_running += running[p]
+        n_live += live[p]
     both, partnership = work.ties[0], work.ties[1]
     recent = 0.0
+    n_both = 0.0
+    n_partnership = 0.0
     for e in range(s.n_ties):
         present = state.active[s.tie_src[e]] and state.active[s.tie_dst[e]]
         both[e] = 1.0 if present else 0.0
         partnership[e] = 1.0 if present and s.tie_cross[e] else 0.0
+        n_both += both[e]
+        n_partnership += partnership[e]
         recent += 1.0 if present and state.since_contact[e] < 12 else 0.0
     actors = work.actors[0]
     n_active = 0.0
     for i in range(s.n_actors):
         actors[i] = 1.0 if state.active[i] else 0.0
         n_active += actors[i]
-    out[PERFORMANCE] = _masked_mean(state.performance, live, 0.0, work.stack)
-    out[TRUST] = _masked_mean(state.trust, partnership, 0.0, work.stack)
-    out[TRUST_ALL] = _masked_mean(state.trust, both, 0.0, work.stack) if full else np.nan
-    out[UNDERSTANDING] = _masked_mean(state.understanding, partnership, 0.0, work.stack) if full else np.nan
-    out[COMMITMENT] = _masked_mean(state.commitment, actors, 0.0, work.stack)
+    stack = work.stack
+    out[PERFORMANCE] = _masked_mean(state.performance, live, n_live, 0.0, stack)
+    out[TRUST] = _masked_mean(state.trust, partnership, n_partnership, 0.0, stack)
+    out[TRUST_ALL] = _masked_mean(state.trust, both, n_both, 0.0, stack) if full else np.nan
+    out[UNDERSTANDING] = _masked_mean(state.understanding, partnership, n_partnership, 0.0, stack) if full else np.nan
+    out[COMMITMENT] = _masked_mean(state.commitment, actors, n_active, 0.0, stack)
     column = work.programmes[2]
     for k in range(4):
         for p in range(s.n_programmes):
@@ -123,11 +127,15 @@ def observe(structure: KernelStructure, state: RunState, full: bool, out: np.nda
     in_sector = work.programmes[3]
     for j in range(s.n_sectors):
         any_running = False
+        n_in = 0.0
         for p in range(s.n_programmes):
             in_sector[p] = live[p] if s.prog_sector[p] == j else 0.0
+            n_in += in_sector[p]
             any_running = any_running or (running[p] > 0 and s.prog_sector[p] == j)
         sectors += 1.0 if any_running else 0.0
-        out[SECTORS_OPENED + 1 + j] = _masked_mean(state.performance, in_sector, np.nan, work.stack) if full else np.nan
+        out[SECTORS_OPENED + 1 + j] = (
+            _masked_mean(state.performance, in_sector, n_in, np.nan, stack) if full else np.nan
+        )
     out[ACTIVE_SECTORS] = sectors
     out[ACTIVE_TIES] = recent
     out[ACTIVE_ACTORS] = n_active

@@ -61,14 +61,14 @@ def decay_ties(
     trust_decay = params[TRUST_DECAY]
     understanding_decay = params[UNDERSTANDING_DECAY]
     for e in range(trust.shape[0]):
+        # Both outcomes, then a select (contacts are random: a branch on them would mispredict).
         t = trust[e]
         u = understanding[e]
-        if contact[e]:
-            out_trust[e] = t
-            out_understanding[e] = u
-        else:
-            out_trust[e] = t - trust_decay * maximum(t - floor[e], 0.0)
-            out_understanding[e] = u - understanding_decay * maximum(u - understanding_floor[e], 0.0)
+        faded = t - trust_decay * maximum(t - floor[e], 0.0)
+        forgotten = u - understanding_decay * maximum(u - understanding_floor[e], 0.0)
+        met = contact[e]
+        out_trust[e] = t if met else faded
+        out_understanding[e] = u if met else forgotten
 
 
 @njit

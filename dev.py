@@ -82,6 +82,9 @@ PYTEST_DEFAULTS = ("-q", "-n", "2", "--dist", "loadfile")
 #: numba (``COLABSIM_KERNEL=off``): the rules, the engine, batches, streams, the Mesa model and the
 #: reference check. The first pass requires the compiled kernel (``COLABSIM_KERNEL=on``), so a
 #: broken numba fails here instead of testing the numpy engine twice.
+#: Compiles the kernel into numba's cache before the test processes start (they then load it).
+WARM_UP = "from colabsim.model.kernel.bridge import warm_up; warm_up()"
+
 NUMPY_PASS = (
     "tests/rules",
     "tests/test_batch.py",
@@ -109,6 +112,10 @@ def task_test(args: list[str]) -> int:
     pytest = (BIN / "python", "-m", "pytest")
     if args:
         return _run(*pytest, *args)
+    # Compile the kernel once here (or load it from the cache), rather than in each test process.
+    status = _run(BIN / "python", "-c", WARM_UP, environment={"COLABSIM_KERNEL": "on"})
+    if status != 0:
+        return status
     status = _run(*pytest, *PYTEST_DEFAULTS, environment={"COLABSIM_KERNEL": "on"})
     if status != 0:
         return status

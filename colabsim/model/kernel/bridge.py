@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from colabsim.model.engine import Calendar, State
+from colabsim.model.engine import Calendar, State, initial_state
 from colabsim.model.kernel.engine import MonthBuffers, RunState, new_buffers
 from colabsim.model.kernel.layout import FACTOR_ORDER, KernelStructure, Work, kernel_structure, level_rows, new_work
 from colabsim.model.kernel.layout import parameter_rows as parameter_rows
@@ -23,12 +23,13 @@ from colabsim.model.kernel.metrics import METRIC_ORDER, SUMMARY_ORDER
 from colabsim.model.kernel.pcg64 import restore, states_of
 from colabsim.model.kernel.run import run_batch_arrays, step, stream_states
 from colabsim.model.kernel.timeline import encode_timeline
-from colabsim.model.streams import NOISE_SOURCES, RunSeed, Streams
-from colabsim.model.structure import Structure
+from colabsim.model.streams import NOISE_SOURCES, RunSeed, Streams, run_streams
+from colabsim.model.structure import Structure, build_structure
 from colabsim.scenario.loader import Scenario
 from colabsim.scenario.parameters import Parameters
+from colabsim.scenario.synthetic import synthetic_scenario
 
-__all__ = ["KernelBatch", "MonthKernel", "metric_names", "run_kernel_batch"]
+__all__ = ["KernelBatch", "MonthKernel", "metric_names", "run_kernel_batch", "warm_up"]
 
 #: State fields that are scalars per run in the numpy engine (1-entry arrays in the kernel).
 _CITY_FIELDS = ("reputation", "partners_joined", "sectors_opened")
@@ -158,3 +159,20 @@ class MonthKernel:
             for name, value in zip(RunState._fields, run_state, strict=True)
         }
         return State(**new), metrics
+
+
+def warm_up() -> None:
+    """Compile the kernel's entry points once (or load them from numba's cache).
+
+    A whole batch and one month of a small synthetic scenario: afterwards every kernel function
+    is in numba's cache, so processes started later (test workers, sweep workers) load it
+    instead of each compiling it again.
+    """
+    scenario = synthetic_scenario(10, seed=0, horizon_years=1)
+    structure = build_structure(scenario.spec)
+    levels = {name: np.array([[value]]) for name, value in scenario.factors.items()}
+    run_kernel_batch(scenario, structure, levels, {}, scenario.parameters, [0], None, keep_series=True)
+    streams = run_streams(0)
+    calendar = Calendar.at(scenario.start, 0)
+    state = initial_state(structure, scenario.factors, calendar, streams.inclusion)
+    MonthKernel(structure, scenario.parameters).month(state, scenario.factors, calendar, streams)

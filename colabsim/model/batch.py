@@ -107,7 +107,7 @@ def _run_numpy(
     streams = batch_streams(seeds, source_seeds)
     months = scenario.horizon_months
     current: dict[str, np.ndarray] = dict(levels)
-    state = initial_state(structure, current, Calendar.at(scenario.start, 0), streams.inclusion, batch=runs)
+    state = initial_state(structure, current, Calendar.at(scenario.start, 0), batch=runs)
     series: dict[str, np.ndarray] = {}
     programme_values = np.empty((months, runs, structure.n_programmes)) if keep_series else None
     for month in range(months):
@@ -121,7 +121,7 @@ def _run_numpy(
             programme_values[month] = state.performance
     by_run = {name: np.ascontiguousarray(values.T) for name, values in series.items()}
     programmes = None if programme_values is None else np.ascontiguousarray(programme_values.transpose(1, 0, 2))
-    return state, current, summarise_series(by_run), by_run if keep_series else {}, programmes
+    return state, current, summarise_series(by_run, scenario.window), by_run if keep_series else {}, programmes
 
 
 def _take(value: np.ndarray, rows: np.ndarray) -> np.ndarray:

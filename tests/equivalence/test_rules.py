@@ -110,11 +110,28 @@ def test_apply_contacts_matches_numpy(data: st.DataObject) -> None:
     contact = bool_array(data, (e,))
     depth = data.draw(st.floats(1.0, 4.0)) * (1.0 + unit_array(data, (e,)))
     purpose = x.levels["shared_purpose"]
+    reach = unit_array(data, (e,))
     trust, understanding = k.floats(e), k.floats(e)
-    communication.apply_contacts(x.trust, x.understanding, contact, k.params, purpose, depth, trust, understanding)
-    want = rules.apply_contacts(x.trust, x.understanding, contact, x.params, purpose, depth)
+    communication.apply_contacts(
+        x.trust, x.understanding, contact, k.params, purpose, depth, reach, trust, understanding
+    )
+    want = rules.apply_contacts(x.trust, x.understanding, contact, x.params, purpose, depth, reach)
     assert_same(want[0], trust, "trust")
     assert_same(want[1], understanding, "understanding")
+
+
+@rule_test
+@given(st.data())
+def test_understanding_reach_matches_numpy(data: st.DataObject) -> None:
+    x, k = _setup(data)
+    closeness = unit_array(data, (x.s.n_ties,))
+    got = communication.understanding_reach(k.s, k.params, closeness, k.floats(x.s.n_ties))
+    assert_same(rules.understanding_reach(x.s, x.params, closeness), got, "understanding_reach")
+
+
+def _participation(data: st.DataObject, x) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """How fully each membership takes part: 0 for some, a share or all for the others."""
+    return unit_array(data, (x.s.n_members,)) * x.member_live
 
 
 # --- shocks ----------------------------------------------------------------------------------
@@ -166,8 +183,8 @@ def test_leadership_turnover_matches_numpy(data: st.DataObject, seed: int) -> No
 def test_facilitation_level_matches_numpy(data: st.DataObject) -> None:
     x, k = _setup(data)
     mediated = bool_array(data, (x.s.n_programmes,))
-    got = deliberation.facilitation_level(k.levels, mediated, k.floats(x.s.n_programmes))
-    assert_same(rules.facilitation_level(x.levels, mediated), got, "facilitation_level")
+    got = deliberation.facilitation_level(k.levels, k.params, mediated, k.floats(x.s.n_programmes))
+    assert_same(rules.facilitation_level(x.levels, x.params, mediated), got, "facilitation_level")
 
 
 @rule_test
@@ -175,11 +192,12 @@ def test_facilitation_level_matches_numpy(data: st.DataObject) -> None:
 def test_programme_consensus_matches_numpy(data: st.DataObject) -> None:
     x, k = _setup(data)
     p = x.s.n_programmes
+    participation = _participation(data, x)
     consensus, viable = k.floats(p), k.bools(p)
     deliberation.programme_consensus(
-        k.s, k.levels, k.params, x.commitment, x.understanding, x.member_live, consensus, viable, k.work
+        k.s, k.levels, k.params, x.commitment, x.understanding, participation, consensus, viable, k.work
     )
-    want = rules.programme_consensus(x.s, x.levels, x.params, x.commitment, x.understanding, x.member_live)
+    want = rules.programme_consensus(x.s, x.levels, x.params, x.commitment, x.understanding, participation)
     assert_same(want[0], consensus, "consensus")
     assert_same(want[1], viable, "viable")
 
@@ -202,7 +220,7 @@ def test_contributions_matches_numpy(data: st.DataObject, seed: int) -> None:
     x, k = _setup(data)
     m = x.s.n_members
     consensus = unit_array(data, (x.s.n_programmes,))
-    engaged = x.member_live & (x.status == ACTIVE)[x.s.mem_prog]
+    engaged = _participation(data, x) * (x.status == ACTIVE)[x.s.mem_prog]
     holdings = (x.commitment, x.trust, x.stock, x.budget)
     generator, stream = stream_pair(seed)
     want = rules.contributions(x.s, x.levels, x.params, holdings, consensus, engaged, x.months_left, generator)
@@ -253,19 +271,21 @@ def test_ces_output_matches_numpy(data: st.DataObject) -> None:
     x, k = _setup(data)
     inputs = stock_array(data, (x.s.n_programmes, 4)) / 10.0
     weights = np.array(x.params.resource_weights, dtype=np.float64)
-    got = production.ces_output(inputs, weights, x.params.ces_rho, k.floats(x.s.n_programmes))
-    assert_same(rules.ces_output(inputs, x.params.resource_weights, x.params.ces_rho), got, "ces_output")
+    rho = x.params.ces_rho
+    for shift in (0.0, x.params.ces_shift, data.draw(st.floats(0.0, 0.5))):
+        got = production.ces_output(inputs, weights, rho, shift, k.floats(x.s.n_programmes))
+        assert_same(rules.ces_output(inputs, x.params.resource_weights, rho, shift), got, "ces_output")
 
 
 @rule_test
 @given(st.data())
 def test_joint_capacity_matches_numpy(data: st.DataObject) -> None:
     x, k = _setup(data)
-    capacity = unit_array(data, (x.s.n_actors,))
+    capacity, participation = unit_array(data, (x.s.n_actors,)), _participation(data, x)
     got = production.joint_capacity(
-        k.s, k.levels, k.params, capacity, x.member_live, k.floats(x.s.n_programmes), k.work
+        k.s, k.levels, k.params, capacity, participation, k.floats(x.s.n_programmes), k.work
     )
-    assert_same(rules.joint_capacity(x.s, x.levels, x.params, capacity, x.member_live), got, "joint_capacity")
+    assert_same(rules.joint_capacity(x.s, x.levels, x.params, capacity, participation), got, "joint_capacity")
 
 
 @rule_test
@@ -273,10 +293,11 @@ def test_joint_capacity_matches_numpy(data: st.DataObject) -> None:
 def test_coordination_efficiency_matches_numpy(data: st.DataObject) -> None:
     x, k = _setup(data)
     capacity, joint = unit_array(data, (x.s.n_actors,)), unit_array(data, (x.s.n_programmes,))
+    participation = _participation(data, x)
     got = production.coordination_efficiency(
-        k.s, k.params, capacity, x.understanding, x.member_live, joint, k.floats(x.s.n_programmes), k.work
+        k.s, k.params, capacity, x.understanding, participation, joint, k.floats(x.s.n_programmes), k.work
     )
-    want = rules.coordination_efficiency(x.s, x.params, capacity, x.understanding, x.member_live, joint)
+    want = rules.coordination_efficiency(x.s, x.params, capacity, x.understanding, participation, joint)
     assert_same(want, got, "coordination_efficiency")
 
 
@@ -300,7 +321,7 @@ def test_programme_performance_matches_numpy(data: st.DataObject) -> None:
 def test_update_trust_matches_numpy(data: st.DataObject) -> None:
     x, k = _setup(data)
     m, e = x.s.n_members, x.s.n_ties
-    reciprocity, observed, engaged = unit_array(data, (m,)), bool_array(data, (m,)), bool_array(data, (m,))
+    reciprocity, observed, engaged = unit_array(data, (m,)), bool_array(data, (m,)), _participation(data, x)
     floor = unit_array(data, (e,)) * 0.8
     got = learning.update_trust(
         k.s, k.levels, k.params, x.trust, reciprocity, observed, engaged, floor, k.floats(e), k.work
@@ -327,8 +348,8 @@ def test_realised_benefit_matches_numpy(data: st.DataObject) -> None:
 def test_facilitation_matches_numpy(data: st.DataObject) -> None:
     x, k = _setup(data)
     live_programme = bool_array(data, (x.s.n_programmes,))
-    got = learning.facilitation(k.s, k.levels, x.member_live, live_programme, k.floats(x.s.n_actors), k.work)
-    assert_same(rules.facilitation(x.s, x.levels, x.member_live, live_programme), got, "facilitation")
+    got = learning.facilitation(k.s, k.levels, k.params, x.member_live, live_programme, k.floats(x.s.n_actors), k.work)
+    assert_same(rules.facilitation(x.s, x.levels, x.params, x.member_live, live_programme), got, "facilitation")
 
 
 @rule_test

@@ -27,7 +27,7 @@ def test_kernel_draws_are_numpys_and_numpy_continues_where_the_kernel_stopped(se
 
 def test_a_runs_stream_states_are_its_noise_sources_streams() -> None:
     seeds = [0, 7, 2**62 + 5]
-    overrides = [{}, {"contacts": 3}, {"joining": 0, "inclusion": 11}]
+    overrides = [{}, {"contacts": 3}, {"joining": 0, "turnover": 11}]
     states = stream_states(seeds, overrides)
     for r, seed in enumerate(seeds):
         streams = run_streams(seed, overrides[r])

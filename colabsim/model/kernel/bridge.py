@@ -96,6 +96,7 @@ def run_kernel_batch(
         encode_timeline(scenario, structure),
         (scenario.start[1], scenario.horizon_months),
         keep_series,
+        scenario.window,
     )
     names = metric_names(structure)
     return KernelBatch(
@@ -174,5 +175,5 @@ def warm_up() -> None:
     run_kernel_batch(scenario, structure, levels, {}, scenario.parameters, [0], None, keep_series=True)
     streams = run_streams(0)
     calendar = Calendar.at(scenario.start, 0)
-    state = initial_state(structure, scenario.factors, calendar, streams.inclusion)
+    state = initial_state(structure, scenario.factors, calendar)
     MonthKernel(structure, scenario.parameters).month(state, scenario.factors, calendar, streams)

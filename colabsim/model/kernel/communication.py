@@ -27,11 +27,12 @@ from colabsim.model.kernel.layout import (
     PURPOSE_UNDERSTANDING_WEIGHT,
     SAME_SIDE_CLOSENESS,
     UNDERSTANDING_GAIN,
+    UNDERSTANDING_REACH,
     KernelStructure,
     Work,
 )
 from colabsim.model.kernel.pcg64 import next_double
-from colabsim.model.kernel.segments import clip, minimum
+from colabsim.model.kernel.segments import clip, maximum, minimum
 
 __all__ = [
     "apply_contacts",
@@ -41,6 +42,7 @@ __all__ = [
     "draw_contacts",
     "legal_flow",
     "tie_closeness",
+    "understanding_reach",
 ]
 
 
@@ -52,6 +54,17 @@ def tie_closeness(structure: KernelStructure, levels: np.ndarray, out: np.ndarra
         kin = s.tie_kin_weight[e] * levels[KINSHIP]
         hist = s.tie_history_weight[e] * levels[HISTORY]
         out[e] = 0.5 * (kin + hist) if s.tie_cross[e] else SAME_SIDE_CLOSENESS
+    return out
+
+
+@njit
+def understanding_reach(
+    structure: KernelStructure, params: np.ndarray, closeness: np.ndarray, out: np.ndarray
+) -> np.ndarray:
+    """How far contact can build shared understanding: ``reach + (1 - reach) * closeness`` across, 1 within."""
+    base = params[UNDERSTANDING_REACH]
+    for e in range(structure.n_ties):
+        out[e] = base + (1.0 - base) * closeness[e] if structure.tie_cross[e] else 1.0
     return out
 
 
@@ -142,10 +155,11 @@ def apply_contacts(
     params: np.ndarray,
     purpose: float,
     depth: np.ndarray,
+    reach: np.ndarray,
     out_trust: np.ndarray,
     out_understanding: np.ndarray,
 ) -> None:
-    """Contact builds shared understanding (``min(g_u * depth, 1)`` of the gap) and refreshes trust."""
+    """Contact builds shared understanding (``min(g_u * depth, 1)`` of the gap to `reach`) and refreshes trust."""
     w_p = params[PURPOSE_UNDERSTANDING_WEIGHT]
     per_contact = params[UNDERSTANDING_GAIN] * (1.0 - w_p + w_p * purpose)
     trust_gain = params[CONTACT_TRUST_GAIN]
@@ -154,6 +168,7 @@ def apply_contacts(
         t = trust[e]
         u = understanding[e]
         gain = minimum(per_contact * depth[e], 1.0)
+        gap = maximum(reach[e] - u, 0.0)
         met = contact[e]
-        out_understanding[e] = u + gain * (1.0 - u) if met else u
+        out_understanding[e] = u + gain * gap if met else u
         out_trust[e] = t + trust_gain * (1.0 - t) if met else t

@@ -55,35 +55,39 @@ def contributions(
     out_observed: np.ndarray,
     work: Work,
 ) -> None:
-    """What each membership gives this month (one defection draw per membership, engaged or not)."""
+    """What each membership gives this month (one defection draw per membership, taking part or not).
+
+    `engaged` is each membership's intensity of participation this month (0 when it does not
+    take part).
+    """
     commitment, trust, stock, budget = state
     s = structure
     n_active = work.actors[0]
     for i in range(s.n_actors):
         n_active[i] = 0.0
     for m in range(s.n_members):
-        n_active[s.mem_actor[m]] += 1.0 if engaged[m] else 0.0
+        n_active[s.mem_actor[m]] += 1.0 if engaged[m] > 0 else 0.0
     # Monthly means by actor and type: a twelfth of the budget at most, shared by its active programmes.
     means = work.actor_types[2]
     for i in range(s.n_actors):
         share = maximum(n_active[i], 1.0)
         for k in range(4):
             means[i, k] = minimum(stock[i, k] / float(months_left), budget[i, k] / 12.0) / share
-    # i's mean trust in its co-participants: over the pairs of a programme whose ends are engaged.
+    # i's mean trust in its co-participants, each counted as far as it takes part.
     trust_sum, trust_n = work.members[0], work.members[1]
     for m in range(s.n_members):
         trust_sum[m] = 0.0
         trust_n[m] = 0.0
     for k in range(s.n_pairs):
-        live = engaged[s.pair_src_mem[k]] and engaged[s.pair_dst_mem[k]]
         src = s.pair_src_mem[k]
-        trust_sum[src] += trust[s.pair_edge[k]] if live else 0.0
-        trust_n[src] += 1.0 if live else 0.0
+        weight = (1.0 if engaged[src] > 0 else 0.0) * engaged[s.pair_dst_mem[k]]
+        trust_sum[src] += trust[s.pair_edge[k]] * weight if weight > 0 else 0.0
+        trust_n[src] += weight
     mediated = work.programmes[0]
     for p in range(s.n_programmes):
         mediated[p] = 0.0
     for m in range(s.n_members):
-        if engaged[m] and s.is_mediator[s.mem_actor[m]]:
+        if engaged[m] > 0 and s.is_mediator[s.mem_actor[m]]:
             mediated[s.mem_prog[m]] = 1.0
     flow = legal_flow(levels, params)
     buffer_scale = params[MEDIATOR_BUFFER] * levels[MEDIATION]
@@ -95,14 +99,15 @@ def contributions(
     for m in range(s.n_members):
         i = s.mem_actor[m]
         p = s.mem_prog[m]
-        trust_m = trust_sum[m] / maximum(trust_n[m], 1.0) if trust_n[m] > 0 else 0.0
+        intensity = engaged[m]
+        taking_part = intensity > 0
+        trust_m = trust_sum[m] / trust_n[m] if trust_n[m] > 0 else 0.0
         trust_m = trust_m + buffer_scale * mediated[p] * (1.0 - trust_m)
         c_m = commitment[i]
-        joint = 1.0 - w_j + w_j * consensus[p]
-        relational = (1.0 - w_t + w_t * trust_m) * joint
+        relational = trust_m**w_t * consensus[p] ** w_j
         willingness = c_m * relational * mutual
         keeps_faith = not (next_double(rng) < defect_scale * (1.0 - c_m))  # a draw per membership
-        give = willingness if engaged[m] & keeps_faith else 0.0
+        give = willingness * intensity if taking_part & keeps_faith else 0.0
         gated = s.is_public[i] and s.prog_gated[p]
         expected_means = 0.0
         given = 0.0
@@ -113,9 +118,9 @@ def contributions(
             out_amount[m, k] = amount
             expected_means += means[i, k]
             given += amount
-        expected = fair * expected_means
+        expected = fair * intensity * expected_means
         out_reciprocity[m] = minimum(1.0, given / maximum(expected, 1e-12)) if expected > 0 else 0.0
-        out_observed[m] = engaged[m] and expected > 0
+        out_observed[m] = taking_part and expected > 0
 
 
 @njit

@@ -15,22 +15,29 @@ from colabsim.model.kernel.layout import (
     FACILITATION_WEIGHT,
     LEADERSHIP,
     MEDIATION,
+    MEDIATOR_FACILITATION,
     PURPOSE_WEIGHT,
     SHARED_PURPOSE,
     KernelStructure,
     Work,
 )
-from colabsim.model.kernel.segments import clip, maximum
+from colabsim.model.kernel.segments import clip
 
 __all__ = ["facilitation_level", "programme_consensus", "update_programme_status"]
 
 
 @njit
-def facilitation_level(levels: np.ndarray, mediated: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """Facilitation with (``(leadership + mediation) / 2``) or without (``leadership``) a mediator."""
+def _facilitation(levels: np.ndarray, params: np.ndarray, m: float) -> float:
+    """``1 - (1 - leadership) * (1 - mediator_facilitation * mediation * m)`` (the mediator only where m > 0)."""
+    mediator = params[MEDIATOR_FACILITATION] * levels[MEDIATION] * m if m > 0 else 0.0
+    return 1.0 - (1.0 - levels[LEADERSHIP]) * (1.0 - mediator)
+
+
+@njit
+def facilitation_level(levels: np.ndarray, params: np.ndarray, mediated: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Facilitation with a mediator beside the leadership (``mediated`` true) or without one."""
     for i in range(mediated.shape[0]):
-        m = 1.0 if mediated[i] else 0.0
-        out[i] = (levels[LEADERSHIP] + levels[MEDIATION] * m) / (1.0 + m)
+        out[i] = _facilitation(levels, params, 1.0 * mediated[i])
     return out
 
 
@@ -41,12 +48,12 @@ def programme_consensus(
     params: np.ndarray,
     commitment: np.ndarray,
     understanding: np.ndarray,
-    member_live: np.ndarray,
+    participation: np.ndarray,
     out_consensus: np.ndarray,
     out_viable: np.ndarray,
     work: Work,
 ) -> None:
-    """Consensus of each programme, and whether its live members come from two sides or more."""
+    """Consensus of each programme (means weighted by participation), and whether it has two sides."""
     s = structure
     n_prog = s.n_programmes
     support, support_n = work.programmes[0], work.programmes[1]
@@ -65,27 +72,25 @@ def programme_consensus(
     for m in range(s.n_members):
         p = s.mem_prog[m]
         actor = s.mem_actor[m]
-        live = member_live[m]
-        support[p] += commitment[actor] if live else 0.0
-        support_n[p] += 1.0 if live else 0.0
-        if live and s.is_mediator[actor]:
+        weight = participation[m]
+        support[p] += commitment[actor] * weight if weight > 0 else 0.0
+        support_n[p] += weight
+        if weight > 0 and s.is_mediator[actor]:
             mediated[p] = 1.0
-        if live:
+        if weight > 0:
             sides[s.actor_side[actor], p] = 1.0
     for k in range(s.n_pairs):
         p = s.pair_prog[k]
-        live = member_live[s.pair_src_mem[k]] and member_live[s.pair_dst_mem[k]]
-        shared[p] += understanding[s.pair_edge[k]] if live else 0.0
-        shared_n[p] += 1.0 if live else 0.0
+        weight = participation[s.pair_src_mem[k]] * participation[s.pair_dst_mem[k]]
+        shared[p] += understanding[s.pair_edge[k]] * weight if weight > 0 else 0.0
+        shared_n[p] += weight
     w_f = params[FACILITATION_WEIGHT]
     w_s = params[PURPOSE_WEIGHT]
     purpose = 1.0 - w_s + w_s * levels[SHARED_PURPOSE]
     for p in range(n_prog):
-        mean_support = support[p] / maximum(support_n[p], 1.0) if support_n[p] > 0 else 0.0
-        mean_shared = shared[p] / maximum(shared_n[p], 1.0) if shared_n[p] > 0 else 0.0
-        m = mediated[p]
-        level = (levels[LEADERSHIP] + levels[MEDIATION] * m) / (1.0 + m)
-        facilitated = 1.0 - w_f + w_f * level
+        mean_support = support[p] / support_n[p] if support_n[p] > 0 else 0.0
+        mean_shared = shared[p] / shared_n[p] if shared_n[p] > 0 else 0.0
+        facilitated = 1.0 - w_f + w_f * _facilitation(levels, params, mediated[p])
         consensus = np.sqrt(mean_support * mean_shared) * facilitated * purpose
         out_consensus[p] = clip(consensus, 0.0, 1.0)
         out_viable[p] = sides[0, p] + sides[1, p] + sides[2, p] >= 2.0

@@ -29,13 +29,14 @@ from colabsim.model.kernel.layout import (
     KernelStructure,
     Work,
 )
-from colabsim.model.kernel.pcg64 import next_double
 from colabsim.model.kernel.segments import maximum
 
-__all__ = ["MonthBuffers", "RunState", "advance", "initial_commitment", "initial_state", "member_included"]
+__all__ = ["MonthBuffers", "RunState", "advance", "initial_commitment", "initial_state", "member_participation"]
 
 #: Noise sources in the order of `colabsim.model.streams.NOISE_SOURCES` (a run's stream rows).
-INCLUSION_STREAM, TURNOVER_STREAM, CONTACTS_STREAM, DEFECTION_STREAM, SECTORS_STREAM, JOINING_STREAM = range(6)
+TURNOVER_STREAM, CONTACTS_STREAM, DEFECTION_STREAM, SECTORS_STREAM, JOINING_STREAM = range(5)
+#: How many noise sources a run has.
+N_STREAMS = 5
 
 
 class RunState(NamedTuple):
@@ -52,7 +53,6 @@ class RunState(NamedTuple):
     budget: np.ndarray
     stock: np.ndarray
     contributed: np.ndarray
-    inclusion_draw: np.ndarray
     status: np.ndarray
     streak: np.ndarray
     performance: np.ndarray
@@ -70,7 +70,7 @@ class MonthBuffers(NamedTuple):
     actor_bool: np.ndarray  # (4, N)
     tie_float: np.ndarray  # (8, E)
     tie_bool: np.ndarray  # (1, E)
-    member_float: np.ndarray  # (2, M)
+    member_float: np.ndarray  # (4, M)
     member_bool: np.ndarray  # (4, M)
     programme_float: np.ndarray  # (4, P)
     programme_bool: np.ndarray  # (4, P)
@@ -86,7 +86,7 @@ def new_buffers(structure: KernelStructure) -> MonthBuffers:
         actor_bool=np.zeros((4, s.n_actors), dtype=np.bool_),
         tie_float=np.zeros((8, s.n_ties)),
         tie_bool=np.zeros((1, s.n_ties), dtype=np.bool_),
-        member_float=np.zeros((2, s.n_members)),
+        member_float=np.zeros((4, s.n_members)),
         member_bool=np.zeros((4, s.n_members), dtype=np.bool_),
         programme_float=np.zeros((4, s.n_programmes)),
         programme_bool=np.zeros((4, s.n_programmes), dtype=np.bool_),
@@ -105,18 +105,16 @@ def initial_commitment(structure: KernelStructure, levels: np.ndarray, out: np.n
 
 
 @njit
-def member_included(structure: KernelStructure, state: RunState, levels: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """Which memberships take part: required ones always, optional ones while draw < inclusion."""
+def member_participation(structure: KernelStructure, levels: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """How fully each membership takes part: 1 if required, the inclusion factor if optional."""
     for m in range(structure.n_members):
-        out[m] = not structure.mem_optional[m] or state.inclusion_draw[m] < levels[INCLUSION]
+        out[m] = levels[INCLUSION] if structure.mem_optional[m] else 1.0
     return out
 
 
 @njit
-def initial_state(
-    structure: KernelStructure, levels: np.ndarray, months_left: int, rng: np.ndarray, out: RunState, work: Work
-) -> None:
-    """Set up month 0 of one run in `out`, drawing the inclusion draws from `rng` (the inclusion stream)."""
+def initial_state(structure: KernelStructure, levels: np.ndarray, months_left: int, out: RunState, work: Work) -> None:
+    """Set up month 0 of one run in `out` (nothing is drawn at random)."""
     s = structure
     history = levels[HISTORY]
     for e in range(s.n_ties):
@@ -144,8 +142,6 @@ def initial_state(
         for k in range(4):
             out.stock[i, k] = out.budget[i, k] * months_left / 12.0
             out.contributed[i, k] = 0.0
-    for m in range(s.n_members):
-        out.inclusion_draw[m] = next_double(rng)
     out.reputation[0] = 0.0
     out.partners_joined[0] = 0
     out.sectors_opened[0] = 0
@@ -165,7 +161,7 @@ def advance(
 ) -> None:
     """Advance one run one month (processes 1-8), writing the new state over `state`.
 
-    `streams` holds the run's six noise streams (``(6, 4)``, rows in `NOISE_SOURCES` order).
+    `streams` holds the run's noise streams (``(N_STREAMS, 4)``, rows in `NOISE_SOURCES` order).
     """
     s = structure
     b = buffers
@@ -196,26 +192,30 @@ def advance(
     comm.draw_contacts(probability, streams[CONTACTS_STREAM], state.contact)
     for e in range(s.n_ties):
         depth[e] = intensity[e] / maximum(probability[e], 1e-12) if probability[e] > 0 else 1.0
+    reach = comm.understanding_reach(s, params, closeness, b.tie_float[6])
     comm.apply_contacts(
-        state.trust, state.understanding, state.contact, params, levels[SHARED_PURPOSE], depth,
+        state.trust, state.understanding, state.contact, params, levels[SHARED_PURPOSE], depth, reach,
         state.trust, state.understanding,
     )  # fmt: skip
-    # 3. Deliberation.
-    member_live = member_included(s, state, levels, b.member_bool[0])
+    # 3. Deliberation. Outside its funding window (a donor's project) an actor does not take part at all.
+    participation = member_participation(s, levels, b.member_float[1])
+    member_live = b.member_bool[0]
     for m in range(s.n_members):
-        member_live[m] = member_live[m] and state.active[s.mem_actor[m]]
+        actor = s.mem_actor[m]
+        participation[m] = participation[m] * (1.0 if state.active[actor] and state.funded[actor] else 0.0)
+        member_live[m] = participation[m] > 0
     viable = b.programme_bool[0]
     deliberation.programme_consensus(
-        s, levels, params, state.commitment, state.understanding, member_live, state.consensus, viable, work
+        s, levels, params, state.commitment, state.understanding, participation, state.consensus, viable, work
     )
     deliberation.update_programme_status(state.status, viable, state.status)
     running = b.programme_bool[1]
     for p in range(s.n_programmes):
         running[p] = state.status[p] == ACTIVE
     # 4. Contribution.
-    engaged = b.member_bool[1]
+    engaged = b.member_float[2]
     for m in range(s.n_members):
-        engaged[m] = member_live[m] and running[s.mem_prog[m]]
+        engaged[m] = participation[m] * (1.0 if running[s.mem_prog[m]] else 0.0)
     amount, reciprocity, observed = b.member_types, b.member_float[0], b.member_bool[2]
     contribution.contributions(
         s, levels, params, (state.commitment, state.trust, state.stock, state.budget), state.consensus,
@@ -226,9 +226,9 @@ def advance(
     contribution.pool_by(amount, s.mem_prog, s.n_programmes, state.pooled)
     # 5. Production.
     capacity = production.actor_capacity(s, levels, b.actor_float[3])
-    joint = production.joint_capacity(s, levels, params, capacity, member_live, b.programme_float[0], work)
+    joint = production.joint_capacity(s, levels, params, capacity, participation, b.programme_float[0], work)
     efficiency = production.coordination_efficiency(
-        s, params, capacity, state.understanding, member_live, joint, b.programme_float[1], work
+        s, params, capacity, state.understanding, participation, joint, b.programme_float[1], work
     )
     production.programme_performance(state.pooled, s.prog_need, efficiency, running, params, state.performance, work)
     # 6. Learning.
@@ -239,7 +239,7 @@ def advance(
         live_programme[p] = running[p] or state.status[p] == DORMANT
     benefit, involved = b.actor_float[4], b.actor_bool[2]
     learning.realised_benefit(s, state.performance, member_live, live_programme, benefit, involved, work)
-    facilitated = learning.facilitation(s, levels, member_live, live_programme, b.actor_float[5], work)
+    facilitated = learning.facilitation(s, levels, params, member_live, live_programme, b.actor_float[5], work)
     setpoint = learning.affective_setpoint(s, params, mandate, closeness, b.actor_float[6], work)
     learned = learning.update_commitment(
         levels, params, state.commitment, benefit, involved, facilitated, setpoint, b.actor_float[7]
@@ -248,7 +248,7 @@ def advance(
         if old_active[i]:
             state.commitment[i] = learned[i]
     # 7. Decay and renewal.
-    remembered, spared = b.tie_float[5], b.tie_bool[0]
+    remembered, spared = b.tie_float[7], b.tie_bool[0]
     for e in range(s.n_ties):
         # A relation does not fade before both ends are there (passed as contact, as numpy does).
         spared[e] = state.contact[e] | (not (old_active[s.tie_src[e]] and old_active[s.tie_dst[e]]))
@@ -289,10 +289,5 @@ def advance(
                 for k in range(4):
                     state.budget[i, k] = fresh[i, k]
                     state.stock[i, k] = fresh[i, k] * left / 12.0
-    # Optional members decide again each budget year (drawn every month, used in December only).
-    for m in range(s.n_members):
-        draw = next_double(streams[INCLUSION_STREAM])
-        if renew:
-            state.inclusion_draw[m] = draw
     state.partners_joined[0] += n_joined
     state.sectors_opened[0] += 1 if opened else 0

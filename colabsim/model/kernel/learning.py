@@ -9,18 +9,17 @@ from __future__ import annotations
 import numpy as np
 
 from colabsim.model.kernel._jit import njit
+from colabsim.model.kernel.deliberation import facilitation_level
 from colabsim.model.kernel.layout import (
     AFFECT_WEIGHT,
     COMMITMENT_GAIN,
     COMMITMENT_LOSS,
     KINSHIP,
     LATENT,
-    LEADERSHIP,
     LEADERSHIP_UPKEEP,
     LEARNING_BASE,
     LEARNING_NORMS_WEIGHT,
     LOSS_AVERSION,
-    MEDIATION,
     MUTUALITY,
     PATIENCE_WEIGHT,
     RECIPROCITY_NORMS,
@@ -29,7 +28,7 @@ from colabsim.model.kernel.layout import (
     KernelStructure,
     Work,
 )
-from colabsim.model.kernel.segments import clip, maximum
+from colabsim.model.kernel.segments import clip
 
 __all__ = ["affective_setpoint", "facilitation", "realised_benefit", "update_commitment", "update_trust"]
 
@@ -56,7 +55,7 @@ def update_trust(
     for k in range(s.n_pairs):
         dst = s.pair_dst_mem[k]
         e = s.pair_edge[k]
-        counted = engaged[s.pair_src_mem[k]] and observed[dst]
+        counted = engaged[s.pair_src_mem[k]] > 0 and observed[dst]
         recip[e] += reciprocity[dst] if counted else 0.0
         seen[e] += 1.0 if counted else 0.0
     eta = params[LEARNING_BASE] + params[LEARNING_NORMS_WEIGHT] * levels[RECIPROCITY_NORMS]
@@ -64,7 +63,7 @@ def update_trust(
     for e in range(s.n_ties):
         t = trust[e]
         if seen[e] > 0:
-            mean = recip[e] / maximum(seen[e], 1.0)
+            mean = recip[e] / seen[e]
             kin = s.tie_kin_weight[e] * levels[KINSHIP] if s.tie_cross[e] else 0.0
             target = floor[e] + (1.0 - floor[e]) * mean
             weight = aversion * (1.0 - 0.5 * kin) if target < t else 1.0
@@ -96,7 +95,7 @@ def realised_benefit(
         out_benefit[i] += performance[s.mem_prog[m]] if counted else 0.0
         count[i] += 1.0 if counted else 0.0
     for i in range(s.n_actors):
-        out_benefit[i] = out_benefit[i] / maximum(count[i], 1.0) if count[i] > 0 else 0.0
+        out_benefit[i] = out_benefit[i] / count[i] if count[i] > 0 else 0.0
         out_involved[i] = count[i] > 0
 
 
@@ -104,6 +103,7 @@ def realised_benefit(
 def facilitation(
     structure: KernelStructure,
     levels: np.ndarray,
+    params: np.ndarray,
     member_live: np.ndarray,
     live_programme: np.ndarray,
     out: np.ndarray,
@@ -124,8 +124,7 @@ def facilitation(
         p = s.mem_prog[m]
         if member_live[m] and live_programme[p] and with_mediator[p] > 0:
             mediated[s.mem_actor[m]] = 1.0
-    for i in range(s.n_actors):
-        out[i] = (levels[LEADERSHIP] + levels[MEDIATION] * mediated[i]) / (1.0 + mediated[i])
+    facilitation_level(levels, params, mediated, out)
     return out
 
 
@@ -150,7 +149,7 @@ def affective_setpoint(
         count[s.tie_src[e]] += 1.0 if personal else 0.0
     weight = params[AFFECT_WEIGHT]
     for i in range(s.n_actors):
-        mean = bond[i] / maximum(count[i], 1.0) if count[i] > 0 else 0.0
+        mean = bond[i] / count[i] if count[i] > 0 else 0.0
         out[i] = mandate[i] + weight * (1.0 - mandate[i]) * mean
     return out
 

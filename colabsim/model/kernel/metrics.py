@@ -58,6 +58,7 @@ METRIC_ORDER: tuple[str, ...] = (
 #: The summary metrics in order (colabsim.model.metrics.SUMMARY_METRICS).
 SUMMARY_ORDER: tuple[str, ...] = (
     "performance",
+    "performance_full",
     "final_performance",
     "trust",
     "mean_trust",
@@ -147,28 +148,35 @@ def observe(structure: KernelStructure, state: RunState, full: bool, out: np.nda
 
 
 @njit
-def summarise_series(series: np.ndarray, out: np.ndarray, work: Work) -> np.ndarray:
-    """Summarise one run's monthly metrics ``(metrics, T)`` into `out` (`SUMMARY_ORDER`)."""
+def summarise_series(series: np.ndarray, window: tuple[int, int], out: np.ndarray, work: Work) -> np.ndarray:
+    """Summarise one run's monthly metrics ``(metrics, T)`` into `out` (`SUMMARY_ORDER`).
+
+    ``performance`` is the mean over the months ``window`` = (first, stop) of the run (the
+    scenario's evaluation window; ``(0, T)`` for all months), NaN if none of them was run.
+    """
     stack = work.stack
     months = series.shape[1]
     last = months - 1
     tail = min(12, months)
-    out[0] = pairwise_sum(series[PERFORMANCE], None, 0, months, stack) / months
-    out[1] = pairwise_sum(series[PERFORMANCE], None, months - tail, tail, stack) / tail
-    out[2] = series[TRUST, last]
-    out[3] = pairwise_sum(series[TRUST], None, 0, months, stack) / months
-    out[4] = series[COMMITMENT, last]
+    first, stop = min(window[0], months), min(window[1], months)
+    evaluated = stop - first
+    out[0] = pairwise_sum(series[PERFORMANCE], None, first, evaluated, stack) / evaluated if evaluated > 0 else np.nan
+    out[1] = pairwise_sum(series[PERFORMANCE], None, 0, months, stack) / months
+    out[2] = pairwise_sum(series[PERFORMANCE], None, months - tail, tail, stack) / tail
+    out[3] = series[TRUST, last]
+    out[4] = pairwise_sum(series[TRUST], None, 0, months, stack) / months
+    out[5] = series[COMMITMENT, last]
     peak = series[ACTIVE_SECTORS, 0]
     for t in range(1, months):
         peak = maximum(peak, series[ACTIVE_SECTORS, t])
-    out[5] = peak
-    out[6] = series[ACTIVE_SECTORS, last]
-    out[7] = series[PARTNERS_JOINED, last]
-    out[8] = series[SECTORS_OPENED, last]
-    out[9] = pairwise_sum(series[ALIVE], None, 0, months, stack) / months
-    out[10] = series[ALIVE, last]
+    out[6] = peak
+    out[7] = series[ACTIVE_SECTORS, last]
+    out[8] = series[PARTNERS_JOINED, last]
+    out[9] = series[SECTORS_OPENED, last]
+    out[10] = pairwise_sum(series[ALIVE], None, 0, months, stack) / months
+    out[11] = series[ALIVE, last]
     pooled = 0.0
     for k in range(4):
         pooled += pairwise_sum(series[POOLED_FUNDS + k], None, 0, months, stack)
-    out[11] = pooled
+    out[12] = pooled
     return out

@@ -2,8 +2,8 @@
 
 Same names and arguments as the numpy rules, for one run (see `colabsim.model.kernel.shocks`);
 `work` holds intermediate values (`colabsim.model.kernel.layout.Work`). `coordination_efficiency`
-takes the capacity for joint action always (the numpy rule's ``joint=None`` default is not used by
-the model).
+takes the capacity for joint action always and `ces_output` its shift always (the numpy rules'
+defaults, ``joint=None`` and ``shift=0``, are not what the model passes).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from colabsim.model.kernel.layout import (
     ADMIN_CAPACITY,
     ARRANGEMENT_WEIGHT,
     CES_RHO,
+    CES_SHIFT,
     EFFICIENCY_FLOOR,
     HALF_SATURATION,
     KNOWLEDGE_BONUS,
@@ -27,7 +28,7 @@ from colabsim.model.kernel.layout import (
     KernelStructure,
     Work,
 )
-from colabsim.model.kernel.segments import clip, maximum
+from colabsim.model.kernel.segments import clip, maximum, minimum
 
 __all__ = ["actor_capacity", "ces_output", "coordination_efficiency", "joint_capacity", "programme_performance"]
 
@@ -42,29 +43,25 @@ def actor_capacity(structure: KernelStructure, levels: np.ndarray, out: np.ndarr
 
 
 @njit
-def ces_output(inputs: np.ndarray, weights: np.ndarray, rho: float, out: np.ndarray) -> np.ndarray:
-    """CES aggregate of each row of `inputs` ``(P, 4)``: ``(sum_k w_k x_k^rho)^(1/rho)``, weights normalised."""
+def ces_output(inputs: np.ndarray, weights: np.ndarray, rho: float, shift: float, out: np.ndarray) -> np.ndarray:
+    """Shifted CES aggregate of each row of `inputs` ``(P, 4)``: ``(sum_k w_k (x_k + s)^rho)^(1/rho) - s``."""
     total_weight = 0.0
     for k in range(4):
         total_weight += weights[k]
-    w0, w1, w2, w3 = (
-        weights[0] / total_weight,
-        weights[1] / total_weight,
-        weights[2] / total_weight,
-        weights[3] / total_weight,
-    )
+    w0, w1 = weights[0] / total_weight, weights[1] / total_weight
+    w2, w3 = weights[2] / total_weight, weights[3] / total_weight
+    complements = rho < 0 and shift <= 0.0
     for p in range(inputs.shape[0]):
         aggregate = 0.0
         missing = False
         for k in range(4):
-            x = inputs[p, k]
-            missing = missing or x <= 0.0
-            # Complements need a floor against division by zero; substitutes take 0 as it is.
-            floored = maximum(x, 1e-12) if rho < 0 else maximum(x, 0.0)
+            x = maximum(inputs[p, k], 0.0) + shift
+            missing = missing or inputs[p, k] <= 0.0
             w = w0 if k == 0 else w1 if k == 1 else w2 if k == 2 else w3
-            aggregate += w * floored**rho
+            # Unshifted complements: a floor only avoids division by zero; a missing input means no output.
+            aggregate += w * (maximum(x, 1e-12) if complements else x) ** rho
         aggregate = aggregate ** (1.0 / rho)
-        out[p] = 0.0 if rho < 0 and missing else aggregate
+        out[p] = (0.0 if missing else aggregate) if complements else maximum(aggregate - shift, 0.0)
     return out
 
 
@@ -74,11 +71,11 @@ def joint_capacity(
     levels: np.ndarray,
     params: np.ndarray,
     capacity: np.ndarray,
-    member_live: np.ndarray,
+    participation: np.ndarray,
     out: np.ndarray,
     work: Work,
 ) -> np.ndarray:
-    """Each programme's capacity for joint action: administration, leadership and arrangements."""
+    """Each programme's capacity for joint action: administration (by participation), leadership, arrangements."""
     s = structure
     total, count = work.programmes[0], work.programmes[1]
     for p in range(s.n_programmes):
@@ -86,14 +83,15 @@ def joint_capacity(
         count[p] = 0.0
     for m in range(s.n_members):
         p = s.mem_prog[m]
-        total[p] += capacity[s.mem_actor[m]] if member_live[m] else 0.0
-        count[p] += 1.0 if member_live[m] else 0.0
+        weight = participation[m]
+        total[p] += capacity[s.mem_actor[m]] * weight if weight > 0 else 0.0
+        count[p] += weight
     flow = legal_flow(levels, params)
     w_l = params[LEADERSHIP_WEIGHT]
     w_a = params[ARRANGEMENT_WEIGHT]
     lead = levels[LEADERSHIP]
     for p in range(s.n_programmes):
-        cap = total[p] / maximum(count[p], 1.0) if count[p] > 0 else 0.0
+        cap = total[p] / count[p] if count[p] > 0 else 0.0
         standing = flow if s.prog_gated[p] else 1.0
         out[p] = (1.0 - w_l - w_a) * cap + w_l * lead + w_a * standing
     return out
@@ -105,12 +103,12 @@ def coordination_efficiency(
     params: np.ndarray,
     capacity: np.ndarray,
     understanding: np.ndarray,
-    member_live: np.ndarray,
+    participation: np.ndarray,
     joint: np.ndarray,
     out: np.ndarray,
     work: Work,
 ) -> np.ndarray:
-    """Coordination efficiency of each programme: capacity, shared understanding, knowledge."""
+    """Coordination efficiency of each programme: capacity, shared understanding, knowledge (by participation)."""
     s = structure
     shared, shared_n, knows = work.programmes[0], work.programmes[1], work.programmes[2]
     for p in range(s.n_programmes):
@@ -119,19 +117,20 @@ def coordination_efficiency(
         knows[p] = 0.0
     for k in range(s.n_pairs):
         p = s.pair_prog[k]
-        live = member_live[s.pair_src_mem[k]] and member_live[s.pair_dst_mem[k]]
-        shared[p] += understanding[s.pair_edge[k]] if live else 0.0
-        shared_n[p] += 1.0 if live else 0.0
+        weight = participation[s.pair_src_mem[k]] * participation[s.pair_dst_mem[k]]
+        shared[p] += understanding[s.pair_edge[k]] * weight if weight > 0 else 0.0
+        shared_n[p] += weight
     for m in range(s.n_members):
-        if member_live[m] and s.is_university[s.mem_actor[m]]:
-            knows[s.mem_prog[m]] = 1.0
+        # A university brings its knowledge as far as it takes part.
+        knows[s.mem_prog[m]] += participation[m] * (1.0 if s.is_university[s.mem_actor[m]] else 0.0)
     floor = params[EFFICIENCY_FLOOR]
     u_floor = params[UNDERSTANDING_FLOOR]
     bonus = params[KNOWLEDGE_BONUS]
     for p in range(s.n_programmes):
-        mean_shared = shared[p] / maximum(shared_n[p], 1.0) if shared_n[p] > 0 else 0.0
+        mean_shared = shared[p] / shared_n[p] if shared_n[p] > 0 else 0.0
         understood = u_floor + (1.0 - u_floor) * mean_shared
-        out[p] = (floor + (1.0 - floor) * joint[p]) * understood * (1.0 - bonus + bonus * knows[p])
+        knowledge = minimum(knows[p], 1.0)
+        out[p] = (floor + (1.0 - floor) * joint[p]) * understood * (1.0 - bonus + bonus * knowledge)
     return out
 
 
@@ -150,7 +149,8 @@ def programme_performance(
     for p in range(pooled.shape[0]):
         for k in range(4):
             relative[p, k] = pooled[p, k] / need[p]
-    output = ces_output(relative, params[RESOURCE_WEIGHTS : RESOURCE_WEIGHTS + 4], params[CES_RHO], out)
+    weights = params[RESOURCE_WEIGHTS : RESOURCE_WEIGHTS + 4]
+    output = ces_output(relative, weights, params[CES_RHO], params[CES_SHIFT], out)
     exponent = params[SATURATION_EXPONENT]
     half = params[HALF_SATURATION] ** exponent
     for p in range(pooled.shape[0]):

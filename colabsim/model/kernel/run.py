@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from colabsim.model.kernel._jit import njit, njit_inline
-from colabsim.model.kernel.engine import INCLUSION_STREAM, MonthBuffers, RunState, advance, initial_state, new_buffers
+from colabsim.model.kernel.engine import MonthBuffers, RunState, advance, initial_state, new_buffers
 from colabsim.model.kernel.layout import KernelStructure, Work, new_work
 from colabsim.model.kernel.metrics import METRIC_ORDER, SUMMARY_ORDER, observe, summarise_series
 from colabsim.model.kernel.pcg64 import seed_streams
@@ -44,7 +44,7 @@ class BatchArrays(NamedTuple):
 def new_batch_state(structure: KernelStructure, runs: int) -> RunState:
     """Uninitialised state arrays for `runs` runs (a `RunState` whose fields have a run axis)."""
     s = structure
-    n, e, m, p = s.n_actors, s.n_ties, s.n_members, s.n_programmes
+    n, e, p = s.n_actors, s.n_ties, s.n_programmes
     return RunState(
         trust=np.empty((runs, e)),
         understanding=np.empty((runs, e)),
@@ -57,7 +57,6 @@ def new_batch_state(structure: KernelStructure, runs: int) -> RunState:
         budget=np.empty((runs, n, 4)),
         stock=np.empty((runs, n, 4)),
         contributed=np.empty((runs, n, 4)),
-        inclusion_draw=np.empty((runs, m)),
         status=np.empty((runs, p), dtype=np.int64),
         streak=np.empty((runs, p), dtype=np.int64),
         performance=np.empty((runs, p)),
@@ -84,7 +83,6 @@ def run_view(state: RunState, run: int) -> RunState:
         state.budget[run],
         state.stock[run],
         state.contributed[run],
-        state.inclusion_draw[run],
         state.status[run],
         state.streak[run],
         state.performance[run],
@@ -124,6 +122,7 @@ def run_batch(
     streams: np.ndarray,
     events: EventTable,
     first_month: int,
+    window: tuple[int, int],
     keep_series: bool,
     out: BatchArrays,
     scratch: tuple[np.ndarray, np.ndarray, np.ndarray],
@@ -132,7 +131,8 @@ def run_batch(
 ) -> None:
     """Run every run of a batch to its horizon (``run_series.shape[1]`` months) into `out`.
 
-    `first_month` is the calendar month (1-12) of month 0; `scratch` holds one run's monthly
+    `first_month` is the calendar month (1-12) of month 0, `window` the (first, stop) months of
+    the summary's ``performance`` (`summarise_series`); `scratch` holds one run's monthly
     metrics ``(metrics, months)``, one month's ``(metrics,)`` and one run's summary.
     """
     s = structure
@@ -144,7 +144,7 @@ def run_batch(
             levels[f] = start_levels[r, f]
         state = run_view(out.state, r)
         run_streams = streams[r]
-        initial_state(s, levels, 13 - first_month, run_streams[INCLUSION_STREAM], state, work)
+        initial_state(s, levels, 13 - first_month, state, work)
         row = 0
         while row < events.month.shape[0] and events.month[row] < 0:
             row += 1
@@ -162,7 +162,7 @@ def run_batch(
                     out.series[k, r, month] = metrics[k]
                 for p in range(s.n_programmes):
                     out.programmes[r, month, p] = state.performance[p]
-        summarise_series(run_series, summary, work)
+        summarise_series(run_series, window, summary, work)
         for k in range(summary.shape[0]):
             out.summary[k, r] = summary[k]
 
@@ -210,8 +210,13 @@ def run_batch_arrays(
     events: EventTable,
     calendar: tuple[int, int],
     keep_series: bool,
+    window: tuple[int, int] | None = None,
 ) -> BatchArrays:
-    """Allocate a batch's outputs and run it (`run_batch`); `calendar` is (first calendar month, months)."""
+    """Allocate a batch's outputs and run it (`run_batch`).
+
+    `calendar` is (first calendar month, months); `window` the (first, stop) months the summary's
+    ``performance`` averages (None: all months).
+    """
     runs = levels.shape[0]
     first_month, months = calendar
     n_metrics = len(METRIC_ORDER) + structure.n_sectors
@@ -231,6 +236,7 @@ def run_batch_arrays(
         np.ascontiguousarray(streams, dtype=np.uint64),
         events,
         int(first_month),
+        (0, int(months)) if window is None else (int(window[0]), int(window[1])),
         bool(keep_series),
         out,
         (np.empty((n_metrics, months)), np.empty(n_metrics), np.empty(len(SUMMARY_ORDER))),

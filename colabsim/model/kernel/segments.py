@@ -155,19 +155,21 @@ def segment_count(mask: np.ndarray, ids: np.ndarray, n: int, out: np.ndarray) ->
 def segment_mean(
     values: np.ndarray, mask: np.ndarray, ids: np.ndarray, n: int, empty: float, count: np.ndarray, out: np.ndarray
 ) -> np.ndarray:
-    """Average `values` over the entries where `mask` is True, per group (`empty` for none).
+    """Average `values` per group, each entry counted with its weight in `mask` (`empty` for none).
 
-    `count` receives the number of counted entries per group (scratch the caller may read).
+    ``sum(w * v) / sum(w)`` per group; booleans weigh 0 or 1. `count` receives each group's total
+    weight (scratch the caller may read).
     """
     for g in range(n):
         out[g] = 0.0
         count[g] = 0.0
     for i in range(ids.shape[0]):
         g = ids[i]
-        out[g] += values[i] if mask[i] else 0.0
-        count[g] += 1.0 if mask[i] else 0.0
+        weight = 1.0 * mask[i]
+        out[g] += values[i] * weight if weight > 0 else 0.0
+        count[g] += weight
     for g in range(n):
-        out[g] = out[g] / maximum(count[g], 1.0) if count[g] > 0 else empty
+        out[g] = out[g] / count[g] if count[g] > 0 else empty
     return out
 
 

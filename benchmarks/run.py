@@ -190,17 +190,25 @@ def main() -> None:
         sys.exit(f"the benchmarks measure the compiled kernel, which is not in use: {kernel.unavailable_reason()}")
     started = time.perf_counter()
     lines = ["# Benchmark results", "", f"Measured {machine()}" + (" (quick mode)." if args.quick else "."), ""]
+    results = ROOT / "benchmarks" / "RESULTS.md"
+
+    def write() -> None:  # after each section, so a failing section keeps the others
+        results.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
     costs = speed_section(args.quick, lines)
+    write()
     scale_section(args.quick, lines)
+    write()
     compile_section(lines)
     limit_section(costs, lines)
+    write()
     sweep_sections(args.quick, costs, lines)
+    write()
     if not args.no_sobol and not args.quick:
         sobol_section(costs, lines)
     lines += ["", f"All sections took {(time.perf_counter() - started) / 60:.0f} minutes of wall time."]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    (ROOT / "benchmarks" / "RESULTS.md").write_text(text, encoding="utf-8")
+    write()
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

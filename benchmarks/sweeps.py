@@ -30,8 +30,10 @@ VLISSINGEN = ROOT / "scenarios" / "vlissingen.toml"
 
 def _experiment(directory: Path, runs_per_point: int, points: int, years: int) -> Path:
     scenario = directory / f"vlissingen_{years}.toml"
+    # A shortened horizon needs a window of its own: the whole run.
     scenario.write_text(
         f'extends = "{VLISSINGEN}"\n[scenario]\nname = "Vlissingen, {years} years"\nhorizon_years = {years}\n'
+        f'window = ["2006-01", "{2005 + years}-12"]\n'
     )
     experiment = directory / f"sweep_{points}_{years}.toml"
     experiment.write_text(

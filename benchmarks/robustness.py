@@ -127,7 +127,8 @@ def section(codings: int, replications: int, workers: int) -> str:
         f"| wall time | {measured['wall']:.0f} s ({runs / measured['wall']:.0f} runs/s) |",
         f"| CPU time, main process and workers | {cpu:.0f} s ({measured['main_cpu']:.0f} s main, "
         f"{measured['worker_cpu']:.0f} s workers; {1000 * cpu / runs:.2f} ms a run) |",
-        f"| on {workers} quiet cores (CPU time / {workers}) | {quiet:.0f} s |",
+        f"| on {workers} quiet cores, estimated (CPU time / {workers}: the main process writes while the workers "
+        f"run) | {quiet:.0f} s |",
         f"| per run, batch engine, one core (CPU) | Vlissingen {1000 * costs['vlissingen']:.2f} ms (2006-2022), "
         f"Darwin {1000 * costs['darwin']:.2f} ms (2012-2022) |",
         f"| P1 holds in (this sample) | {measured['share']:.1%} of the codings |",
@@ -137,12 +138,13 @@ def section(codings: int, replications: int, workers: int) -> str:
             f"| the goal's 200,000 runs, scaled | {scale * measured['wall']:.0f} s wall, {scale * quiet:.0f} s "
             f"on {workers} quiet cores |"
         )
-    verdict = scale * quiet <= GOAL_SECONDS
+    wall, cpu_bound = scale * measured["wall"], scale * quiet
+    verdict = "met" if wall <= GOAL_SECONDS else ("met by CPU time only" if cpu_bound <= GOAL_SECONDS else "not met")
     lines += [
         "",
-        f"Goal: 200,000 runs in under {GOAL_SECONDS / 60:.0f} minutes on 2 cores. On {workers} quiet cores: "
-        f"**{'met' if verdict else 'not met'}** ({scale * quiet / 60:.1f} minutes by CPU time); measured wall "
-        f"time under this load: {scale * measured['wall'] / 60:.1f} minutes.",
+        f"Goal: 200,000 runs in under {GOAL_SECONDS / 60:.0f} minutes on 2 cores: **{verdict}**. Wall time "
+        f"{wall / 60:.1f} minutes{' (scaled)' if scale != 1 else ''}, load average {measured['load']:.1f} at start; "
+        f"by CPU time, {cpu_bound / 60:.1f} minutes on {workers} quiet cores.",
         END,
     ]
     return "\n".join(lines) + "\n"

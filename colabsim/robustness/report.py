@@ -22,7 +22,8 @@ __all__ = ["share_sentence", "write_report"]
 
 def _percent(value: float) -> str:
     """A share in per cent, with a decimal near 0% and 100% where rounding would hide the distance."""
-    return f"{value:.1%}" if 0 < value < 0.05 or 0.95 < value < 1 else f"{value:.0%}"
+    shown = round(value, 3)
+    return f"{value:.1%}" if 0 < shown < 0.05 or 0.95 < shown < 1 else f"{value:.0%}"
 
 
 def share_sentence(what: str, estimate: ShareEstimate) -> str:

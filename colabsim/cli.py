@@ -265,7 +265,12 @@ def _port(text: str) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
+    from colabsim.app.i18n import ENV_LANGUAGE
     from colabsim.app.server import ServeError, ServeOptions, serve  # the web dependencies load only here
+
+    os.environ[ENV_LANGUAGE] = args.lang  # each session starts in it; a participant may switch in the page
 
     options = ServeOptions(
         host=args.host,
@@ -446,6 +451,12 @@ def _parser() -> argparse.ArgumentParser:
         help="minutes a dropped tab's run is kept for a reconnect (default 15)",
     )
     serve.add_argument("--max-sessions", type=_positive, default=40, help="most dashboards open at a time (default 40)")
+    serve.add_argument(
+        "--lang",
+        choices=("en", "id"),
+        default="en",
+        help="language each dashboard starts in: en (English) or id (Bahasa Indonesia); each participant can switch",
+    )
     serve.set_defaults(handler=_cmd_serve)
     return parser
 

@@ -32,7 +32,8 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from colabsim.app.run import MARK_KINDS, RunView, month_label
+from colabsim.app.i18n import N_, Translator
+from colabsim.app.run import MARK_KINDS, RunView
 from colabsim.reporting.style import KIND_COLOURS, sector_colours
 from colabsim.scenario.loader import Scenario
 
@@ -43,45 +44,45 @@ __all__ = [
     "SIDE_SYMBOLS",
     "TRUST_SCALE",
     "axis_of",
+    "legend_rows",
     "difference_frame",
     "difference_option",
     "network_frame",
     "network_layout",
     "network_option",
+    "sector_label",
     "time_frame",
     "time_option",
     "trust_colour",
 ]
 
-#: Visible wording of the charts (kept together for translation).
+#: Visible wording of the charts (English; translated where shown).
 TEXT = {
-    "network": "Trust network, {date}",
-    "sectors": "Programme performance by sector",
-    "dynamics": "Trust and commitment",
-    "mean": "mean",
-    "trust": "trust across sides",
-    "commitment": "commitment",
-    "level": "level (0 to 1)",
-    "performance": "performance",
-    "now": "now",
-    "scheduled": "scheduled event",
-    "overridden": "overridden event",
-    "intervention": "your change",
-    "actor": "{name}<br/>{kind}, {side}<br/>sectors: {sectors}<br/>{status}, commitment {commitment:.2f}",
-    "taking_part": "taking part",
-    "not_taking_part": "not taking part",
-    "tie": "{a} - {b}<br/>trust {mean:.2f} ({a} → {b} {ab:.2f}, {b} → {a} {ba:.2f})",
-    "no_sectors": "none",
-    "difference": "Difference by date: {right} minus {left} (same seed)",
+    "network": N_("Trust network, {date}"),
+    "sectors": N_("Programme performance by sector"),
+    "dynamics": N_("Trust and commitment"),
+    "mean": N_("mean"),
+    "trust": N_("trust across sides"),
+    "commitment": N_("commitment"),
+    "performance": N_("performance"),
+    "scheduled": N_("scheduled event"),
+    "overridden": N_("overridden event"),
+    "intervention": N_("your change"),
+    "actor": N_("{name}<br/>{kind}, {side}<br/>sectors: {sectors}<br/>{status}, commitment {commitment}"),
+    "taking_part": N_("taking part"),
+    "not_taking_part": N_("not taking part"),
+    "tie": N_("{a} - {b}<br/>trust {mean} ({a} → {b} {ab}, {b} → {a} {ba})"),
+    "no_sectors": N_("none"),
+    "difference": N_("Difference by date: {right} minus {left} (same seed)"),
 }
 KIND_LABELS = {
-    "agency": "city agency",
-    "municipality": "partner city",
-    "foundation": "foundation",
-    "university": "university",
-    "donor": "donor",
+    "agency": N_("city agency"),
+    "municipality": N_("partner city"),
+    "foundation": N_("foundation"),
+    "university": N_("university"),
+    "donor": N_("donor"),
 }
-SIDE_LABELS = {"local": "local (Ambon)", "foreign": "partner side", "bridging": "bridging"}
+SIDE_LABELS = {"local": N_("local (Ambon)"), "foreign": N_("partner side"), "bridging": N_("bridging")}
 #: ECharts symbols by side, and the same shapes as text for the page's legend.
 SIDE_SYMBOLS = {"local": ("circle", "●"), "foreign": ("rect", "■"), "bridging": ("diamond", "◆")}
 SIDE_X = {"local": -1.0, "bridging": 0.0, "foreign": 1.0}
@@ -105,8 +106,10 @@ MARK_STYLES = {
     "intervention": ("#000000", "solid", 3),
 }
 MEAN_COLOUR, TRUST_COLOUR, COMMITMENT_COLOUR = "#444444", "#009E73", "#CC79A7"
-#: Legend entries a row of a time chart's legend is assumed to hold (to leave room below the axes).
-LEGEND_PER_ROW = 4
+#: Width (px) a time chart's legend is assumed to have: the narrowest time chart, on a projector at
+#: 1280x720. Its rows are estimated from the entries' text (which is longer in Bahasa Indonesia), to
+#: leave room below the axes.
+LEGEND_WIDTH = 440
 #: Marks closer than the time axis's length over this get no label of their own (see `_labelled_months`).
 MARK_GAP = 14
 #: Longest mark label on the chart (the full note is on hover).
@@ -200,16 +203,22 @@ def network_option(view: RunView, size: int) -> dict[str, Any]:
     }
 
 
-def _node(row: Mapping[Hashable, Any], scenario: Scenario, i: int, xy: np.ndarray) -> dict[str, Any]:
+def sector_label(sector: str) -> str:
+    """A sector as shown before translation: ``climate_adaptation`` -> "climate adaptation"."""
+    return sector.replace("_", " ")
+
+
+def _node(row: Mapping[Hashable, Any], scenario: Scenario, i: int, xy: np.ndarray, tr: Translator) -> dict[str, Any]:
     kind, side, active = str(row["kind"]), str(row["side"]), bool(row["active"])
     spec = scenario.spec.actors[i]
     colour = KIND_COLOURS.get(kind, "#808080")
-    tooltip = TEXT["actor"].format(
-        name=_esc(row["name"]),
-        kind=KIND_LABELS.get(kind, kind),
-        side=SIDE_LABELS.get(side, side),
-        sectors=_esc(", ".join(s.replace("_", " ") for s in spec.sectors) or TEXT["no_sectors"]),
-        status=TEXT["taking_part" if active else "not_taking_part"],
+    tooltip = tr(
+        TEXT["actor"],
+        name=_esc(tr(str(row["name"]))),
+        kind=tr(KIND_LABELS.get(kind, kind)),
+        side=tr(SIDE_LABELS.get(side, side)),
+        sectors=_esc(", ".join(tr(sector_label(s)) for s in spec.sectors) or tr(TEXT["no_sectors"])),
+        status=tr(TEXT["taking_part" if active else "not_taking_part"]),
         commitment=float(row["commitment"]),
     )
     return {
@@ -217,20 +226,22 @@ def _node(row: Mapping[Hashable, Any], scenario: Scenario, i: int, xy: np.ndarra
         "value": [round(float(xy[i, 0]), 4), round(float(xy[i, 1]), 4)],
         "symbol": SIDE_SYMBOLS.get(side, ("circle", ""))[0],
         "itemStyle": {"color": colour if active else "#ffffff", "borderColor": colour, "borderWidth": 4},
-        "label": {"formatter": short_name(str(row["actor"])), "color": "#000000" if active else "#707070"},
+        "label": {"formatter": tr(short_name(str(row["actor"]))), "color": "#000000" if active else "#707070"},
         "tooltip": {"formatter": tooltip},
     }
 
 
 def network_frame(view: RunView, scenario: Scenario, xy: np.ndarray) -> dict[str, Any]:
     """The network now: nodes (state, tooltips) and ties (trust as colour and width)."""
+    tr = view.tr
     active = view.actors["active"].to_numpy(dtype=bool)
-    names = [short_name(str(a)) for a in view.actors["actor"]]
+    names = [tr(short_name(str(a))) for a in view.actors["actor"]]
     links = []
     for (a, b), directions in _pairs(view).items():
         mean = float(np.mean(list(directions.values())))
         live = bool(active[a] and active[b])
-        text = TEXT["tie"].format(
+        text = tr(
+            TEXT["tie"],
             a=_esc(names[a]),
             b=_esc(names[b]),
             mean=mean,
@@ -244,9 +255,9 @@ def network_frame(view: RunView, scenario: Scenario, xy: np.ndarray) -> dict[str
         )
         links.append({"source": a, "target": b, "lineStyle": style, "tooltip": {"formatter": text}})
     rows = view.actors.to_dict("records")  # one conversion, not a pandas row per actor
-    nodes = [_node(row, scenario, i, xy) for i, row in enumerate(rows)]
+    nodes = [_node(row, scenario, i, xy, tr) for i, row in enumerate(rows)]
     return {
-        "title": {"text": TEXT["network"].format(date=view.date)},
+        "title": {"text": tr(TEXT["network"], date=view.date)},
         "series": [{"id": "network", "data": nodes, "links": links}],
     }
 
@@ -256,14 +267,17 @@ def sectors_of(scenario: Scenario) -> list[str]:
     return sorted({p.sector for p in scenario.spec.programmes})
 
 
-def _lines(kind: str, scenario: Scenario) -> list[tuple[str, str, str, int]]:
-    """(series id, column, colour, width) of a time chart's lines."""
+def _lines(kind: str, scenario: Scenario, tr: Translator) -> list[tuple[str, str, str, int]]:
+    """(series id and name, column, colour, width) of a time chart's lines, named in the language of `tr`."""
     if kind == "sectors":
         sectors = sectors_of(scenario)
         colours = sector_colours(sectors)  # the reports' colours (colabsim.reporting.style)
-        lines = [(s.replace("_", " "), f"performance_{s}", colours[s], 3) for s in sectors]
-        return [*lines, (TEXT["mean"], "performance", MEAN_COLOUR, 5)]
-    return [(TEXT["trust"], "trust", TRUST_COLOUR, 4), (TEXT["commitment"], "commitment", COMMITMENT_COLOUR, 4)]
+        lines = [(tr(sector_label(s)), f"performance_{s}", colours[s], 3) for s in sectors]
+        return [*lines, (tr(TEXT["mean"]), "performance", MEAN_COLOUR, 5)]
+    return [
+        (tr(TEXT["trust"]), "trust", TRUST_COLOUR, 4),
+        (tr(TEXT["commitment"]), "commitment", COMMITMENT_COLOUR, 4),
+    ]
 
 
 def axis_of(view: RunView) -> tuple[tuple[int, int], int, int]:
@@ -272,21 +286,36 @@ def axis_of(view: RunView) -> tuple[tuple[int, int], int, int]:
     return start, months, (view.start[0] - start[0]) * 12 + view.start[1] - start[1]
 
 
-def _time_axis(start: tuple[int, int], months: int, size: int) -> dict[str, Any]:
+def _time_axis(start: tuple[int, int], months: int, size: int, tr: Translator) -> dict[str, Any]:
     years = max(1, math.ceil(months / 12 / 5))  # about five labels on the time axis
+    # Labelled months are Januaries when the axis starts in one: then the browser writes only the
+    # year ("2006", not "Jan 2006"), which fits five labels on a projector's narrow chart.
+    label = {"interval": 12 * years - 1, **_font(size), "colabsimYearOnly": start[1] == 1}
     return {
         "type": "category",
-        "data": [month_label(start, m) for m in range(months)],
+        "data": [tr.month(start, m) for m in range(months)],
         "boundaryGap": False,
-        "axisLabel": {"interval": 12 * years - 1, **_font(size)},
+        "axisLabel": label,
     }
+
+
+def legend_rows(names: list[str], size: int, width: int = LEGEND_WIDTH) -> int:
+    """Rows a legend of `names` takes at type size `size` in `width` px (ECharts wraps it like text)."""
+    rows, used = 1, 0.0
+    for name in names:
+        entry = 44 + 0.48 * size * len(name)  # symbol, gaps, text (measured in Chromium at 18 px)
+        if used and used + entry > width:
+            rows, used = rows + 1, 0.0
+        used += entry
+    return rows
 
 
 def time_option(view: RunView, scenario: Scenario, kind: str, size: int) -> dict[str, Any]:
     """What stays fixed for a run's time chart: axes over the whole horizon, legend, empty series."""
+    tr = view.tr
     start, months, _ = axis_of(view)
-    lines = _lines(kind, scenario)
-    legend = [name for name, *_ in lines] + [TEXT[mark] for mark in MARK_KINDS]
+    lines = _lines(kind, scenario, tr)
+    legend = [name for name, *_ in lines] + [tr(TEXT[mark]) for mark in MARK_KINDS]
     series: list[dict[str, Any]] = [
         {
             "id": name,
@@ -306,7 +335,7 @@ def time_option(view: RunView, scenario: Scenario, kind: str, size: int) -> dict
         series.append(
             {
                 "id": f"marks-{mark}",
-                "name": TEXT[mark],
+                "name": tr(TEXT[mark]),
                 "type": "line",
                 "data": [],
                 "color": colour,
@@ -324,17 +353,17 @@ def time_option(view: RunView, scenario: Scenario, kind: str, size: int) -> dict
     return {
         "animation": False,
         "textStyle": _font(size),
-        "title": {"text": TEXT[kind], "left": 0, "textStyle": {**_font(size + 2), "fontWeight": "bold"}},
+        "title": {"text": tr(TEXT[kind]), "left": 0, "textStyle": {**_font(size + 2), "fontWeight": "bold"}},
         "tooltip": {"trigger": "item", "confine": True, "textStyle": _font(size)},
         "legend": {"bottom": 0, "textStyle": _font(size), "itemWidth": 30, "data": legend},
         "grid": {
             "left": size,
             "right": size * 2,
             "top": size * 3,
-            "bottom": round(size * (1.5 + 1.5 * math.ceil(len(legend) / LEGEND_PER_ROW))),
+            "bottom": round(size * (0.75 + 1.25 * legend_rows(legend, size))),  # rows of about 1.25 em
             "containLabel": True,
         },
-        "xAxis": _time_axis(start, months, size),
+        "xAxis": _time_axis(start, months, size, tr),
         "yAxis": {
             "type": "value",
             "min": 0,
@@ -375,7 +404,7 @@ def _mark_lines(view: RunView, kind: str, labelled: set[int]) -> list[dict[str, 
     for month, texts in sorted(by_month.items()):
         first = texts[0] if len(texts[0]) <= MARK_LABEL else texts[0][: MARK_LABEL - 1] + "…"
         label = first + (f" (+{len(texts) - 1})" if len(texts) > 1 else "")
-        date = month_label(view.start, month)
+        date = view.tr.month(view.start, month)
         lines.append(
             {
                 "xAxis": date,
@@ -392,11 +421,11 @@ def time_frame(view: RunView, scenario: Scenario, kind: str) -> dict[str, Any]:
     pad: list[float | None] = [None] * axis_of(view)[2]  # side by side: the months before this run starts
     series: list[dict[str, Any]] = [
         {"id": name, "data": pad + _values(frame[column].to_numpy(dtype=float)) if column in frame else []}
-        for name, column, _, _ in _lines(kind, scenario)
+        for name, column, _, _ in _lines(kind, scenario, view.tr)
     ]
     labelled = _labelled_months(view)
     series += [{"id": f"marks-{mark}", "markLine": {"data": _mark_lines(view, mark, labelled)}} for mark in MARK_KINDS]
-    now = [] if view.finished else [{"xAxis": month_label(view.start, view.month)}]
+    now = [] if view.finished else [{"xAxis": view.tr.month(view.start, view.month)}]
     style = {"color": "#000000", "type": "solid", "width": 1, "opacity": 0.4}
     series.append(
         {
@@ -407,27 +436,29 @@ def time_frame(view: RunView, scenario: Scenario, kind: str) -> dict[str, Any]:
     return {"series": series}
 
 
-#: The difference strip's lines: series name, timeseries column, colour.
+#: The difference strip's lines: series id, timeseries column, colour (named by `TEXT[id]`).
 DIFFERENCES = (("performance", "performance", MEAN_COLOUR), ("trust", "trust", TRUST_COLOUR))
 
 
 def difference_option(left: RunView, right: RunView, size: int) -> dict[str, Any]:
     """The difference strip (side by side): right minus left by date, fixed axes and empty lines."""
+    tr = left.tr
     start, months, _ = axis_of(left)
-    title = TEXT["difference"].format(right=right.short, left=left.short)
+    title = tr(TEXT["difference"], right=right.short, left=left.short)
+    names = {key: tr(TEXT[key]) for key, _, _ in DIFFERENCES}
     return {
         "animation": False,
         "textStyle": _font(size),
         "title": {"text": title, "left": 0, "textStyle": {**_font(size), "fontWeight": "bold"}},
         "tooltip": {"trigger": "item", "confine": True, "textStyle": _font(size)},
-        "legend": {"top": 0, "right": 0, "textStyle": _font(size), "data": [n for n, *_ in DIFFERENCES]},
+        "legend": {"top": 0, "right": 0, "textStyle": _font(size), "data": list(names.values())},
         "grid": {"left": size, "right": size * 2, "top": size * 2.5, "bottom": size * 0.5, "containLabel": True},
-        "xAxis": _time_axis(start, months, size),
+        "xAxis": _time_axis(start, months, size, tr),
         "yAxis": {"type": "value", "min": -1, "max": 1, "interval": 0.5, "axisLabel": _font(size)},
         "series": [
             {
                 "id": name,
-                "name": name,
+                "name": names[name],
                 "type": "line",
                 "data": [],
                 "color": colour,

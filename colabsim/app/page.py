@@ -22,16 +22,19 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import urllib.parse
 
 import solara
 
+from colabsim.app.browser import Browser
 from colabsim.app.catalog import Catalog
 from colabsim.app.controls import FactorControls, InterventionControls, RunControls, ScenarioControls
+from colabsim.app.i18n import LANGUAGES, N_, Translator, language_of, translator
 from colabsim.app.session import Dashboard
 from colabsim.app.views import ChartLayout, Clock, DifferenceStrip, InfoPanel, RunPanel
 from colabsim.scenario.loader import ScenarioError
 
-__all__ = ["ENV_SCENARIO", "Layout", "Page", "new_dashboard", "wants_projector"]
+__all__ = ["ENV_SCENARIO", "Layout", "Page", "new_dashboard", "query_value", "wants_projector"]
 
 #: Environment variable with the scenario file to show first (set by ``colabsim serve FILE``).
 ENV_SCENARIO = "COLABSIM_SCENARIO"
@@ -66,6 +69,11 @@ CSS = """
 .colabsim-file-error { white-space: pre-wrap; font-size: 15px; }
 .colabsim-header .v-btn, .colabsim-header .v-label { color: white !important; }
 .colabsim-header .v-input { margin-top: 0; padding-top: 0; }
+.colabsim-language.v-btn-toggle { background: transparent !important; }
+.colabsim-language .v-btn.v-btn { background: transparent !important; color: #fff !important; min-width: 48px;
+  height: 44px; border-color: #fff !important; font-weight: 600; }
+.colabsim-language .v-btn.v-btn--active { background: #fff !important; color: #1f3b57 !important; }
+.colabsim-language .v-btn.v-btn--active .v-btn__content { color: #1f3b57 !important; }
 .colabsim-legend { font-size: 16px; margin: 0 8px; }
 .colabsim-trust-legend { margin: 2px 8px 6px 8px; font-size: 15px; }
 .colabsim-trust-bins { display: flex; height: 14px; width: 100%; max-width: 420px; }
@@ -86,7 +94,9 @@ CSS = """
 .colabsim-projector .colabsim-factor-value, .colabsim-projector .v-expansion-panel-header,
 .colabsim-projector .colabsim-file-error { font-size: 18px !important; color: #000 !important; }
 .colabsim-projector .colabsim-header, .colabsim-projector .v-sheet.colabsim-header {
-  background: #000 !important; padding: 2px 12px; }
+  background: #000 !important; padding: 2px 12px; column-gap: 18px !important; }
+.colabsim-projector .colabsim-header .colabsim-clock { column-gap: 18px !important; }
+.colabsim-projector .colabsim-language .v-btn.v-btn--active .v-btn__content { color: #000 !important; }
 .colabsim-projector .colabsim-header span, .colabsim-projector .colabsim-header .v-btn,
 .colabsim-projector .colabsim-header .v-label { color: #fff !important; }
 .colabsim-projector .colabsim-app-title { font-size: 22px !important; }
@@ -99,32 +109,40 @@ CSS = """
 .colabsim-projector .colabsim-run .colabsim-date { font-size: 20px !important; }
 """
 
-#: Visible wording of the page (kept together for translation).
+#: Visible wording of the page (English; translated where shown).
 TEXT = {
-    "title": "colabsim workshop dashboard",
-    "vs": " vs ",
-    "projector": "Projector",
-    "controls": "Controls",
-    "info": "Info",
-    "stopped": "Playing stopped: {error}",
-    "no_scenario": "No scenario files found: start the dashboard with `colabsim serve FILE.toml`.",
+    "title": N_("colabsim workshop dashboard"),
+    "vs": N_("{left} vs {right}"),
+    "projector": N_("Projector"),
+    "controls": N_("Controls"),
+    "info": N_("Info"),
+    "language": N_("Language"),
+    "stopped": N_("Playing stopped: {error}"),
+    "no_scenario": N_("No scenario files found: start the dashboard with `colabsim serve FILE.toml`."),
 }
+
+
+def query_value(search: str | None, name: str) -> str | None:
+    """The value of `name` in the address's query (``a=1&b=2``), or None if absent."""
+    for part in (search or "").lstrip("?").split("&"):
+        key, _, value = part.partition("=")
+        if key == name:
+            return urllib.parse.unquote_plus(value)
+    return None
 
 
 def wants_projector(search: str | None) -> bool:
     """Whether the address's query (``projector=1``, ``projector=true``) asks for projector mode."""
-    for part in (search or "").split("&"):
-        name, _, value = part.partition("=")
-        if name == "projector":
-            return value.lower() in ("1", "true", "yes", "on", "")
-    return False
+    value = query_value(search, "projector")
+    return value is not None and value.lower() in ("1", "true", "yes", "on", "")
 
 
 HEADER_STYLE = {"align-items": "baseline", "column-gap": "28px"}
 
 
-def new_dashboard() -> tuple[Dashboard | None, str]:
+def new_dashboard(tr: Translator | None = None) -> tuple[Dashboard | None, str]:
     """A fresh session's dashboard (None if no scenario is found) and any message to show."""
+    tr = tr or translator()
     first = os.environ.get(ENV_SCENARIO) or None
     message = ""
     try:
@@ -132,8 +150,8 @@ def new_dashboard() -> tuple[Dashboard | None, str]:
     except ScenarioError as exc:
         catalog, message = Catalog(), str(exc)
     if not catalog.choices:
-        return None, message or TEXT["no_scenario"]
-    return Dashboard(catalog), message
+        return None, message or tr(TEXT["no_scenario"])
+    return Dashboard(catalog, tr=tr), message
 
 
 @solara.component
@@ -145,8 +163,8 @@ def Layout(children: list[solara.Element] | None = None) -> solara.Element:  # n
 @solara.component
 def Page() -> None:  # noqa: N802
     """The dashboard page of one browser session."""
-    board, message = solara.use_memo(new_dashboard, [])
     router = solara.use_router()
+    board, message = solara.use_memo(lambda: new_dashboard(translator(query_value(router.search, "lang"))), [])
     projector = solara.use_reactive(wants_projector(router.search))
     controls_open = solara.use_reactive(True)
     info_open = solara.use_reactive(False)
@@ -175,23 +193,32 @@ def Page() -> None:  # noqa: N802
         except Exception as exc:  # a bug must never put a traceback on the projector
             logger.exception("play loop failed")
             board.playing = False
-            board.notice = TEXT["stopped"].format(error=f"{type(exc).__name__}: {exc}")
+            board.notice = board.tr(TEXT["stopped"], error=f"{type(exc).__name__}: {exc}")
             refresh()
 
     solara.use_thread(play, dependencies=[playing], intrusive_cancel=False)
-    solara.Title(TEXT["title"])
     solara.Style(CSS)
     if board is None:
+        solara.Title(translator()(TEXT["title"]))
         solara.Error(message)
         return
+    tr = board.tr
+    solara.Title(tr(TEXT["title"]))
+
+    def set_language(code: str | None) -> None:
+        if code in LANGUAGES and code != board.tr.language:
+            board.set_language(language_of(code))
+            refresh()
+
     state = board.controls()
     views = board.views()
     layout = ChartLayout.of(projector.value, board.side_by_side)
     page_classes = ["colabsim-page", *(["colabsim-projector"] if projector.value else [])]
     with solara.Column(classes=page_classes, gap="0px", style={"width": "100%"}):
+        Browser(tr.language, None, None)
         with solara.Row(classes=["colabsim-header"], style=HEADER_STYLE):
             solara.Button(
-                TEXT["controls"],
+                tr(TEXT["controls"]),
                 icon_name="mdi-chevron-left" if controls_open.value else "mdi-chevron-right",
                 text=True,
                 on_click=lambda: controls_open.set(not controls_open.value),
@@ -199,18 +226,24 @@ def Page() -> None:  # noqa: N802
             )
             solara.Text("colabsim", classes=["colabsim-app-title"])
             names = [v.short if projector.value and len(views) > 1 else v.title for v in views]
-            solara.Text(TEXT["vs"].join(names), classes=["colabsim-scenario-names"])
-            Clock(*board.calendar(), state.seed)
+            title = names[0] if len(names) == 1 else tr(TEXT["vs"], left=names[0], right=names[1])
+            solara.Text(title, classes=["colabsim-scenario-names"])
+            Clock(*board.calendar(), state.seed, tr)
             with solara.Div(classes=["colabsim-projector-switch"]):
-                solara.Switch(label=TEXT["projector"], value=projector)
+                solara.Switch(label=tr(TEXT["projector"]), value=projector)
+            with solara.ToggleButtonsSingle(
+                value=tr.language, on_value=set_language, classes=["colabsim-language"], dense=True
+            ):
+                for code in LANGUAGES:
+                    solara.Button(code.upper(), value=code, classes=[f"colabsim-language-{code}"])
             solara.Button(
-                TEXT["info"],
+                tr(TEXT["info"]),
                 icon_name="mdi-information-outline",
                 text=True,
                 on_click=lambda: info_open.set(True),
                 classes=["colabsim-open-info"],
             )
-        InfoPanel(info_open)
+        InfoPanel(info_open, tr)
         with solara.Row(classes=["colabsim-body"], gap="12px", style={"align-items": "flex-start"}):
             if controls_open.value:
                 with solara.Column(classes=["colabsim-sidebar"], gap="10px"):

@@ -38,14 +38,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from colabsim.app.catalog import Catalog
+from colabsim.app.i18n import N_, Translator, translator
 from colabsim.app.interventions import Plan
-from colabsim.app.run import MARK_KINDS, Run, RunView, month_label
+from colabsim.app.run import MARK_KINDS, Run, RunView
 from colabsim.scenario.loader import ScenarioError
 
 __all__ = ["SPEEDS", "Controls", "Dashboard"]
 
-#: Visible wording (kept together for translation).
-TEXT = {"waits": "starts {start}"}
+#: Visible wording (English; translated where shown).
+TEXT = {"waits": N_("starts {start}")}
 
 #: Play speeds: label -> months simulated per second.
 SPEEDS: dict[str, float] = {"slow": 2.0, "normal": 6.0, "fast": 12.0, "fastest": 36.0}
@@ -62,7 +63,10 @@ class Controls:
     """What the controls show, as plain comparable values (a control redraws only when they change).
 
     The run-specific fields (plans, log, levels, ...) are those of the run the controls act on.
+    Texts (labels, notes, the log) are in the session's language, `language`.
     """
+
+    language: str
 
     playing: bool
     finished: bool
@@ -75,7 +79,7 @@ class Controls:
     labels: tuple[tuple[str, str], ...]
     file_error: str
     problems: tuple[str, ...]
-    plans: tuple[Plan, ...]
+    plans: tuple[tuple[str, bool, str], ...]
     log: tuple[tuple[str, str, str], ...]
     let_scheduled: bool
     can_undo: bool
@@ -94,14 +98,16 @@ class Dashboard:
     Args:
         catalog: The scenarios to choose from.
         seed: The seed of the runs.
+        tr: The session's language (default: ``$COLABSIM_LANG``, else English).
     """
 
-    def __init__(self, catalog: Catalog, seed: int = 1) -> None:
+    def __init__(self, catalog: Catalog, seed: int = 1, tr: Translator | None = None) -> None:
         """Start with the catalog's default scenario at month 0."""
         self.catalog = catalog
         self.seed = seed
+        self.tr = tr or translator()
         self.lock = threading.RLock()
-        self.runs: list[Run] = [Run(catalog.get(catalog.default_key), seed)]
+        self.runs: list[Run] = [self._run(catalog.default_key)]
         self.target = 0
         self.playing = False
         self.speed = "normal"
@@ -113,6 +119,17 @@ class Dashboard:
         self._last_drawn = 0
         #: Months of the shared calendar simulated (from the earliest start among the runs).
         self.clock = 0
+
+    def _run(self, key: str) -> Run:
+        return Run(self.catalog.get(key), self.seed, tr=self.tr)
+
+    def set_language(self, language: str) -> None:
+        """Show everything in `language` (a code of `colabsim.app.i18n.LANGUAGES`); the runs go on."""
+        with self.lock:
+            self.tr = translator(language)
+            for run in self.runs:
+                run.tr = self.tr
+                run.version += 1
 
     @property
     def side_by_side(self) -> bool:
@@ -157,7 +174,9 @@ class Dashboard:
         """What the controls show now."""
         with self.lock:
             acting = self.acting
+            tr = self.tr
             return Controls(
+                language=tr.language,
                 playing=self.playing,
                 finished=self.finished,
                 speed=self.speed,
@@ -166,13 +185,13 @@ class Dashboard:
                 target=min(self.target, len(self.runs) - 1),
                 selected=tuple(run.choice.key for run in self.runs),
                 shorts=tuple(run.choice.short for run in self.runs),
-                labels=tuple(self.catalog.labels().items()),
+                labels=tuple((key, tr(label)) for key, label in self.catalog.labels().items()),
                 file_error=self.file_error,
                 problems=tuple(self.catalog.problems),
                 # Without their events (dated this month): the buttons show only whether and what.
-                plans=tuple(Plan(p.key, p.enabled, p.note) for p in acting.plans().values()),
+                plans=tuple((p.key, p.enabled, tr.render(p.note)) for p in acting.plans().values()),
                 log=tuple(
-                    (acting.date_of(month), text, kind)
+                    (acting.date_of(month), tr.render(text), kind)
                     for month, text, kind in acting.history()
                     if month < acting.month or kind != MARK_KINDS[0]
                 ),
@@ -192,7 +211,7 @@ class Dashboard:
         """
         with self.lock:
             start, span = self.axis
-            return month_label(start, min(self.clock, span - 1)), self.clock, span
+            return self.tr.month(start, min(self.clock, span - 1)), self.clock, span
 
     @property
     def at_risk(self) -> bool:
@@ -209,7 +228,7 @@ class Dashboard:
             for offset, run in zip(self._offsets(), self.runs, strict=True):
                 view = dataclasses.replace(run.view(), axis=(start, months))
                 if offset > self.clock:  # the shared date has not reached this scenario's start
-                    view = dataclasses.replace(view, date=TEXT["waits"].format(start=view.date))
+                    view = dataclasses.replace(view, date=self.tr(TEXT["waits"], start=view.date))
                 views.append(view)
             return views
 
@@ -244,7 +263,7 @@ class Dashboard:
             self.file_error = ""
             if side >= len(self.runs):
                 side = len(self.runs) - 1
-            self.runs[side] = Run(self.catalog.get(key), self.seed)
+            self.runs[side] = self._run(key)
             self.clock = 0
             for i, run in enumerate(self.runs):
                 if i != side:
@@ -259,13 +278,25 @@ class Dashboard:
             data: The bytes read from the browser (see `colabsim.app.upload.read_limited`).
         """
         with self.lock:
+            key = self.add_upload(name, data)
+            if key is None:
+                return False
+            self.choose(side, key)
+            return True
+
+    def add_upload(self, name: object, data: bytes) -> str | None:
+        """Validate an uploaded scenario file and offer it in the picker; its key, or None (see `file_error`).
+
+        Nothing shown changes: `choose` shows it (the page asks first if a run would be lost).
+        """
+        with self.lock:
             try:
                 choice = self.catalog.upload(name, data)
             except ScenarioError as exc:
                 self.file_error = str(exc)
-                return False
-            self.choose(side, choice.key)
-            return True
+                return None
+            self.file_error = ""
+            return choice.key
 
     def set_side_by_side(self, on: bool) -> None:
         """Show two runs (both restart at month 0 with the same seed) or only the left one."""
@@ -276,7 +307,7 @@ class Dashboard:
                 other = self.catalog.find("darwin" if current.short != "darwin" else "vlissingen")
                 second = other or current
                 self.runs[0].reset(self.seed)
-                self.runs.append(Run(second, self.seed))
+                self.runs.append(Run(second, self.seed, tr=self.tr))
                 self.clock = 0
             elif not on and self.side_by_side:
                 self.runs = self.runs[:1]

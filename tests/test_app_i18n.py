@@ -112,3 +112,16 @@ def test_an_uploaded_scenario_shows_its_own_words(scenario_dir: Path) -> None:
     own = b'extends = "darwin.toml"\n[scenario]\nname = "Darwin kami"\n'
     assert board.upload_file(0, "own.toml", own)
     assert board.views()[0].title == "Darwin kami"
+
+
+def test_the_glossary_names_every_factor_as_the_dashboard_shows_it() -> None:
+    from colabsim.app.interventions import factor_label
+    from colabsim.scenario.factors import FACTORS
+
+    glossary = (Path(__file__).resolve().parents[1] / "docs" / "glossary.md").read_text()
+    bahasa = translator("id")
+    for name in FACTORS:
+        shown = bahasa.render(factor_label(name))
+        row = re.search(rf"^\| `{name}` \| ([^|]+) \| ([^|]+) \|$", glossary, flags=re.M)
+        assert row is not None, f"docs/glossary.md has no row for the factor {name}"
+        assert row.group(2).strip().startswith(shown), f"{name}: the glossary says {row.group(2)!r}, the page {shown!r}"

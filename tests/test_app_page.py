@@ -108,7 +108,7 @@ def test_the_page_starts_in_the_served_language_and_switches_per_session(monkeyp
     try:
         assert _text(box, "colabsim-month") == "bulan 0 dari 216"
         assert _text(box, "colabsim-scenario-names") == "Kota kembar Ambon-Vlissingen"
-        assert [w for w in _find_all(box) if type(w).__name__ == "BrowserWidget"][0].lang == "id"
+        assert next(w for w in _find_all(box) if type(w).__name__ == "BrowserWidget").lang == "id"
         _find(box, "colabsim-step")[0].fire_event("click", {})
         _find(box, "colabsim-do-withdraw_mediator")[0].fire_event("click", {})
         assert "keluar" in _text(box, "colabsim-log-intervention")
@@ -116,7 +116,7 @@ def test_the_page_starts_in_the_served_language_and_switches_per_session(monkeyp
         _find(box, "colabsim-language")[0].v_model = 0  # the first button: EN
         assert _text(box, "colabsim-month") == "month 1 of 216"
         assert "SSVA (Ambon-Vlissingen sister-city foundation) leaves" in _text(box, "colabsim-log-intervention")
-        assert [w for w in _find_all(box) if type(w).__name__ == "BrowserWidget"][0].lang == "en"
+        assert next(w for w in _find_all(box) if type(w).__name__ == "BrowserWidget").lang == "en"
         assert _find(box, "colabsim-sectors-0")[0].decimal == "."
     finally:
         rc.close()

@@ -179,6 +179,11 @@ class Translator:
         pattern = "0" if digits == 0 else "0." + "0" * digits
         return format_decimal(value, pattern, locale=self.locale)
 
+    def signed(self, value: float, digits: int = 2) -> str:
+        """`value` with its sign always written: ``+0.30``, ``-0,05``."""
+        pattern = "0." + "0" * digits
+        return format_decimal(value, f"+{pattern};-{pattern}", locale=self.locale)
+
     @property
     def decimal_mark(self) -> str:
         """The language's decimal mark: ``"."`` or ``","``."""

@@ -23,15 +23,18 @@ import itertools
 import logging
 import os
 import urllib.parse
+from typing import cast
 
 import solara
 
 from colabsim.app.browser import Browser
 from colabsim.app.catalog import Catalog
 from colabsim.app.controls import FactorControls, InterventionControls, RunControls, ScenarioControls
+from colabsim.app.export import file_stem
 from colabsim.app.i18n import LANGUAGES, N_, Translator, language_of, translator
 from colabsim.app.session import Dashboard
-from colabsim.app.views import ChartLayout, Clock, DifferenceStrip, InfoPanel, RunPanel
+from colabsim.app.takehome import SummaryCard, TakeHome
+from colabsim.app.views import SAVE, ChartLayout, Clock, DifferenceStrip, InfoPanel, RunPanel, SaveRequest
 from colabsim.scenario.loader import ScenarioError
 
 __all__ = ["ENV_SCENARIO", "Layout", "Page", "new_dashboard", "query_value", "wants_projector"]
@@ -169,6 +172,7 @@ def Page() -> None:  # noqa: N802
     controls_open = solara.use_reactive(True)
     info_open = solara.use_reactive(False)
     revision = solara.use_reactive(0)
+    saving = solara.use_reactive(cast(SaveRequest | None, None))
     counter = solara.use_memo(lambda: itertools.count(1), [])
 
     def refresh() -> int:
@@ -204,6 +208,7 @@ def Page() -> None:  # noqa: N802
         return
     tr = board.tr
     solara.Title(tr(TEXT["title"]))
+    SAVE.provide(saving.value)
 
     def set_language(code: str | None) -> None:
         if code in LANGUAGES and code != board.tr.language:
@@ -212,6 +217,11 @@ def Page() -> None:  # noqa: N802
 
     state = board.controls()
     views = board.views()
+
+    def save_charts(kind: str) -> None:
+        serial = saving.value.serial + 1 if saving.value else 1
+        saving.set(SaveRequest(kind, serial, file_stem(board.views())))
+
     layout = ChartLayout.of(projector.value, board.side_by_side)
     page_classes = ["colabsim-page", *(["colabsim-projector"] if projector.value else [])]
     with solara.Column(classes=page_classes, gap="0px", style={"width": "100%"}):
@@ -251,8 +261,11 @@ def Page() -> None:  # noqa: N802
                         solara.Warning(message)
                     if board.notice:
                         solara.Error(board.notice, classes=["colabsim-notice"])
+                    for side in range(len(views)):
+                        SummaryCard(board, side, tr, refresh)
                     RunControls(board, state, refresh)
                     InterventionControls(board, state, refresh)
+                    TakeHome(views, tr, save_charts)
                     ScenarioControls(board, state, refresh)
                     FactorControls(board, state, refresh)
             with solara.Column(classes=["colabsim-main"], gap="8px"):

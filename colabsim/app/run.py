@@ -74,6 +74,7 @@ class LogEntry:
         events: The events applied.
         let_scheduled: Whether the scenario's later scheduled events on the same things still apply.
         factor: The factor a slider moved ("" for an intervention button).
+        intervention: The intervention button pressed ("" for a slider).
     """
 
     month: int
@@ -81,6 +82,7 @@ class LogEntry:
     events: tuple[EventSpec, ...]
     let_scheduled: bool = False
     factor: str = ""
+    intervention: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,11 +157,14 @@ class Run:
         self.version = 0
         self._build()
 
-    def _build(self, replay: list[LogEntry] | None = None) -> None:
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario as run: the chosen one with the start values held (`Scenario.with_factors`)."""
         scenario = self.choice.scenario
-        if self.start_values:
-            scenario = scenario.with_factors(**self.start_values)
-        self.model = CollaborationModel(scenario, rng=self.seed)
+        return scenario.with_factors(**self.start_values) if self.start_values else scenario
+
+    def _build(self, replay: list[LogEntry] | None = None) -> None:
+        self.model = CollaborationModel(self.scenario, rng=self.seed)
         self.build = next(_BUILDS)
         self.log: list[LogEntry] = []
         for entry in replay or []:
@@ -264,7 +269,7 @@ class Run:
         what = self.plans()[key]
         if what.enabled:
             apply_events(self.model, what.events, let_scheduled=let_scheduled)
-            self.log.append(LogEntry(self.month, what.summary, what.events, let_scheduled))
+            self.log.append(LogEntry(self.month, what.summary, what.events, let_scheduled, intervention=key))
             self.version += 1
         return what
 

@@ -37,10 +37,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from colabsim.app.catalog import Catalog
 from colabsim.app.i18n import N_, Translator, translator
 from colabsim.app.interventions import Plan
 from colabsim.app.run import MARK_KINDS, Run, RunView
+from colabsim.app.summary import LAST_MONTHS, SEEDS, Summary, summarise
 from colabsim.scenario.loader import ScenarioError
 
 __all__ = ["SPEEDS", "Controls", "Dashboard"]
@@ -119,6 +122,8 @@ class Dashboard:
         self._last_drawn = 0
         #: Months of the shared calendar simulated (from the earliest start among the runs).
         self.clock = 0
+        #: End-of-run summaries by run state (see `summary`).
+        self._summaries: dict[tuple[object, ...], Summary] = {}
 
     def _run(self, key: str) -> Run:
         return Run(self.catalog.get(key), self.seed, tr=self.tr)
@@ -340,6 +345,38 @@ class Dashboard:
         with self.lock:
             self.acting.clear_start_values()
             self.reset()
+
+    @staticmethod
+    def _summary_key(run: Run) -> tuple[object, ...]:
+        return (run.choice.key, run.seed, run.build, run.version)
+
+    def summary(self, side: int = 0) -> Summary | None:
+        """The end-of-run summary of run `side`, once `compute_summary` has made it (None before)."""
+        with self.lock:
+            if side >= len(self.runs) or not self.runs[side].finished:
+                return None
+            return self._summaries.get(self._summary_key(self.runs[side]))
+
+    def compute_summary(self, side: int = 0, seeds: int = SEEDS) -> Summary | None:
+        """Work out the summary of run `side` if it has ended, over `seeds` seeds (seconds: see `colabsim.app.summary`).
+
+        The work is done outside the session's lock, so the page stays responsive; a run changed
+        meanwhile gets its own summary at its end.
+        """
+        with self.lock:
+            if side >= len(self.runs) or not self.runs[side].finished:
+                return None
+            run = self.runs[side]
+            key = self._summary_key(run)
+            if key in self._summaries:
+                return self._summaries[key]
+            scenario, seed, log = run.scenario, run.seed, list(run.log)
+            performance = run.model.timeseries()["performance"].to_numpy(dtype=float)[-LAST_MONTHS:]
+        own = float(np.nanmean(performance)) if np.isfinite(performance).any() else 0.0
+        result = summarise(scenario, seed, log, own, seeds)
+        with self.lock:
+            self._summaries[key] = result
+        return result
 
     def frame_drawn(self, frame: int) -> None:
         """The page has drawn frame number `frame` (called after each render)."""

@@ -13,7 +13,7 @@ import html
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import solara
 
@@ -23,7 +23,18 @@ from colabsim.app.livechart import LiveChart
 from colabsim.app.run import RunView
 from colabsim.reporting.style import KIND_COLOURS
 
-__all__ = ["ChartLayout", "Clock", "DifferenceStrip", "InfoPanel", "Monitors", "RunPanel", "TrustLegend"]
+__all__ = [
+    "SAVE",
+    "ChartLayout",
+    "Clock",
+    "DifferenceStrip",
+    "InfoPanel",
+    "Monitors",
+    "RunPanel",
+    "SaveRequest",
+    "TrustLegend",
+    "save_request",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +49,32 @@ TEXT = {
     "broken": N_("This chart could not be drawn ({error})."),
     "close": N_("Close"),
 }
+
+
+@dataclass(frozen=True)
+class SaveRequest:
+    """A request to save every chart shown.
+
+    Attributes:
+        kind: ``"svg"`` or ``"png"``.
+        serial: Counts requests (the same kind twice saves twice).
+        stem: The files' names before the chart's own (`colabsim.app.export.file_stem`).
+    """
+
+    kind: str
+    serial: int
+    stem: str
+
+
+#: The context through which a "save the charts" request reaches every chart (`SaveRequest` or None).
+SAVE = solara.create_context(cast(SaveRequest | None, None))
+
+
+def save_request(request: SaveRequest | None, chart: str) -> dict[str, Any]:
+    """What a chart called `chart` gets (see `colabsim.app.livechart.LiveChartWidget.save`)."""
+    if request is None:
+        return {}
+    return {"type": request.kind, "serial": request.serial, "name": f"{request.stem}-{chart}"}
 
 
 @dataclass(frozen=True)
@@ -107,7 +144,8 @@ def Chart(  # noqa: N802
         solara.Warning(option if isinstance(option, str) else str(frame))
         return
     classes = ["colabsim-figure", f"colabsim-{name}", f"colabsim-{name}-{side}"]
-    LiveChart(option, frame, number, classes, height, tr.decimal_mark)
+    save = save_request(solara.use_context(SAVE), name if name == "difference" else f"{name}-{side}")
+    LiveChart(option, frame, number, classes, height, tr.decimal_mark, save)
 
 
 @solara.component

@@ -1,0 +1,102 @@
+"""The take-home controls (Solara components): the run's files, the charts as pictures, the summary card.
+
+(Solara components are named like classes, hence the ``noqa: N802``.)
+
+- `TakeHome`: download the time series and the log (CSV, `colabsim.app.export`) and save every
+  chart shown as SVG or PNG (drawn in the browser from the charts as they are, see
+  `colabsim.app.livechart`).
+- `SummaryCard`: once a run has ended, what it reached and what the trainer's changes did, measured
+  over several seeds (`colabsim.app.summary`), worked out in a thread so the page stays live.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import solara
+
+from colabsim.app.export import file_stem, log_csv, timeseries_csv
+from colabsim.app.i18n import N_, Translator
+from colabsim.app.run import RunView
+from colabsim.app.session import Dashboard
+from colabsim.app.summary import SEEDS
+from colabsim.app.summary import TEXT as SUMMARY_TEXT
+
+__all__ = ["SummaryCard", "TakeHome"]
+
+logger = logging.getLogger(__name__)
+
+TEXT = {
+    "title": N_("Take home"),
+    "timeseries": N_("Numbers (CSV)"),
+    "log": N_("Log (CSV)"),
+    "svg": N_("Charts (SVG)"),
+    "png": N_("Charts (PNG)"),
+    "hint": N_("The charts are saved as shown, one file each."),
+    "failed": N_("The summary could not be worked out ({error})."),
+}
+
+
+@solara.component
+def TakeHome(views: list[RunView], tr: Translator, on_save: Any) -> None:  # noqa: N802
+    """Download the run's numbers and log; save the charts (`on_save` gets ``"svg"`` or ``"png"``)."""
+    stem = file_stem(views)
+    with solara.Card(classes=["colabsim-card", "colabsim-take-home"]):
+        solara.Text(tr(TEXT["title"]), classes=["colabsim-card-title"])
+        with solara.Row(gap="8px", style={"flex-wrap": "wrap"}):
+            with solara.Div(classes=["colabsim-export-timeseries"]):
+                solara.FileDownload(
+                    lambda: timeseries_csv(views, tr),
+                    filename=f"{stem}-timeseries.csv",
+                    label=tr(TEXT["timeseries"]),
+                    mime_type="text/csv",
+                )
+            with solara.Div(classes=["colabsim-export-log"]):
+                solara.FileDownload(
+                    lambda: log_csv(views, tr), filename=f"{stem}-log.csv", label=tr(TEXT["log"]), mime_type="text/csv"
+                )
+            for kind in ("svg", "png"):
+                solara.Button(
+                    tr(TEXT[kind]),
+                    icon_name="mdi-image-outline",
+                    on_click=lambda kind=kind: on_save(kind),
+                    outlined=True,
+                    classes=[f"colabsim-save-{kind}"],
+                )
+        solara.Text(tr(TEXT["hint"]), classes=["colabsim-note"])
+
+
+@solara.component
+def SummaryCard(board: Dashboard, side: int, tr: Translator, refresh: Any) -> None:  # noqa: N802
+    """The end-of-run summary of run `side` (nothing while it runs)."""
+    view_key = board.views()[side].key if side < len(board.runs) else None
+    finished = side < len(board.runs) and board.runs[side].finished
+    summary = board.summary(side) if finished else None
+    error, set_error = solara.use_state("")
+
+    def work(cancel: threading.Event) -> None:
+        if not finished or summary is not None:
+            return
+        try:
+            board.compute_summary(side)
+        except Exception as exc:  # a bug must never put a traceback on the projector
+            logger.exception("the summary failed")
+            set_error(tr(TEXT["failed"], error=f"{type(exc).__name__}: {exc}"))
+            return
+        if not cancel.is_set():
+            refresh()
+
+    solara.use_thread(work, dependencies=[view_key, finished], intrusive_cancel=False)
+    if not finished:
+        return
+    with solara.Card(classes=["colabsim-card", "colabsim-summary", f"colabsim-summary-{side}"]):
+        solara.Text(tr(SUMMARY_TEXT["title"]), classes=["colabsim-card-title"])
+        if error:
+            solara.Error(error)
+        elif summary is None:
+            solara.Text(tr(SUMMARY_TEXT["working"], seeds=SEEDS), classes=["colabsim-summary-working"])
+        else:
+            for line in summary.lines(tr):
+                solara.Text(line, classes=["colabsim-summary-line"])

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from colabsim import CollaborationModel, load_scenario
-from colabsim.app import charts, interventions
+from colabsim.app import charts, interventions, strip
 from colabsim.app.catalog import Catalog
 from colabsim.app.i18n import translator
 from colabsim.app.run import Run
@@ -451,8 +451,8 @@ def test_side_by_side_runs_share_the_calendar_and_the_strip_is_right_minus_left(
     )
     line = next(s for s in charts.time_frame(b, b.scenario, "dynamics")["series"] if s["id"] == "commitment")
     assert line["data"][:offset] == [None] * offset and len(line["data"]) == offset + 30
-    strip = charts.difference_frame(a, b)["series"]
-    trust = next(s for s in strip if s["id"] == "trust")["data"]
+    lines = strip.difference_frame(a, b)["series"]
+    trust = next(s for s in lines if s["id"] == "trust")["data"]
     assert trust[:offset] == [None] * offset and trust[offset + 30 :] == [None] * (span - offset - 30)
     expected = b.timeseries["trust"].iloc[-1] - a.timeseries["trust"].iloc[-1]
     assert trust[offset + 29] == pytest.approx(expected, abs=1e-3)

@@ -36,20 +36,34 @@ class BrowserWidget(ipyvuetify.VuetifyTemplate):
     state = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     shortcuts = traitlets.Bool(True).tag(sync=True)
     on_key = traitlets.Callable(None, allow_none=True)
+    on_origin = traitlets.Callable(None, allow_none=True)
 
     def vue_press(self, action: Any) -> None:
         """A key the page turns into an action (called from the browser)."""
         if self.on_key is not None and action in KEY_ACTIONS:
             self.on_key(action)
 
+    def vue_located(self, origin: Any) -> None:
+        """The page's origin (``http://host:port``), as the browser sees it (called once it is shown)."""
+        if self.on_origin is not None and isinstance(origin, str) and origin.startswith(("http://", "https://")):
+            self.on_origin(origin[:200])
+
 
 @solara.component
-def Browser(lang: str, state: str | None, on_key: Callable[[str], None] | None) -> Any:  # noqa: N802
+def Browser(  # noqa: N802
+    lang: str,
+    state: str | None,
+    on_key: Callable[[str], None] | None,
+    on_origin: Callable[[str], None] | None = None,
+) -> Any:
     """The page's behaviour in the browser: `lang` attribute, the run's `state` in the address, keys.
 
     Args:
         lang: The session's language code.
         state: The run's state for the address (None: leave the address alone; "": remove it).
         on_key: Called with an action of `KEY_ACTIONS` (None: keys do nothing).
+        on_origin: Called with the page's origin as the browser sees it (for links to share).
     """
-    return BrowserWidget.element(lang=lang, state=state, shortcuts=on_key is not None, on_key=on_key)
+    return BrowserWidget.element(
+        lang=lang, state=state, shortcuts=on_key is not None, on_key=on_key, on_origin=on_origin
+    )

@@ -38,22 +38,23 @@ from colabsim.reporting.style import KIND_COLOURS, sector_colours
 from colabsim.scenario.loader import Scenario
 
 __all__ = [
-    "DIFFERENCES",
     "KIND_LABELS",
+    "KIND_MARKS",
     "SIDE_LABELS",
     "SIDE_SYMBOLS",
     "TRUST_SCALE",
     "axis_of",
-    "difference_frame",
-    "difference_option",
+    "font",
     "legend_rows",
     "network_frame",
     "network_layout",
     "network_option",
     "sector_label",
+    "time_axis",
     "time_frame",
     "time_option",
     "trust_colour",
+    "values_of",
 ]
 
 #: Visible wording of the charts (English; translated where shown).
@@ -73,7 +74,6 @@ TEXT = {
     "not_taking_part": N_("not taking part"),
     "tie": N_("{a} - {b}<br/>trust {mean} ({a} → {b} {ab}, {b} → {a} {ba})"),
     "no_sectors": N_("none"),
-    "difference": N_("Difference by date: {right} minus {left} (same seed)"),
 }
 KIND_LABELS = {
     "agency": N_("city agency"),
@@ -99,6 +99,16 @@ TRUST_SCALE: tuple[tuple[float, str], ...] = (
     (0.95, "#482979"),
     (1.0, "#440154"),
 )
+#: Kinds of actor by a white mark inside the node as well as by colour (never by colour alone; the
+#: city's agencies, most of the nodes, stay plain): the ECharts symbol of the mark, and the same
+#: mark as an SVG path in a 16x16 box for the page's legend. (ECharts draws no pattern on a graph's
+#: symbols, so the marks are a scatter series on top of the nodes.)
+KIND_MARKS: dict[str, tuple[str, str]] = {
+    "municipality": ("triangle", "M8 3.5 L12.5 11.5 L3.5 11.5 Z"),
+    "foundation": ("circle", "M8 4.5 A3.5 3.5 0 1 1 7.99 4.5 Z"),
+    "university": ("rect", "M4.5 4.5 H11.5 V11.5 H4.5 Z"),
+    "donor": ("diamond", "M8 3 L13 8 L8 13 L3 8 Z"),
+}
 #: Marks on the time axis by kind: colour, line type, width.
 MARK_STYLES = {
     "scheduled": ("#6b6b6b", "dashed", 2),
@@ -172,7 +182,8 @@ def network_layout(view: RunView) -> np.ndarray:
     return _layout(ids, sides, tuple(_pairs(view)), view.seed).copy()  # the cache is shared by all sessions
 
 
-def _font(size: int) -> dict[str, Any]:
+def font(size: int) -> dict[str, Any]:
+    """ECharts text style: `size` px, black."""
     return {"fontSize": size, "color": "#000000"}
 
 
@@ -180,9 +191,9 @@ def network_option(view: RunView, size: int) -> dict[str, Any]:
     """What stays fixed for a run's network chart: title, tooltip, the graph series (no data)."""
     return {
         "animation": False,
-        "textStyle": _font(size),
-        "title": {"text": "", "left": 0, "textStyle": {**_font(size + 2), "fontWeight": "bold"}},
-        "tooltip": {"trigger": "item", "confine": True, "textStyle": _font(size)},
+        "textStyle": font(size),
+        "title": {"text": "", "left": 0, "textStyle": {**font(size + 2), "fontWeight": "bold"}},
+        "tooltip": {"trigger": "item", "confine": True, "textStyle": font(size)},
         "grid": {"left": "6%", "right": "6%", "top": size * 3, "bottom": size * 2.5},
         "xAxis": {"type": "value", "min": -1.7, "max": 1.5, "show": False},
         "yAxis": {"type": "value", "min": -1.05, "max": 1.05, "show": False},
@@ -194,11 +205,20 @@ def network_option(view: RunView, size: int) -> dict[str, Any]:
                 "coordinateSystem": "cartesian2d",  # symbols in pixels: round whatever the chart's aspect
                 "roam": False,
                 "symbolSize": size * 2,
-                "label": {"show": True, "position": "bottom", **_font(size)},
+                "label": {"show": True, "position": "bottom", **font(size)},
                 "emphasis": {"focus": "adjacency", "lineStyle": {"width": 10}},
                 "data": [],
                 "links": [],
-            }
+            },
+            {  # the kinds' marks inside the nodes (see KIND_MARKS)
+                "id": "kinds",
+                "type": "scatter",
+                "coordinateSystem": "cartesian2d",
+                "silent": True,
+                "z": 3,
+                "symbolSize": round(size * 0.85),
+                "data": [],
+            },
         ],
     }
 
@@ -256,9 +276,18 @@ def network_frame(view: RunView, scenario: Scenario, xy: np.ndarray) -> dict[str
         links.append({"source": a, "target": b, "lineStyle": style, "tooltip": {"formatter": text}})
     rows = view.actors.to_dict("records")  # one conversion, not a pandas row per actor
     nodes = [_node(row, scenario, i, xy, tr) for i, row in enumerate(rows)]
+    marks = [
+        {
+            "value": node["value"],
+            "symbol": KIND_MARKS[kind][0],
+            "itemStyle": {"color": "#ffffff" if active else KIND_COLOURS.get(kind, "#808080")},
+        }
+        for node, kind, active in zip(nodes, view.actors["kind"], view.actors["active"], strict=True)
+        if kind in KIND_MARKS
+    ]
     return {
         "title": {"text": tr(TEXT["network"], date=view.date)},
-        "series": [{"id": "network", "data": nodes, "links": links}],
+        "series": [{"id": "network", "data": nodes, "links": links}, {"id": "kinds", "data": marks}],
     }
 
 
@@ -267,16 +296,27 @@ def sectors_of(scenario: Scenario) -> list[str]:
     return sorted({p.sector for p in scenario.spec.programmes})
 
 
-def _lines(kind: str, scenario: Scenario, tr: Translator) -> list[tuple[str, str, str, int]]:
-    """(series id and name, column, colour, width) of a time chart's lines, named in the language of `tr`."""
+#: Line symbols of the sectors, in order: lines differ by shape as well as colour (and the legend shows it).
+SECTOR_SYMBOLS = ("circle", "rect", "triangle", "diamond", "roundRect", "pin", "arrow")
+
+
+def _lines(kind: str, scenario: Scenario, tr: Translator) -> list[tuple[str, str, str, int, str, str]]:
+    """(series id and name, column, colour, width, symbol, line type) of a time chart's lines, in `tr`'s language.
+
+    Never by colour alone: each sector's line has its own symbol, the mean is the thickest,
+    commitment is dashed.
+    """
     if kind == "sectors":
         sectors = sectors_of(scenario)
         colours = sector_colours(sectors)  # the reports' colours (colabsim.reporting.style)
-        lines = [(tr(sector_label(s)), f"performance_{s}", colours[s], 3) for s in sectors]
-        return [*lines, (tr(TEXT["mean"]), "performance", MEAN_COLOUR, 5)]
+        lines = [
+            (tr(sector_label(s)), f"performance_{s}", colours[s], 3, SECTOR_SYMBOLS[i % len(SECTOR_SYMBOLS)], "solid")
+            for i, s in enumerate(sectors)
+        ]
+        return [*lines, (tr(TEXT["mean"]), "performance", MEAN_COLOUR, 5, "emptyCircle", "solid")]
     return [
-        (tr(TEXT["trust"]), "trust", TRUST_COLOUR, 4),
-        (tr(TEXT["commitment"]), "commitment", COMMITMENT_COLOUR, 4),
+        (tr(TEXT["trust"]), "trust", TRUST_COLOUR, 4, "circle", "solid"),
+        (tr(TEXT["commitment"]), "commitment", COMMITMENT_COLOUR, 4, "rect", "dashed"),
     ]
 
 
@@ -286,11 +326,12 @@ def axis_of(view: RunView) -> tuple[tuple[int, int], int, int]:
     return start, months, (view.start[0] - start[0]) * 12 + view.start[1] - start[1]
 
 
-def _time_axis(start: tuple[int, int], months: int, size: int, tr: Translator) -> dict[str, Any]:
+def time_axis(start: tuple[int, int], months: int, size: int, tr: Translator) -> dict[str, Any]:
+    """A time chart's category axis: one entry per month, labelled about five times."""
     years = max(1, math.ceil(months / 12 / 5))  # about five labels on the time axis
     # Labelled months are Januaries when the axis starts in one: then the browser writes only the
     # year ("2006", not "Jan 2006"), which fits five labels on a projector's narrow chart.
-    label = {"interval": 12 * years - 1, **_font(size), "colabsimYearOnly": start[1] == 1}
+    label = {"interval": 12 * years - 1, **font(size), "colabsimYearOnly": start[1] == 1}
     return {
         "type": "category",
         "data": [tr.month(start, m) for m in range(months)],
@@ -323,12 +364,12 @@ def time_option(view: RunView, scenario: Scenario, kind: str, size: int) -> dict
             "type": "line",
             "data": [],
             "color": colour,
-            "lineStyle": {"width": width},
-            "symbol": "circle",
-            "symbolSize": 4,
+            "lineStyle": {"width": width, "type": dash},
+            "symbol": symbol,
+            "symbolSize": 8,
             "tooltip": {"formatter": "{a}<br/>{b}: {c}"},
         }
-        for name, _, colour, width in lines
+        for name, _, colour, width, symbol, dash in lines
     ]
     for mark in MARK_KINDS:
         colour, line, width = MARK_STYLES[mark]
@@ -343,7 +384,7 @@ def time_option(view: RunView, scenario: Scenario, kind: str, size: int) -> dict
                 "markLine": {
                     "symbol": ["none", "none"],
                     "lineStyle": {"color": colour, "type": line, "width": width},
-                    "label": {"position": "insideEndTop", **_font(size - 2)},
+                    "label": {"position": "insideEndTop", **font(size - 2)},
                     "tooltip": {"formatter": "{b}"},
                     "data": [],
                 },
@@ -352,10 +393,10 @@ def time_option(view: RunView, scenario: Scenario, kind: str, size: int) -> dict
     series.append({"id": "now", "type": "line", "data": [], "silent": True, "markLine": {"data": []}})
     return {
         "animation": False,
-        "textStyle": _font(size),
-        "title": {"text": tr(TEXT[kind]), "left": 0, "textStyle": {**_font(size + 2), "fontWeight": "bold"}},
-        "tooltip": {"trigger": "item", "confine": True, "textStyle": _font(size)},
-        "legend": {"bottom": 0, "textStyle": _font(size), "itemWidth": 30, "data": legend},
+        "textStyle": font(size),
+        "title": {"text": tr(TEXT[kind]), "left": 0, "textStyle": {**font(size + 2), "fontWeight": "bold"}},
+        "tooltip": {"trigger": "item", "confine": True, "textStyle": font(size)},
+        "legend": {"bottom": 0, "textStyle": font(size), "itemWidth": 30, "data": legend},
         "grid": {
             "left": size,
             "right": size * 2,
@@ -363,20 +404,21 @@ def time_option(view: RunView, scenario: Scenario, kind: str, size: int) -> dict
             "bottom": round(size * (0.75 + 1.25 * legend_rows(legend, size))),  # rows of about 1.25 em
             "containLabel": True,
         },
-        "xAxis": _time_axis(start, months, size, tr),
+        "xAxis": time_axis(start, months, size, tr),
         "yAxis": {
             "type": "value",
             "min": 0,
             "max": 1,
             "interval": 0.2,
-            "axisLabel": _font(size),
+            "axisLabel": font(size),
             "splitLine": {"lineStyle": {"color": "#d0d0d0"}},
         },
         "series": series,
     }
 
 
-def _values(column: np.ndarray) -> list[float | None]:
+def values_of(column: np.ndarray) -> list[float | None]:
+    """A chart series' data: rounded, None for a missing month."""
     return [None if math.isnan(v) else round(float(v), 3) for v in column]
 
 
@@ -420,8 +462,8 @@ def time_frame(view: RunView, scenario: Scenario, kind: str) -> dict[str, Any]:
     frame = view.timeseries
     pad: list[float | None] = [None] * axis_of(view)[2]  # side by side: the months before this run starts
     series: list[dict[str, Any]] = [
-        {"id": name, "data": pad + _values(frame[column].to_numpy(dtype=float)) if column in frame else []}
-        for name, column, _, _ in _lines(kind, scenario, view.tr)
+        {"id": name, "data": pad + values_of(frame[column].to_numpy(dtype=float)) if column in frame else []}
+        for name, column, *_ in _lines(kind, scenario, view.tr)
     ]
     labelled = _labelled_months(view)
     series += [{"id": f"marks-{mark}", "markLine": {"data": _mark_lines(view, mark, labelled)}} for mark in MARK_KINDS]
@@ -433,61 +475,4 @@ def time_frame(view: RunView, scenario: Scenario, kind: str) -> dict[str, Any]:
             "markLine": {"symbol": ["none", "none"], "label": {"show": False}, "lineStyle": style, "data": now},
         }
     )
-    return {"series": series}
-
-
-#: The difference strip's lines: series id, timeseries column, colour (named by `TEXT[id]`).
-DIFFERENCES = (("performance", "performance", MEAN_COLOUR), ("trust", "trust", TRUST_COLOUR))
-
-
-def difference_option(left: RunView, right: RunView, size: int) -> dict[str, Any]:
-    """The difference strip (side by side): right minus left by date, fixed axes and empty lines."""
-    tr = left.tr
-    start, months, _ = axis_of(left)
-    title = tr(TEXT["difference"], right=right.short, left=left.short)
-    names = {key: tr(TEXT[key]) for key, _, _ in DIFFERENCES}
-    return {
-        "animation": False,
-        "textStyle": _font(size),
-        "title": {"text": title, "left": 0, "textStyle": {**_font(size), "fontWeight": "bold"}},
-        "tooltip": {"trigger": "item", "confine": True, "textStyle": _font(size)},
-        "legend": {"top": 0, "right": 0, "textStyle": _font(size), "data": list(names.values())},
-        "grid": {"left": size, "right": size * 2, "top": size * 2.5, "bottom": size * 0.5, "containLabel": True},
-        "xAxis": _time_axis(start, months, size, tr),
-        "yAxis": {"type": "value", "min": -1, "max": 1, "interval": 0.5, "axisLabel": _font(size)},
-        "series": [
-            {
-                "id": name,
-                "name": names[name],
-                "type": "line",
-                "data": [],
-                "color": colour,
-                "lineStyle": {"width": 3},
-                "symbol": "circle",
-                "symbolSize": 3,
-                "tooltip": {"formatter": "{a}<br/>{b}: {c}"},
-                "markLine": {
-                    "silent": True,
-                    "symbol": ["none", "none"],
-                    "label": {"show": False},
-                    "data": [{"yAxis": 0}],
-                },
-            }
-            for name, _, colour in DIFFERENCES
-        ],
-    }
-
-
-def difference_frame(left: RunView, right: RunView) -> dict[str, Any]:
-    """Right minus left by date, for the months both have simulated (the same seed on both sides)."""
-    _, months, left_offset = axis_of(left)
-    right_offset = axis_of(right)[2]
-    series = []
-    for name, column, _ in DIFFERENCES:
-        values = np.full((2, months), np.nan)
-        for row, view, offset in ((0, left, left_offset), (1, right, right_offset)):
-            if column in view.timeseries:
-                line = view.timeseries[column].to_numpy(dtype=float)[: months - offset]
-                values[row, offset : offset + len(line)] = line
-        series.append({"id": name, "data": _values(values[1] - values[0])})
     return {"series": series}

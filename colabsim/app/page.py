@@ -29,11 +29,16 @@ import solara
 
 from colabsim.app.browser import Browser
 from colabsim.app.catalog import Catalog
-from colabsim.app.controls import FactorControls, InterventionControls, RunControls, ScenarioControls
+from colabsim.app.controls import FactorControls, InterventionControls, RunControls, ScenarioControls, act
 from colabsim.app.export import file_stem
-from colabsim.app.i18n import LANGUAGES, N_, Translator, language_of, translator
+from colabsim.app.facilitator import TEXT as FACILITATOR_TEXT
+from colabsim.app.facilitator import Facilitator
+from colabsim.app.i18n import LANGUAGES, N_, Msg, Translator, language_of, translator
+from colabsim.app.restore import TEXT as RESTORE_TEXT
+from colabsim.app.restore import RestoreError, decode, encode, restore, snapshot
+from colabsim.app.room import ROOM
 from colabsim.app.session import Dashboard
-from colabsim.app.takehome import SummaryCard, TakeHome
+from colabsim.app.takehome import GroupName, SummaryCard, TakeHome
 from colabsim.app.views import SAVE, ChartLayout, Clock, DifferenceStrip, InfoPanel, RunPanel, SaveRequest
 from colabsim.scenario.loader import ScenarioError
 
@@ -72,12 +77,15 @@ CSS = """
 .colabsim-file-error { white-space: pre-wrap; font-size: 15px; }
 .colabsim-header .v-btn, .colabsim-header .v-label { color: white !important; }
 .colabsim-header .v-input { margin-top: 0; padding-top: 0; }
+.colabsim-header .v-input .v-messages { display: none; }
+.colabsim-header .v-input__slot { margin-bottom: 0; }
 .colabsim-language.v-btn-toggle { background: transparent !important; }
 .colabsim-language .v-btn.v-btn { background: transparent !important; color: #fff !important; min-width: 48px;
   height: 44px; border-color: #fff !important; font-weight: 600; }
 .colabsim-language .v-btn.v-btn--active { background: #fff !important; color: #1f3b57 !important; }
 .colabsim-language .v-btn.v-btn--active .v-btn__content { color: #1f3b57 !important; }
 .colabsim-legend { font-size: 16px; margin: 0 8px; }
+.colabsim-kind-swatch { vertical-align: -3px; }
 .colabsim-trust-legend { margin: 2px 8px 6px 8px; font-size: 15px; }
 .colabsim-trust-bins { display: flex; height: 14px; width: 100%; max-width: 420px; }
 .colabsim-trust-bin { flex: 1 1 0; }
@@ -88,6 +96,19 @@ CSS = """
 .colabsim-monitors { column-gap: 22px; padding: 2px 8px; font-size: 18px; }
 .colabsim-monitor b { font-size: 20px; font-variant-numeric: tabular-nums; }
 .colabsim-info { font-size: 17px; }
+/* Keyboard: where the focus is, always visible (not by colour alone: a thick outline). */
+.colabsim-page :focus-visible, .colabsim-page .v-btn:focus-visible, .colabsim-page input:focus-visible {
+  outline: 3px solid #000 !important; outline-offset: 2px; box-shadow: 0 0 0 5px #fff !important; }
+/* Touch: every button, toggle and switch at least 44 px each way (WCAG 2.5.5). */
+.colabsim-page .v-btn:not(.v-btn--icon) { min-height: 44px; min-width: 44px; }
+.colabsim-page .v-btn-toggle > .v-btn.v-btn { height: 44px !important; min-width: 44px; }
+.colabsim-page .v-input--selection-controls__input { min-width: 44px; min-height: 44px; margin-right: 4px; }
+.colabsim-page .v-input--selection-controls__ripple { left: -6px; top: calc(50% - 22px); height: 44px; width: 44px; }
+.colabsim-page .v-expansion-panel-header { min-height: 48px; }
+.colabsim-page .v-slider__thumb-container { min-height: 24px; }
+.colabsim-summary { border: 3px solid #1f3b57; }
+.colabsim-summary-line { display: block; font-size: 17px; margin: 2px 0 6px 0; }
+.colabsim-group-name-input { margin: 0 4px; }
 /* Projector mode: >= 18 px type everywhere, black on white, charts fill the screen. */
 .colabsim-projector, .colabsim-projector * { font-size: max(18px, 1em); }
 .colabsim-projector .colabsim-note, .colabsim-projector .colabsim-log, .colabsim-projector .colabsim-label,
@@ -140,11 +161,38 @@ def wants_projector(search: str | None) -> bool:
     return value is not None and value.lower() in ("1", "true", "yes", "on", "")
 
 
-HEADER_STYLE = {"align-items": "baseline", "column-gap": "28px"}
+HEADER_STYLE = {"align-items": "center", "column-gap": "28px"}
 
 
-def new_dashboard(tr: Translator | None = None) -> tuple[Dashboard | None, str]:
-    """A fresh session's dashboard (None if no scenario is found) and any message to show."""
+def start_from_address(board: Dashboard, search: str | None) -> str:
+    """Set `board` up as the address asks; return a message to show ("" for none).
+
+    ``run=...`` restores a run (`colabsim.app.restore`, after a reload); otherwise ``scenario=STEM``
+    and ``seed=N`` start the run a facilitator's start link names. ``group=NAME`` names the group.
+    """
+    group = query_value(search, "group")
+    if group:
+        board.set_group(group)
+    text = query_value(search, "run")
+    if text:
+        try:
+            restore(board, decode(text))
+        except RestoreError as exc:
+            return board.tr.render(exc.message)
+        return ""
+    scenario, seed = query_value(search, "scenario"), query_value(search, "seed")
+    if seed is not None and seed.strip().isdigit():
+        board.set_seed(int(seed))
+    if scenario:
+        choice = board.catalog.find(scenario)
+        if choice is None:
+            return board.tr.render(Msg.of(RESTORE_TEXT["unknown"], name=scenario))
+        board.choose(0, choice.key)
+    return ""
+
+
+def new_dashboard(tr: Translator | None = None, search: str | None = None) -> tuple[Dashboard | None, str]:
+    """A fresh session's dashboard, set up as the address asks (None if no scenario is found), and a message."""
     tr = tr or translator()
     first = os.environ.get(ENV_SCENARIO) or None
     message = ""
@@ -154,7 +202,10 @@ def new_dashboard(tr: Translator | None = None) -> tuple[Dashboard | None, str]:
         catalog, message = Catalog(), str(exc)
     if not catalog.choices:
         return None, message or tr(TEXT["no_scenario"])
-    return Dashboard(catalog, tr=tr), message
+    board = Dashboard(catalog, tr=tr)
+    board.notice = start_from_address(board, search)
+    ROOM.join(board)
+    return board, message
 
 
 @solara.component
@@ -165,10 +216,35 @@ def Layout(children: list[solara.Element] | None = None) -> solara.Element:  # n
 
 @solara.component
 def Page() -> None:  # noqa: N802
-    """The dashboard page of one browser session."""
+    """The page of one browser session: the dashboard, or the facilitator's overview (``?facilitator=1``)."""
     router = solara.use_router()
-    board, message = solara.use_memo(lambda: new_dashboard(translator(query_value(router.search, "lang"))), [])
-    projector = solara.use_reactive(wants_projector(router.search))
+    search = solara.use_memo(lambda: router.search, [])  # the address the session opened with
+    solara.Style(CSS)
+    if (query_value(search, "facilitator") or "").lower() in ("1", "true", "yes", "on"):
+        FacilitatorPage(search)
+    else:
+        DashboardPage(search)
+
+
+@solara.component
+def FacilitatorPage(search: str | None) -> None:  # noqa: N802
+    """The facilitator's overview, in its own language."""
+    tr = solara.use_reactive(translator(query_value(search, "lang")))
+    catalog = solara.use_memo(lambda: Catalog(first=os.environ.get(ENV_SCENARIO) or None), [])
+    solara.Title(tr.value(FACILITATOR_TEXT["title"]))
+
+    def set_language(code: str | None) -> None:
+        if code in LANGUAGES:
+            tr.set(translator(code))
+
+    Facilitator(catalog, tr.value, set_language)
+
+
+@solara.component
+def DashboardPage(search: str | None) -> None:  # noqa: N802
+    """The dashboard page of one browser session."""
+    board, message = solara.use_memo(lambda: new_dashboard(translator(query_value(search, "lang")), search), [])
+    projector = solara.use_reactive(wants_projector(search))
     controls_open = solara.use_reactive(True)
     info_open = solara.use_reactive(False)
     revision = solara.use_reactive(0)
@@ -201,7 +277,6 @@ def Page() -> None:  # noqa: N802
             refresh()
 
     solara.use_thread(play, dependencies=[playing], intrusive_cancel=False)
-    solara.Style(CSS)
     if board is None:
         solara.Title(translator()(TEXT["title"]))
         solara.Error(message)
@@ -222,10 +297,18 @@ def Page() -> None:  # noqa: N802
         serial = saving.value.serial + 1 if saving.value else 1
         saving.set(SaveRequest(kind, serial, file_stem(board.views())))
 
+    def on_key(action: str) -> None:
+        if action == "play":
+            act(board, refresh, lambda: setattr(board, "playing", not board.playing and not board.finished))
+        elif action == "step" and not board.playing:
+            act(board, refresh, lambda: board.step(1))
+        elif action == "undo":
+            act(board, refresh, board.undo)
+
     layout = ChartLayout.of(projector.value, board.side_by_side)
     page_classes = ["colabsim-page", *(["colabsim-projector"] if projector.value else [])]
     with solara.Column(classes=page_classes, gap="0px", style={"width": "100%"}):
-        Browser(tr.language, None, None)
+        Browser(tr.language, encode(snapshot(board)), on_key)
         with solara.Row(classes=["colabsim-header"], style=HEADER_STYLE):
             solara.Button(
                 tr(TEXT["controls"]),
@@ -266,6 +349,7 @@ def Page() -> None:  # noqa: N802
                     RunControls(board, state, refresh)
                     InterventionControls(board, state, refresh)
                     TakeHome(views, tr, save_charts)
+                    GroupName(board, tr, refresh)
                     ScenarioControls(board, state, refresh)
                     FactorControls(board, state, refresh)
             with solara.Column(classes=["colabsim-main"], gap="8px"):

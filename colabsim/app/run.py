@@ -298,24 +298,25 @@ class Run:
         ]
         return sorted(changes + self._scheduled(), key=lambda row: (row[0], row[2] != MARK_KINDS[2]))
 
-    def view(self) -> RunView:
-        """A consistent copy of what the page shows."""
+    def view(self, tr: Translator | None = None) -> RunView:
+        """A consistent copy of what the page shows, in the language of `tr` (default: the run's)."""
+        tr = tr or self.tr
         scenario = self.choice.scenario
         return RunView(
-            key=(self.choice.key, self.seed, self.build, self.version, self.tr.language),
-            title=self.tr(scenario.name),
+            key=(self.choice.key, self.seed, self.build, self.version, tr.language),
+            title=tr(scenario.name),
             short=self.choice.short,
             seed=self.seed,
             month=self.month,
             horizon=self.horizon,
-            date=self.date,
+            date=tr.month(scenario.start, min(self.month, self.horizon - 1)),
             start=scenario.start,
             timeseries=self.model.timeseries(),
             actors=self.model.actors_table(),
             ties=self.model.ties_table(),
             levels={k: float(v) for k, v in self.model.levels.items()},
-            marks=tuple((month, self.tr.render(text), kind) for month, text, kind in self.history()),
+            marks=tuple((month, tr.render(text), kind) for month, text, kind in self.history()),
             start_values=dict(self.start_values),
             scenario=scenario,
-            tr=self.tr,
+            tr=tr,
         )

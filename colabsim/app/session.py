@@ -46,7 +46,7 @@ from colabsim.app.run import MARK_KINDS, Run, RunView
 from colabsim.app.summary import LAST_MONTHS, SEEDS, Summary, summarise
 from colabsim.scenario.loader import ScenarioError
 
-__all__ = ["SPEEDS", "Controls", "Dashboard"]
+__all__ = ["MAX_GROUP_NAME", "MAX_SEED", "SPEEDS", "Controls", "Dashboard"]
 
 #: Visible wording (English; translated where shown).
 TEXT = {"waits": N_("starts {start}")}
@@ -59,6 +59,8 @@ MAX_MONTHS_PER_FRAME = 24
 FRAME_TIMEOUT = 5.0
 #: Largest seed the page accepts (and draws from for "new seed").
 MAX_SEED = 999_999
+#: Longest group name kept (characters).
+MAX_GROUP_NAME = 40
 
 
 @dataclass(frozen=True)
@@ -122,11 +124,18 @@ class Dashboard:
         self._last_drawn = 0
         #: Months of the shared calendar simulated (from the earliest start among the runs).
         self.clock = 0
+        #: The group's name (shown in the facilitator's overview; "" for none).
+        self.group = ""
         #: End-of-run summaries by run state (see `summary`).
         self._summaries: dict[tuple[object, ...], Summary] = {}
 
     def _run(self, key: str) -> Run:
         return Run(self.catalog.get(key), self.seed, tr=self.tr)
+
+    def set_group(self, name: str) -> None:
+        """Name the group at this dashboard (spaces trimmed, at most `MAX_GROUP_NAME` characters)."""
+        with self.lock:
+            self.group = " ".join(str(name).split())[:MAX_GROUP_NAME]
 
     def set_language(self, language: str) -> None:
         """Show everything in `language` (a code of `colabsim.app.i18n.LANGUAGES`); the runs go on."""
@@ -223,19 +232,26 @@ class Dashboard:
         """Whether switching scenario or mode would lose a run (see `Run.at_risk`)."""
         return any(run.at_risk for run in self.runs)
 
-    def views(self) -> list[RunView]:
-        """A consistent copy of every run, for drawing."""
+    def views(self, tr: Translator | None = None) -> list[RunView]:
+        """A consistent copy of every run, for drawing, in the language of `tr` (default: the session's)."""
+        tr = tr or self.tr
         with self.lock:
             if not self.side_by_side:
-                return [run.view() for run in self.runs]
+                return [run.view(tr) for run in self.runs]
             start, months = self.axis
             views = []
             for offset, run in zip(self._offsets(), self.runs, strict=True):
-                view = dataclasses.replace(run.view(), axis=(start, months))
+                view = dataclasses.replace(run.view(tr), axis=(start, months))
                 if offset > self.clock:  # the shared date has not reached this scenario's start
-                    view = dataclasses.replace(view, date=self.tr(TEXT["waits"], start=view.date))
+                    view = dataclasses.replace(view, date=tr(TEXT["waits"], start=view.date))
                 views.append(view)
             return views
+
+    def go_to(self, clock: int) -> None:
+        """Advance the shared calendar to month `clock` (not back: a run is never rewound here)."""
+        with self.lock:
+            self._advance(0)  # the calendar where the runs are
+            self._advance(max(0, clock - self.clock))
 
     def step(self, months: int = 1) -> None:
         """Advance the shared calendar by `months` months (a finished run stays where it is)."""

@@ -24,7 +24,7 @@ from colabsim.app.session import Dashboard
 from colabsim.app.summary import SEEDS
 from colabsim.app.summary import TEXT as SUMMARY_TEXT
 
-__all__ = ["SummaryCard", "TakeHome"]
+__all__ = ["GroupName", "SummaryCard", "TakeHome"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,8 @@ TEXT = {
     "png": N_("Charts (PNG)"),
     "hint": N_("The charts are saved as shown, one file each."),
     "failed": N_("The summary could not be worked out ({error})."),
+    "group": N_("Your group's name"),
+    "group_hint": N_("The facilitator sees your run under this name."),
 }
 
 
@@ -100,3 +102,16 @@ def SummaryCard(board: Dashboard, side: int, tr: Translator, refresh: Any) -> No
         else:
             for line in summary.lines(tr):
                 solara.Text(line, classes=["colabsim-summary-line"])
+
+
+@solara.component
+def GroupName(board: Dashboard, tr: Translator, refresh: Any) -> None:  # noqa: N802
+    """The group's name, for the facilitator's overview (applied when the field is left or Enter is pressed)."""
+
+    def named(name: str | None) -> None:
+        board.set_group(name or "")
+        refresh()
+
+    with solara.Card(classes=["colabsim-card", "colabsim-group-name-input"]):
+        solara.InputText(tr(TEXT["group"]), value=board.group, on_value=named, continuous_update=False)
+        solara.Text(tr(TEXT["group_hint"]), classes=["colabsim-note"])

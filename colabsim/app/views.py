@@ -17,7 +17,7 @@ from typing import Any, cast
 
 import solara
 
-from colabsim.app import charts, info
+from colabsim.app import charts, info, strip
 from colabsim.app.i18n import N_, Translator
 from colabsim.app.livechart import LiveChart
 from colabsim.app.run import RunView
@@ -165,10 +165,10 @@ def DifferenceStrip(left: RunView, right: RunView, layout: ChartLayout, number: 
     """Side by side: right minus left in performance and trust, by date (both runs have the same seed)."""
     tr = left.tr
     option = solara.use_memo(
-        lambda: _safe(lambda: charts.difference_option(left, right, layout.size), tr),
+        lambda: _safe(lambda: strip.difference_option(left, right, layout.size), tr),
         [left.run_key, right.run_key, layout.size],
     )
-    frame = solara.use_memo(lambda: _safe(lambda: charts.difference_frame(left, right), tr), [left.key, right.key])
+    frame = solara.use_memo(lambda: _safe(lambda: strip.difference_frame(left, right), tr), [left.key, right.key])
     Chart(option, frame, number, "difference", 0, layout.strip, tr)
 
 
@@ -188,9 +188,16 @@ def TrustLegend(kinds: tuple[str, ...], sides: tuple[str, ...], tr: Translator) 
     with solara.Row(classes=["colabsim-legend"], style={"flex-wrap": "wrap", "column-gap": "14px", "row-gap": "2px"}):
         for kind in kinds:
             colour = KIND_COLOURS.get(kind, "#808080")
+            mark = charts.KIND_MARKS.get(kind, ("", ""))[1]
+            swatch = (
+                f'<svg class="colabsim-kind-swatch" viewBox="0 0 16 16" width="18" height="18" aria-hidden="true">'
+                f'<circle cx="8" cy="8" r="8" fill="{colour}"/>'
+                + (f'<path d="{mark}" fill="#fff"/>' if mark else "")
+                + "</svg>"
+            )
             solara.HTML(
                 "span",
-                unsafe_innerHTML=f'<span style="color:{colour}">●</span> {tr(charts.KIND_LABELS.get(kind, kind))}',
+                unsafe_innerHTML=f"{swatch} {html.escape(tr(charts.KIND_LABELS.get(kind, kind)))}",
                 classes=["colabsim-legend-item"],
             )
         for side in sides:

@@ -23,6 +23,7 @@ import itertools
 import logging
 import os
 import urllib.parse
+from pathlib import Path
 from typing import cast
 
 import solara
@@ -49,89 +50,8 @@ ENV_SCENARIO = "COLABSIM_SCENARIO"
 
 logger = logging.getLogger(__name__)
 
-CSS = """
-.v-application { font-size: 18px; }
-.v-application .v-btn { font-size: 17px; text-transform: none; letter-spacing: normal; }
-.v-sheet.colabsim-header { background: #1f3b57 !important; padding: 6px 20px; width: 100%; flex-wrap: wrap; }
-.colabsim-header .v-sheet { background: transparent !important; }
-.colabsim-header span { color: white; }
-.colabsim-app-title { font-size: 26px; font-weight: 700; }
-.colabsim-scenario-names { font-size: 22px; }
-.colabsim-clock .colabsim-date { font-size: 32px; font-weight: 700; }
-.colabsim-clock .colabsim-month, .colabsim-clock .colabsim-seed { font-size: 22px; }
-.colabsim-body { flex-wrap: nowrap !important; align-items: flex-start; width: 100%; }
-.colabsim-sidebar { width: 470px; min-width: 470px; max-height: calc(100vh - 70px); overflow-y: auto; }
-.colabsim-main { flex: 1 1 auto; min-width: 0; }
-.colabsim-card { padding: 6px 10px; }
-.colabsim-card-title { font-size: 22px; font-weight: 700; display: block; margin-bottom: 6px; }
-.colabsim-label { font-size: 16px; color: #444; margin-top: 6px; display: block; }
-.colabsim-note { font-size: 15px; color: #555; margin: 2px 0 10px 4px; display: block; }
-.colabsim-log { font-size: 15px; display: block; }
-.colabsim-factor { margin: 4px 0 10px 0; }
-.colabsim-factor-name { font-size: 18px; font-weight: 600; }
-.colabsim-factor-value { font-size: 18px; font-variant-numeric: tabular-nums; }
-.colabsim-factor .v-messages__message { font-size: 15px; line-height: 1.3; }
-.colabsim-run-title { font-size: 24px; font-weight: 700; }
-.colabsim-run .colabsim-date { font-size: 24px; }
-.colabsim-figure { display: block; }
-.colabsim-file-error { white-space: pre-wrap; font-size: 15px; }
-.colabsim-header .v-btn, .colabsim-header .v-label { color: white !important; }
-.colabsim-header .v-input { margin-top: 0; padding-top: 0; }
-.colabsim-header .v-input .v-messages { display: none; }
-.colabsim-header .v-input__slot { margin-bottom: 0; }
-.colabsim-language.v-btn-toggle { background: transparent !important; }
-.colabsim-language .v-btn.v-btn { background: transparent !important; color: #fff !important; min-width: 48px;
-  height: 44px; border-color: #fff !important; font-weight: 600; }
-.colabsim-language .v-btn.v-btn--active { background: #fff !important; color: #1f3b57 !important; }
-.colabsim-language .v-btn.v-btn--active .v-btn__content { color: #1f3b57 !important; }
-.colabsim-legend { font-size: 16px; margin: 0 8px; }
-.colabsim-kind-swatch { vertical-align: -3px; }
-.colabsim-trust-legend { margin: 2px 8px 6px 8px; font-size: 15px; }
-.colabsim-trust-bins { display: flex; height: 14px; width: 100%; max-width: 420px; }
-.colabsim-trust-bin { flex: 1 1 0; }
-.colabsim-trust-ticks { display: flex; width: 100%; max-width: 420px; justify-content: space-between; }
-.colabsim-log-overridden { color: #555; text-decoration: line-through; text-decoration-thickness: 1px; }
-.colabsim-log-scheduled { color: #444; }
-.colabsim-log-intervention { font-weight: 600; }
-.colabsim-monitors { column-gap: 22px; padding: 2px 8px; font-size: 18px; }
-.colabsim-monitor b { font-size: 20px; font-variant-numeric: tabular-nums; }
-.colabsim-info { font-size: 17px; }
-/* Keyboard: where the focus is, always visible (not by colour alone: a thick outline). */
-.colabsim-page :focus-visible, .colabsim-page .v-btn:focus-visible, .colabsim-page input:focus-visible {
-  outline: 3px solid #000 !important; outline-offset: 2px; box-shadow: 0 0 0 5px #fff !important; }
-/* Touch: every button, toggle and switch at least 44 px each way (WCAG 2.5.5). */
-.colabsim-page .v-btn:not(.v-btn--icon) { min-height: 44px; min-width: 44px; }
-.colabsim-page .v-btn-toggle > .v-btn.v-btn { height: 44px !important; min-width: 44px; }
-.colabsim-page .v-input--selection-controls__input { min-width: 44px; min-height: 44px; margin-right: 4px; }
-.colabsim-page .v-input--selection-controls__ripple { left: -6px; top: calc(50% - 22px); height: 44px; width: 44px; }
-.colabsim-page .v-expansion-panel-header { min-height: 48px; }
-.colabsim-page .v-slider__thumb-container { min-height: 24px; }
-.colabsim-summary { border: 3px solid #1f3b57; }
-.colabsim-summary-line { display: block; font-size: 17px; margin: 2px 0 6px 0; }
-.colabsim-group-name-input { margin: 0 4px; }
-/* Projector mode: >= 18 px type everywhere, black on white, charts fill the screen. */
-.colabsim-projector, .colabsim-projector * { font-size: max(18px, 1em); }
-.colabsim-projector .colabsim-note, .colabsim-projector .colabsim-log, .colabsim-projector .colabsim-label,
-.colabsim-projector .colabsim-legend, .colabsim-projector .colabsim-trust-legend,
-.colabsim-projector .v-messages__message, .colabsim-projector .v-label, .colabsim-projector .v-btn,
-.colabsim-projector .v-select__selection, .colabsim-projector input, .colabsim-projector .colabsim-factor-name,
-.colabsim-projector .colabsim-factor-value, .colabsim-projector .v-expansion-panel-header,
-.colabsim-projector .colabsim-file-error { font-size: 18px !important; color: #000 !important; }
-.colabsim-projector .colabsim-header, .colabsim-projector .v-sheet.colabsim-header {
-  background: #000 !important; padding: 2px 12px; column-gap: 18px !important; }
-.colabsim-projector .colabsim-header .colabsim-clock { column-gap: 18px !important; }
-.colabsim-projector .colabsim-language .v-btn.v-btn--active .v-btn__content { color: #000 !important; }
-.colabsim-projector .colabsim-header span, .colabsim-projector .colabsim-header .v-btn,
-.colabsim-projector .colabsim-header .v-label { color: #fff !important; }
-.colabsim-projector .colabsim-app-title { font-size: 22px !important; }
-.colabsim-projector .colabsim-card-title { color: #000 !important; }
-.colabsim-projector .colabsim-scenario-names, .colabsim-projector .colabsim-clock .colabsim-month,
-.colabsim-projector .colabsim-clock .colabsim-seed { font-size: 18px !important; }
-.colabsim-projector .colabsim-clock .colabsim-date { font-size: 24px !important; }
-.colabsim-projector .colabsim-sidebar { width: 360px; min-width: 360px; max-height: calc(100vh - 50px); }
-.colabsim-projector .colabsim-run-title,
-.colabsim-projector .colabsim-run .colabsim-date { font-size: 20px !important; }
-"""
+#: The page's styles (a file of their own, so an editor checks them as CSS).
+CSS = (Path(__file__).resolve().parent / "dashboard.css").read_text(encoding="utf-8")
 
 #: Visible wording of the page (English; translated where shown).
 TEXT = {

@@ -120,3 +120,24 @@ def test_the_page_starts_in_the_served_language_and_switches_per_session(monkeyp
         assert _find(box, "colabsim-sectors-0")[0].decimal == "."
     finally:
         rc.close()
+
+
+def test_keys_play_step_and_undo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLABSIM_SCENARIO", raising=False)
+    monkeypatch.delenv("COLABSIM_LANG", raising=False)
+    box, rc = solara.render(Page(), handle_error=False)
+    try:
+        keys = next(w for w in _find_all(box) if type(w).__name__ == "BrowserWidget")
+        month = lambda: "".join(str(c) for c in _find(box, "colabsim-month")[0].children)  # noqa: E731
+        keys.vue_press("step")
+        keys.vue_press("step")
+        assert month() == "month 2 of 216"
+        _find(box, "colabsim-do-withdraw_mediator")[0].fire_event("click", {})
+        assert _find(box, "colabsim-log-intervention")
+        keys.vue_press("undo")
+        assert not _find(box, "colabsim-log-intervention") and month() == "month 2 of 216"
+        keys.vue_press("shutdown")  # not an action: nothing happens
+        assert month() == "month 2 of 216"
+        assert "run=" not in keys.state and keys.state  # the run's state for the address
+    finally:
+        rc.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import io
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
@@ -79,50 +78,3 @@ def test_a_finished_groups_summary_reaches_the_overview(scenario_dir: Path) -> N
     board.compute_summary(0, seeds=3)
     (status,) = room.status(translator("en"))
     assert status.summary and status.summary[0].startswith("Performance ")
-
-
-def _find(root: Any, css_class: str) -> list[Any]:
-    found: list[Any] = []
-
-    def walk(widget: Any) -> None:
-        if css_class in (getattr(widget, "class_", None) or "").split() or css_class in getattr(
-            widget, "_dom_classes", ()
-        ):
-            found.append(widget)
-        for child in getattr(widget, "children", None) or []:
-            if not isinstance(child, str):
-                walk(child)
-
-    walk(root)
-    return found
-
-
-def _all(root: Any) -> list[Any]:
-    out = [root]
-    for child in getattr(root, "children", None) or []:
-        if not isinstance(child, str):
-            out += _all(child)
-    return out
-
-
-def test_keys_play_step_and_undo(monkeypatch: pytest.MonkeyPatch) -> None:
-    from colabsim.app.page import Page
-
-    monkeypatch.delenv("COLABSIM_SCENARIO", raising=False)
-    monkeypatch.delenv("COLABSIM_LANG", raising=False)
-    box, rc = solara.render(Page(), handle_error=False)
-    try:
-        keys = next(w for w in _all(box) if type(w).__name__ == "BrowserWidget")
-        month = lambda: "".join(str(c) for c in _find(box, "colabsim-month")[0].children)  # noqa: E731
-        keys.vue_press("step")
-        keys.vue_press("step")
-        assert month() == "month 2 of 216"
-        _find(box, "colabsim-do-withdraw_mediator")[0].fire_event("click", {})
-        assert _find(box, "colabsim-log-intervention")
-        keys.vue_press("undo")
-        assert not _find(box, "colabsim-log-intervention") and month() == "month 2 of 216"
-        keys.vue_press("shutdown")  # not an action: nothing happens
-        assert month() == "month 2 of 216"
-        assert "run=" not in keys.state and keys.state  # the run's state for the address
-    finally:
-        rc.close()

@@ -41,6 +41,7 @@ from colabsim.scenario.factors import FACTORS, markdown_table
 from colabsim.scenario.loader import ScenarioError
 from colabsim.sensitivity.pipeline import SensitivityError, run_sensitivity
 from colabsim.workflows import TerminalProgress, run_experiment, run_scenarios, terminal_progress
+from colabsim.workshop import add_workshop_commands
 
 __all__ = ["main"]
 
@@ -254,39 +255,6 @@ def _cmd_factors(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, got {value}")
-    return value
-
-
-def _cmd_serve(args: argparse.Namespace) -> int:
-    import os
-
-    from colabsim.app.i18n import ENV_LANGUAGE
-    from colabsim.app.server import ServeError, ServeOptions, serve  # the web dependencies load only here
-
-    os.environ[ENV_LANGUAGE] = args.lang  # each session starts in it; a participant may switch in the page
-
-    options = ServeOptions(
-        host=args.host,
-        port=args.port,
-        open_browser=args.open,
-        token=args.token,
-        no_token=args.no_token,
-        keep_minutes=args.keep_minutes,
-        max_sessions=args.max_sessions,
-    )
-    try:
-        return serve(args.scenario, options)
-    except ServeError as exc:
-        raise UsageError(str(exc)) from None
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="colabsim",
@@ -431,33 +399,7 @@ def _parser() -> argparse.ArgumentParser:
     figure_options(discover)
     discover.set_defaults(handler=_cmd_discover)
 
-    serve = sub.add_parser("serve", help="the workshop dashboard in the browser (http://127.0.0.1:8765 by default)")
-    serve.add_argument("scenario", nargs="?", help="scenario file to show first (default: the shipped Vlissingen)")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this computer)")
-    serve.add_argument("--port", type=_port, default=8765, help="port to listen on (default 8765)")
-    serve.add_argument("--open", action="store_true", help="open the dashboard in the default browser")
-    serve.add_argument(
-        "--token",
-        default=None,
-        help="access code to ask for (default: generated when --host is not this computer; or $COLABSIM_TOKEN)",
-    )
-    serve.add_argument(
-        "--no-token", action="store_true", help="serve to the network without an access code (not recommended)"
-    )
-    serve.add_argument(
-        "--keep-minutes",
-        type=float,
-        default=15.0,
-        help="minutes a dropped tab's run is kept for a reconnect (default 15)",
-    )
-    serve.add_argument("--max-sessions", type=_positive, default=40, help="most dashboards open at a time (default 40)")
-    serve.add_argument(
-        "--lang",
-        choices=("en", "id"),
-        default="en",
-        help="language each dashboard starts in: en (English) or id (Bahasa Indonesia); each participant can switch",
-    )
-    serve.set_defaults(handler=_cmd_serve)
+    add_workshop_commands(sub, _positive)
     return parser
 
 

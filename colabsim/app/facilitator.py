@@ -141,6 +141,7 @@ def Facilitator(catalog: Catalog, tr: Translator, on_language: Any) -> None:  # 
 
     solara.use_thread(poll, dependencies=[projected.value])
     statuses = ROOM.status(tr)
+    summaries = solara.use_memo(lambda: lambda: ROOM.summaries_csv(tr), [tr])  # kept: see takehome.TakeHome
     page_classes = ["colabsim-page", "colabsim-facilitator", *(["colabsim-projector"] if projected.value else [])]
     with solara.Column(classes=page_classes, gap="8px", style={"width": "100%"}):
         Browser(tr.language, None, None, on_origin=origin.set)
@@ -162,7 +163,7 @@ def Facilitator(catalog: Catalog, tr: Translator, on_language: Any) -> None:  # 
                 solara.Text(tr(TEXT["groups"], count=len(statuses)), classes=["colabsim-card-title"])
                 with solara.Div(classes=["colabsim-export-summaries"]):
                     solara.FileDownload(
-                        lambda: ROOM.summaries_csv(tr),
+                        summaries,
                         filename="colabsim-groups.csv",
                         label=tr(TEXT["summaries"]),
                         mime_type="text/csv",

@@ -268,7 +268,7 @@ def DashboardPage(search: str | None) -> None:  # noqa: N802
                         SummaryCard(board, side, tr, refresh)
                     RunControls(board, state, refresh)
                     InterventionControls(board, state, refresh)
-                    TakeHome(views, tr, save_charts)
+                    TakeHome(board, file_stem(views), tr, save_charts)
                     GroupName(board, tr, refresh)
                     ScenarioControls(board, state, refresh)
                     FactorControls(board, state, refresh)

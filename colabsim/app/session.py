@@ -366,6 +366,11 @@ class Dashboard:
     def _summary_key(run: Run) -> tuple[object, ...]:
         return (run.choice.key, run.seed, run.build, run.version)
 
+    def summary_key(self, side: int = 0) -> tuple[object, ...]:
+        """What run `side`'s summary depends on (changes with anything done to the run)."""
+        with self.lock:
+            return self._summary_key(self.runs[min(side, len(self.runs) - 1)])
+
     def summary(self, side: int = 0) -> Summary | None:
         """The end-of-run summary of run `side`, once `compute_summary` has made it (None before)."""
         with self.lock:

@@ -17,9 +17,8 @@ from typing import Any
 
 import solara
 
-from colabsim.app.export import file_stem, log_csv, timeseries_csv
+from colabsim.app.export import log_csv, timeseries_csv
 from colabsim.app.i18n import N_, Translator
-from colabsim.app.run import RunView
 from colabsim.app.session import Dashboard
 from colabsim.app.summary import SEEDS
 from colabsim.app.summary import TEXT as SUMMARY_TEXT
@@ -42,23 +41,27 @@ TEXT = {
 
 
 @solara.component
-def TakeHome(views: list[RunView], tr: Translator, on_save: Any) -> None:  # noqa: N802
-    """Download the run's numbers and log; save the charts (`on_save` gets ``"svg"`` or ``"png"``)."""
-    stem = file_stem(views)
+def TakeHome(board: Dashboard, stem: str, tr: Translator, on_save: Any) -> None:  # noqa: N802
+    """Download the run's numbers and log; save the charts (`on_save` gets ``"svg"`` or ``"png"``).
+
+    `stem` starts the files' names (`colabsim.app.export.file_stem`). The files are made when asked
+    for, from the runs then; the functions that make them are kept from frame to frame (Solara's
+    download restarts a thread whenever they change, which would redraw the page twice a frame).
+    """
+    numbers = solara.use_memo(lambda: lambda: timeseries_csv(board.views(), board.tr), [board])
+    log = solara.use_memo(lambda: lambda: log_csv(board.views(), board.tr), [board])
     with solara.Card(classes=["colabsim-card", "colabsim-take-home"]):
         solara.Text(tr(TEXT["title"]), classes=["colabsim-card-title"])
         with solara.Row(gap="8px", style={"flex-wrap": "wrap"}):
             with solara.Div(classes=["colabsim-export-timeseries"]):
                 solara.FileDownload(
-                    lambda: timeseries_csv(views, tr),
+                    numbers,
                     filename=f"{stem}-timeseries.csv",
                     label=tr(TEXT["timeseries"]),
                     mime_type="text/csv",
                 )
             with solara.Div(classes=["colabsim-export-log"]):
-                solara.FileDownload(
-                    lambda: log_csv(views, tr), filename=f"{stem}-log.csv", label=tr(TEXT["log"]), mime_type="text/csv"
-                )
+                solara.FileDownload(log, filename=f"{stem}-log.csv", label=tr(TEXT["log"]), mime_type="text/csv")
             for kind in ("svg", "png"):
                 solara.Button(
                     tr(TEXT[kind]),
@@ -73,8 +76,10 @@ def TakeHome(views: list[RunView], tr: Translator, on_save: Any) -> None:  # noq
 @solara.component
 def SummaryCard(board: Dashboard, side: int, tr: Translator, refresh: Any) -> None:  # noqa: N802
     """The end-of-run summary of run `side` (nothing while it runs)."""
-    view_key = board.views()[side].key if side < len(board.runs) else None
     finished = side < len(board.runs) and board.runs[side].finished
+    # Only a finished run's state (not each month's) starts the work: a thread restarted every frame
+    # would redraw the page twice a frame.
+    ended_key = board.summary_key(side) if finished else None
     summary = board.summary(side) if finished else None
     error, set_error = solara.use_state("")
 
@@ -90,7 +95,7 @@ def SummaryCard(board: Dashboard, side: int, tr: Translator, refresh: Any) -> No
         if not cancel.is_set():
             refresh()
 
-    solara.use_thread(work, dependencies=[view_key, finished], intrusive_cancel=False)
+    solara.use_thread(work, dependencies=[ended_key], intrusive_cancel=False)
     if not finished:
         return
     with solara.Card(classes=["colabsim-card", "colabsim-summary", f"colabsim-summary-{side}"]):

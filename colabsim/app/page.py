@@ -23,9 +23,11 @@ import itertools
 import logging
 import os
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 from typing import cast
 
+import reacton.core
 import solara
 
 from colabsim.app.browser import Browser
@@ -38,7 +40,7 @@ from colabsim.app.i18n import LANGUAGES, N_, Msg, Translator, language_of, trans
 from colabsim.app.restore import TEXT as RESTORE_TEXT
 from colabsim.app.restore import RestoreError, decode, encode, restore, snapshot
 from colabsim.app.room import ROOM
-from colabsim.app.session import Dashboard
+from colabsim.app.session import Controls, Dashboard
 from colabsim.app.takehome import GroupName, SummaryCard, TakeHome
 from colabsim.app.views import SAVE, ChartLayout, Clock, DifferenceStrip, InfoPanel, RunPanel, SaveRequest
 from colabsim.scenario.loader import ScenarioError
@@ -161,35 +163,80 @@ def FacilitatorPage(search: str | None) -> None:  # noqa: N802
 
 
 @solara.component
+def LiveClock(board: Dashboard, frame: solara.Reactive[int], tr: Translator) -> None:  # noqa: N802
+    """The header's clock, redrawn every frame (see `DashboardPage`)."""
+    _ = frame.value  # subscribes this component, not the page, to the play loop's frames
+    Clock(*board.calendar(), board.seed, tr)
+
+
+@solara.component
+def LiveAddress(board: Dashboard, frame: solara.Reactive[int], on_key: Callable[[str], None]) -> None:  # noqa: N802
+    """The page's behaviour in the browser, with the run's state for the address, every frame."""
+    _ = frame.value
+    Browser(board.tr.language, encode(snapshot(board)), on_key)
+
+
+@solara.component
+def LiveCharts(board: Dashboard, frame: solara.Reactive[int], layout: ChartLayout) -> None:  # noqa: N802
+    """The runs' charts, redrawn every frame; tells the play loop when a frame is on screen."""
+    number = frame.value
+    solara.use_effect(lambda: board.frame_drawn(number), None)  # after every render of the charts
+    views = board.views()
+    if board.side_by_side:
+        with solara.Columns([1, 1]):
+            RunPanel(views[0], 0, True, layout, number)
+            RunPanel(views[1], 1, True, layout, number)
+        if layout.strip:
+            DifferenceStrip(views[0], views[1], layout, number)
+    else:
+        RunPanel(views[0], 0, False, layout, number)
+
+
+@solara.component
 def DashboardPage(search: str | None) -> None:  # noqa: N802
-    """The dashboard page of one browser session."""
+    """The dashboard page of one browser session.
+
+    Two counters drive redraws. `frame` counts the play loop's frames and is read only by the live
+    parts (charts, clock, the address), so while a run plays only they are redrawn; `revision`
+    redraws the whole page, after a control is used and whenever what the controls show changes
+    (`Controls`: a scheduled event that enables a button, the run's end).
+    """
     board, message = solara.use_memo(lambda: new_dashboard(translator(query_value(search, "lang")), search), [])
     projector = solara.use_reactive(wants_projector(search))
     controls_open = solara.use_reactive(True)
     info_open = solara.use_reactive(False)
     revision = solara.use_reactive(0)
+    frame = solara.use_reactive(0)
+    shown = solara.use_ref(cast(Controls | None, None))
     saving = solara.use_reactive(cast(SaveRequest | None, None))
     counter = solara.use_memo(lambda: itertools.count(1), [])
 
+    # One render pass for all that a change marks (else each live part would redraw on its own).
+    batch = solara.use_memo(lambda: reacton.core.get_render_context(), [])
+
     def refresh() -> int:
-        frame = next(counter)
-        revision.set(frame)
-        return frame
+        number = next(counter)
+        with batch:
+            frame.set(number)
+            revision.set(number)
+        return number
 
-    frame = revision.value  # redraw whenever a control or the play loop calls refresh()
+    def next_frame() -> int:
+        number = next(counter)
+        with batch:
+            if board is not None and board.controls() != shown.current:
+                revision.set(number)
+            frame.set(number)
+        return number
+
+    _ = revision.value  # the whole page redraws when a control or the controls' state changes
     playing = board is not None and board.playing
-
-    def drawn() -> None:
-        if board is not None:
-            board.frame_drawn(frame)
-
-    solara.use_effect(drawn, None)  # after every render: tells the play loop this frame is on screen
 
     def play(cancel: object) -> None:
         if board is None or not playing:
             return
         try:
-            board.play(cancel, refresh)  # type: ignore[arg-type]
+            board.play(cancel, next_frame)  # type: ignore[arg-type]
         except Exception as exc:  # a bug must never put a traceback on the projector
             logger.exception("play loop failed")
             board.playing = False
@@ -211,7 +258,7 @@ def DashboardPage(search: str | None) -> None:  # noqa: N802
             refresh()
 
     state = board.controls()
-    views = board.views()
+    shown.current = state
 
     def save_charts(kind: str) -> None:
         serial = saving.value.serial + 1 if saving.value else 1
@@ -228,7 +275,7 @@ def DashboardPage(search: str | None) -> None:  # noqa: N802
     layout = ChartLayout.of(projector.value, board.side_by_side)
     page_classes = ["colabsim-page", *(["colabsim-projector"] if projector.value else [])]
     with solara.Column(classes=page_classes, gap="0px", style={"width": "100%"}):
-        Browser(tr.language, encode(snapshot(board)), on_key)
+        LiveAddress(board, frame, on_key)
         with solara.Row(classes=["colabsim-header"], style=HEADER_STYLE):
             solara.Button(
                 tr(TEXT["controls"]),
@@ -238,10 +285,11 @@ def DashboardPage(search: str | None) -> None:  # noqa: N802
                 classes=["colabsim-toggle-controls"],
             )
             solara.Text("colabsim", classes=["colabsim-app-title"])
-            names = [v.short if projector.value and len(views) > 1 else v.title for v in views]
+            short = projector.value and len(board.runs) > 1
+            names = [run.choice.short if short else tr(run.choice.scenario.name) for run in board.runs]
             title = names[0] if len(names) == 1 else tr(TEXT["vs"], left=names[0], right=names[1])
             solara.Text(title, classes=["colabsim-scenario-names"])
-            Clock(*board.calendar(), state.seed, tr)
+            LiveClock(board, frame, tr)
             with solara.Div(classes=["colabsim-projector-switch"]):
                 solara.Switch(label=tr(TEXT["projector"]), value=projector)
             with solara.ToggleButtonsSingle(
@@ -264,20 +312,13 @@ def DashboardPage(search: str | None) -> None:  # noqa: N802
                         solara.Warning(message)
                     if board.notice:
                         solara.Error(board.notice, classes=["colabsim-notice"])
-                    for side in range(len(views)):
+                    for side in range(len(board.runs)):
                         SummaryCard(board, side, tr, refresh)
                     RunControls(board, state, refresh)
                     InterventionControls(board, state, refresh)
-                    TakeHome(board, file_stem(views), tr, save_charts)
+                    TakeHome(board, file_stem(board.views()), tr, save_charts)
                     GroupName(board, tr, refresh)
                     ScenarioControls(board, state, refresh)
                     FactorControls(board, state, refresh)
             with solara.Column(classes=["colabsim-main"], gap="8px"):
-                if board.side_by_side:
-                    with solara.Columns([1, 1]):
-                        RunPanel(views[0], 0, True, layout, frame)
-                        RunPanel(views[1], 1, True, layout, frame)
-                    if layout.strip:
-                        DifferenceStrip(views[0], views[1], layout, frame)
-                else:
-                    RunPanel(views[0], 0, False, layout, frame)
+                LiveCharts(board, frame, layout)

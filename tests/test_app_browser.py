@@ -1,12 +1,14 @@
 """The dashboard in a real browser: ``colabsim serve`` in a subprocess, Debian's Chromium via Playwright.
 
 The helpers are in ``browser_support.py``, the ``playwright`` and ``server`` fixtures in
-``conftest.py``. Needs the ``playwright`` Python package (the dev extra) and Chromium at /usr/bin/chromium (Debian's
-``chromium`` package; ``.ci/run`` installs it). No browser is downloaded. Without them the tests
-skip, except in CI (``CI=true``), where they fail and say what is missing.
+``conftest.py``. Needs the ``playwright`` Python package (the dev extra) and Chromium at
+/usr/bin/chromium (Debian's ``chromium`` package; ``.ci/run`` installs it). No browser is
+downloaded. Without them the tests skip, except in CI (``CI=true``), where they fail and say what
+is missing.
 
-Set ``COLABSIM_SCREENSHOT=docs/dashboard.png`` to save the dashboard's picture for the docs (projector
-mode at 1280x720, Darwin with the agreement renewed in 2014).
+Set ``COLABSIM_SCREENSHOT=docs/dashboard.png`` to save the dashboard's pictures for the docs (projector
+mode at 1280x720, Darwin with the agreement renewed in 2013): ``dashboard.png`` in English and
+``dashboard-id.png``, the same run in Bahasa Indonesia.
 """
 
 from __future__ import annotations
@@ -302,6 +304,10 @@ def test_marks_are_labelled_and_tooltips_name_actors_and_notes(playwright: Any, 
             page.mouse.move(0, 0)
             page.wait_for_timeout(800)
             page.screenshot(path=target)
+            page.locator(".colabsim-language-id").click()  # the same run in Bahasa Indonesia
+            expect(page.locator(".colabsim-month")).to_have_text("bulan 85 dari 252")
+            page.wait_for_timeout(800)
+            page.screenshot(path=str(Path(target).with_name(Path(target).stem + "-id.png")))
     finally:
         context.close()
 

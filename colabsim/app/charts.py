@@ -351,12 +351,16 @@ def legend_rows(names: list[str], size: int, width: int = LEGEND_WIDTH) -> int:
     return rows
 
 
-def time_option(view: RunView, scenario: Scenario, kind: str, size: int) -> dict[str, Any]:
-    """What stays fixed for a run's time chart: axes over the whole horizon, legend, empty series."""
+def time_option(view: RunView, scenario: Scenario, kind: str, size: int, marks_legend: bool = True) -> dict[str, Any]:
+    """What stays fixed for a run's time chart: axes over the whole horizon, legend, empty series.
+
+    `marks_legend` False leaves the marks' kinds out of the legend (where space is short: the info
+    panel explains them).
+    """
     tr = view.tr
     start, months, _ = axis_of(view)
     lines = _lines(kind, scenario, tr)
-    legend = [name for name, *_ in lines] + [tr(TEXT[mark]) for mark in MARK_KINDS]
+    legend = [name for name, *_ in lines] + ([tr(TEXT[mark]) for mark in MARK_KINDS] if marks_legend else [])
     series: list[dict[str, Any]] = [
         {
             "id": name,

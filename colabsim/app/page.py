@@ -14,7 +14,8 @@ panel, and the charts filling the height of the screen. In both modes the contro
 calendar (both show the same date) and a difference strip under them shows right minus left in
 performance and trust by date. On a projector side by side not all fits: each run shows its
 monitors, its network and one time chart, with buttons to choose which (performance by sector, or
-trust and commitment), and the difference strip and the network's legend (explained in the info panel) are left out.
+trust and commitment), and the difference strip, the network's legend and the marks' kinds in
+the time charts' legends (explained in the info panel) are left out.
 """
 
 from __future__ import annotations

@@ -48,6 +48,8 @@ TEXT = {
     "trust_bin": N_("trust up to {upper}"),
     "broken": N_("This chart could not be drawn ({error})."),
     "close": N_("Close"),
+    "which_sectors": N_("Performance by sector"),
+    "which_dynamics": N_("Trust, commitment"),
 }
 
 
@@ -87,7 +89,8 @@ class ChartLayout:
         chart: Height of each time chart.
         both_charts: Whether both time charts are shown (else one, chosen in the page).
         strip: Height of the difference strip (side by side), or "" where it does not fit.
-        legend: Whether the network's legend is shown (the info panel explains it too).
+        legend: Whether the network's legend, and the marks' kinds in the time charts' legends, are
+            shown (the info panel explains them too).
     """
 
     size: int
@@ -101,7 +104,7 @@ class ChartLayout:
     def of(projector: bool, side_by_side: bool) -> ChartLayout:
         """The layout for a mode: on a projector side by side, one time chart per run fits."""
         if projector and side_by_side:
-            return ChartLayout(18, "calc(50vh - 135px)", "calc(50vh - 135px)", both_charts=False, legend=False)
+            return ChartLayout(18, "calc(50vh - 150px)", "calc(50vh - 120px)", both_charts=False, legend=False)
         if projector:
             return ChartLayout(18, "calc(100vh - 250px)", "calc(50vh - 70px)")
         if side_by_side:
@@ -229,11 +232,14 @@ def RunPanel(view: RunView, side: int, compact: bool, layout: ChartLayout, numbe
     size = layout.size
     xy = solara.use_memo(lambda: charts.network_layout(view), [view.key[:3]])
     network_option = solara.use_memo(lambda: _safe(lambda: charts.network_option(view, size), tr), [run_key, size])
+    marks = layout.legend
     sectors_option = solara.use_memo(
-        lambda: _safe(lambda: charts.time_option(view, scenario, "sectors", size), tr), [run_key, size, view.axis]
+        lambda: _safe(lambda: charts.time_option(view, scenario, "sectors", size, marks), tr),
+        [run_key, size, view.axis, marks],
     )
     dynamics_option = solara.use_memo(
-        lambda: _safe(lambda: charts.time_option(view, scenario, "dynamics", size), tr), [run_key, size, view.axis]
+        lambda: _safe(lambda: charts.time_option(view, scenario, "dynamics", size, marks), tr),
+        [run_key, size, view.axis, marks],
     )
     network = solara.use_memo(lambda: _safe(lambda: charts.network_frame(view, scenario, xy), tr), [view.key])
     sectors = solara.use_memo(
@@ -260,8 +266,8 @@ def RunPanel(view: RunView, side: int, compact: bool, layout: ChartLayout, numbe
             Chart(dynamics_option, dynamics, number, "dynamics", side, layout.chart, tr)
         if not layout.both_charts:
             with solara.ToggleButtonsSingle(value=shown, on_value=set_shown, classes=[f"colabsim-which-{side}"]):
-                solara.Button(tr(charts.TEXT["sectors"]), value="sectors")
-                solara.Button(tr(charts.TEXT["dynamics"]), value="dynamics")
+                solara.Button(tr(TEXT["which_sectors"]), value="sectors")
+                solara.Button(tr(TEXT["which_dynamics"]), value="dynamics")
 
     if compact:
         with solara.Column(classes=["colabsim-run", f"colabsim-run-{side}"], gap="4px"):

@@ -5,7 +5,9 @@ Session isolation: nothing here holds a model at module level. `Page` creates it
 Solara gives every browser page (tab) its own virtual kernel. So every page has its own runs,
 seed and play loop, and two people in a workshop never share or disturb a run. (Mesa's SolaraViz
 takes a model instance made at import time, which all sessions would share; this page does not
-use it for that reason.) A reload of the page starts a fresh session.
+use it for that reason.) A reload of the page starts a fresh session, which replays the run the
+page kept in its address (``?run=...``, `colabsim.app.restore`). ``?facilitator=1`` opens the
+facilitator's overview of every session instead (`colabsim.app.facilitator`).
 
 Projector mode (the header's switch, or ``?projector=1`` in the address) is made for 1280x720 on
 a wall: type of at least 18 px everywhere, black on white with a black header, a narrower control

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from browser_support import click_until, month_text, open_dashboard, painted
+from browser_support import click_until, month_text, open_dashboard, painted, upload
 
 
 def _download(page: Any, selector: str) -> tuple[str, bytes]:
@@ -192,5 +192,56 @@ def test_touch_targets_are_at_least_44_px_on_a_tablet(playwright: Any, server: s
     try:
         page.wait_for_timeout(500)
         assert page.evaluate(SMALL_TARGETS_JS) == []
+    finally:
+        context.close()
+
+
+def test_the_summary_card_appears_when_the_run_ends(playwright: Any, server: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    context, page = open_dashboard(playwright, server, tmp_path / "profile")
+    try:
+        click_until(page, ".colabsim-year", 12)
+        page.locator(".colabsim-do-withdraw_mediator").click()
+        expect(page.locator(".colabsim-log-intervention")).to_have_count(1)
+        page.locator(".colabsim-speed .v-btn").last.click()  # the fastest speed
+        page.locator(".colabsim-play").click()
+        expect(page.locator(".colabsim-month")).to_have_text("month 216 of 216 (end)", timeout=90_000)
+        card = page.locator(".colabsim-summary-0")
+        expect(card).to_contain_text("over the last year of this run")
+        expect(card).to_contain_text("measured against the same runs without them over 16 seeds", timeout=90_000)
+        expect(card).to_contain_text("95% CI")
+    finally:
+        context.close()
+
+
+def test_uploading_a_file_and_the_scenarios_values_ask_before_a_run_is_lost(
+    playwright: Any, server: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    context, page = open_dashboard(playwright, server, tmp_path / "profile")
+    try:
+        page.locator(".colabsim-factor-admin_capacity [role=slider]").focus()
+        page.keyboard.press("End")  # a start value
+        expect(page.locator(".colabsim-start-values")).to_contain_text("admin capacity 1.00")
+        click_until(page, ".colabsim-step", 1)
+        page.locator(".colabsim-clear").click()
+        expect(page.locator(".colabsim-confirm-text:visible")).to_contain_text("Going back to the scenario's values")
+        page.locator(".colabsim-confirm-cancel:visible").click()
+        expect(page.locator(".colabsim-start-values")).to_contain_text("admin capacity 1.00")
+        assert month_text(page) == "month 1 of 216"
+        upload(page, "mine.toml", b'extends = "darwin.toml"\n[scenario]\nname = "Our Darwin"\n')
+        expect(page.locator(".colabsim-confirm-text:visible")).to_contain_text("Opening your file mine")
+        page.locator(".colabsim-confirm-cancel:visible").click()
+        expect(page.locator(".colabsim-scenario-names")).to_have_text("Ambon-Vlissingen sister city")
+        assert month_text(page) == "month 1 of 216"
+        expect(page.locator(".colabsim-confirm-cancel:visible")).to_have_count(0)
+        page.wait_for_timeout(500)  # the pickers are made anew after "Keep this run"
+        page.locator(".colabsim-scenario-0").click()  # the file stays offered
+        page.get_by_role("option", name="Our Darwin", exact=True).click()
+        page.locator(".colabsim-confirm-ok:visible").click()
+        expect(page.locator(".colabsim-scenario-names")).to_have_text("Our Darwin")
+        assert month_text(page) == "month 0 of 252"
     finally:
         context.close()

@@ -315,8 +315,9 @@ def DashboardPage(search: str | None) -> None:  # noqa: N802
                         solara.Warning(message)
                     if board.notice:
                         solara.Error(board.notice, classes=["colabsim-notice"])
-                    for side in range(len(board.runs)):
-                        SummaryCard(board, side, tr, refresh)
+                    for side, run in enumerate(board.runs):
+                        ended = board.summary_key(side) if run.finished else None
+                        SummaryCard(board, side, ended, board.summary(side), tr, refresh)
                     RunControls(board, state, refresh)
                     InterventionControls(board, state, refresh)
                     TakeHome(board, file_stem(board.views()), tr, save_charts)

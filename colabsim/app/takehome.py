@@ -20,7 +20,7 @@ import solara
 from colabsim.app.export import log_csv, timeseries_csv
 from colabsim.app.i18n import N_, Translator
 from colabsim.app.session import Dashboard
-from colabsim.app.summary import SEEDS
+from colabsim.app.summary import SEEDS, Summary
 from colabsim.app.summary import TEXT as SUMMARY_TEXT
 
 __all__ = ["GroupName", "SummaryCard", "TakeHome"]
@@ -74,13 +74,22 @@ def TakeHome(board: Dashboard, stem: str, tr: Translator, on_save: Any) -> None:
 
 
 @solara.component
-def SummaryCard(board: Dashboard, side: int, tr: Translator, refresh: Any) -> None:  # noqa: N802
-    """The end-of-run summary of run `side` (nothing while it runs)."""
-    finished = side < len(board.runs) and board.runs[side].finished
-    # Only a finished run's state (not each month's) starts the work: a thread restarted every frame
-    # would redraw the page twice a frame.
-    ended_key = board.summary_key(side) if finished else None
-    summary = board.summary(side) if finished else None
+def SummaryCard(  # noqa: N802
+    board: Dashboard, side: int, ended: tuple[object, ...] | None, summary: Summary | None, tr: Translator, refresh: Any
+) -> None:
+    """The end-of-run summary of run `side` (nothing while it runs).
+
+    Args:
+        board: The session.
+        side: The run (0 left, 1 right).
+        ended: The finished run's state (`Dashboard.summary_key`), None while it runs: a finished run's
+            state, not each month's, starts the work (a thread restarted every frame would redraw
+            the page twice a frame).
+        summary: The summary once worked out (`Dashboard.summary`), else None.
+        tr: The session's language.
+        refresh: Redraws the page.
+    """
+    finished = ended is not None
     error, set_error = solara.use_state("")
 
     def work(cancel: threading.Event) -> None:
@@ -95,7 +104,7 @@ def SummaryCard(board: Dashboard, side: int, tr: Translator, refresh: Any) -> No
         if not cancel.is_set():
             refresh()
 
-    solara.use_thread(work, dependencies=[ended_key], intrusive_cancel=False)
+    solara.use_thread(work, dependencies=[ended], intrusive_cancel=False)
     if not finished:
         return
     with solara.Card(classes=["colabsim-card", "colabsim-summary", f"colabsim-summary-{side}"]):

@@ -98,7 +98,7 @@ def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: s
 
 
 def _print_summary(ensemble: Ensemble, run_dir: Path, total: int, run_seconds: float) -> None:
-    table = compare_table(ensemble.summary, ensemble.labels, KEY_METRICS[:4])
+    table = compare_table(ensemble.summary, ensemble.labels, KEY_METRICS[:4], ensemble=ensemble)
     print(f"{total} runs in {run_seconds:.1f} s; results in {run_dir}/ (report: {run_dir / 'report.md'})")
     for metric in KEY_METRICS[:4]:
         cells = []

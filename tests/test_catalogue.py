@@ -119,11 +119,6 @@ def test_the_p6_pair_offers_the_same_partners_and_programmes():
 # --- P4: a donor programme performs while funded and drops after its window ----------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="held-out P4 fails under model v2 (issue 14): with substitutable resources (ces_rho 0.25) and saturating "
-    "output, a donor's window closing (all its resources) lowers APIK/SAIIG by about 0.02, not 0.1",
-)
 @pytest.mark.parametrize(("label", "first", "last"), [("apik", 2016, 2020), ("saiig", 2015, 2016)])
 def test_p4_a_donor_programme_performs_while_funded_and_drops_after_its_window(catalogue, label, first, last):
     during = _years(catalogue, label, first, last)
@@ -135,11 +130,6 @@ def test_p4_a_donor_programme_performs_while_funded_and_drops_after_its_window(c
     assert -drop.value >= 0.1, "by at least 0.1"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="held-out P4 fails under model v2 (issue 14): with substitutable resources (ces_rho 0.25) and saturating "
-    "output, a donor's window closing (all its resources) lowers APIK/SAIIG by about 0.02, not 0.1",
-)
 def test_p4_a_follow_on_programme_continues_it(catalogue):
     alone = _years(catalogue, "apik", 2021, 2025)
     follow_on = _years(catalogue, "apik_ccbo", 2021, 2025)

@@ -27,15 +27,7 @@ SEEDS = [20220501 + k for k in range(64)]
 DIMENSIONS = ("institutional", "social capital", "agency", "communication", "environment")
 LOW, HIGH = 0.1, 0.9
 #: Bands of issue 14 that the model does not reach yet: (scenario, factor or dimension) -> where it stands.
-NOT_YET: dict[tuple[str, str], str] = {
-    ("vlissingen", "history"): "+0.029 with the tuned defaults (closeness already high: kinship 0.9)",
-    ("vlissingen", "kinship"): "+0.026 with the tuned defaults (closeness already high: history 0.85)",
-    ("vlissingen", "leadership"): "+0.0497 with the tuned defaults, just below +0.05",
-    ("darwin", "kinship"): "+0.018 with the tuned defaults",
-    ("darwin", "shared_purpose"): "+0.0198 with the tuned defaults, just below +0.02",
-    ("darwin", "social capital"): "+0.049 with the tuned defaults, just below +0.05",
-    ("darwin", "environment"): "+0.049 with the tuned defaults, just below +0.05",
-}
+NOT_YET: dict[tuple[str, str], str] = {}
 
 
 def _members(dimension: str) -> list[str]:

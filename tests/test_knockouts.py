@@ -47,9 +47,20 @@ def test_a_factor_with_one_path_is_inert_without_it(factor, path):
         ("mediation", {"brokered_rate": 0.0}),  # brokerage across structural holes
         ("leadership", {"leadership_weight": 0.0}),  # capacity for joint action
         ("legal_frame", {"arrangement_weight": 0.0}),  # an international programme's standing
-        ("shared_purpose", {"purpose_understanding_weight": 0.0}),  # understanding gained from contact
+        # consensus and the understanding gained from contact (growth's chance is the third path)
+        ("shared_purpose", {"purpose_understanding_weight": 0.0, "purpose_weight": 0.0}),
+        # the reach of understanding (trust floor, informal contact and the affective set-point remain)
+        ("history", {"understanding_reach": 1.0}),
+        ("kinship", {"understanding_reach": 1.0}),
     ],
-    ids=["mediation: brokerage", "leadership: joint capacity", "legal frame: standing", "purpose: understanding"],
+    ids=[
+        "mediation: brokerage",
+        "leadership: joint capacity",
+        "legal frame: standing",
+        "purpose: consensus and understanding",
+        "history: reach",
+        "kinship: reach",
+    ],
 )
 def test_switching_off_a_factors_main_path_removes_most_of_its_effect(factor, path):
     on = _effects(VLISSINGEN, factor).mean()

@@ -7,12 +7,15 @@
 The default values in `colabsim.scenario.parameters.Parameters` came from this search (see
 docs/ODD.md, section 7.0). It tunes on Vlissingen and Darwin (and the reformed Darwin for P3) only:
 P4-P6 and the other Table 1.1 scenarios are held out. The loss adds the shortfalls from the goals,
-each in units of its band:
+each in units of its band; the OFAT goals are aimed at 10% above their bands (`MARGIN`), since the
+tests estimate them on other seeds:
 
 - every headline determinant's OFAT effect (0.9 minus 0.1, common seeds) in Vlissingen >= 0.05;
 - in Darwin >= 0.02 for each factor with a carrier (not mediation) and >= 0.05 per dimension;
+- the resources too (the study's conclusion 3 names them among the determinants): funds and staff
+  each >= 0.05 in Vlissingen, and the resources dimension >= 0.05 in Darwin;
 - Darwin's mean >= 0.05 and at most 10% of runs ending below 0.05 (P1, weak but alive);
-- the Vlissingen/Darwin ratio in [2, 10], softly pulled below 7 (P1);
+- the Vlissingen/Darwin ratio in [2, 10], softly pulled below 5, near the band's geometric centre (P1);
 - mediation = 0 lowers Vlissingen by >= 15% (P2);
 - the reformed Darwin closes >= 30% of the gap in 2023-2032 (P3).
 
@@ -41,34 +44,39 @@ from colabsim.scenario.loader import Scenario
 from colabsim.scenario.parameters import Parameters
 
 ROOT = Path(__file__).resolve().parents[1]
-DIMENSIONS = ("institutional", "social capital", "agency", "communication", "environment")
+DIMENSIONS = ("institutional", "social capital", "agency", "communication", "environment", "resources")
+#: Resource factors whose OFAT effect in Vlissingen is a goal (the two main types of the CES).
+RESOURCES_V = ("funds", "staff")
+#: The OFAT goals are aimed this much above their bands.
+MARGIN = 1.1
 #: The parameters searched and their ranges; the others keep their defaults.
 RANGES: dict[str, tuple[float, float]] = {
     "formal_rate": (0.3, 1.0),
     "informal_rate": (0.3, 1.0),
     "brokered_rate": (0.3, 1.0),
     "understanding_gain": (0.04, 0.4),
-    "understanding_decay": (0.01, 0.12),
+    "understanding_reach": (0.2, 0.9),
+    "understanding_decay": (0.01, 0.2),
     "contact_trust_gain": (0.01, 0.08),
     "legal_floor": (0.1, 0.6),
     "facilitation_weight": (0.3, 1.0),
     "purpose_weight": (0.2, 1.0),
-    "joint_action_weight": (0.3, 1.0),
-    "trust_weight": (0.2, 1.0),
+    "joint_action_weight": (0.1, 1.0),
+    "trust_weight": (0.1, 1.0),
     "mediator_buffer": (0.3, 0.9),
     "efficiency_floor": (0.2, 0.8),
     "understanding_floor": (0.2, 0.6),
     # Not below 0.1: output must stay sensitive to resources (a donor leaving must matter, P4).
-    "half_saturation": (0.1, 0.6),
+    "half_saturation": (0.1, 1.0),
     "saturation_exponent": (0.3, 1.2),
-    "floor_weight": (0.3, 0.9),
-    "commitment_gain": (0.03, 0.15),
-    "leadership_upkeep": (0.0, 0.06),
-    "setpoint_rate": (0.01, 0.06),
-    "trust_decay": (0.01, 0.05),
-    "growth_rate": (0.02, 0.12),
-    "leadership_weight": (0.1, 0.4),
-    "arrangement_weight": (0.1, 0.4),
+    "floor_weight": (0.3, 1.0),
+    "commitment_gain": (0.005, 0.15),
+    "leadership_upkeep": (0.0, 0.15),
+    "setpoint_rate": (0.01, 0.15),
+    "trust_decay": (0.01, 0.1),
+    "growth_rate": (0.02, 0.2),
+    "leadership_weight": (0.1, 0.5),
+    "arrangement_weight": (0.1, 0.5),
     "memory_weight": (0.2, 1.0),
     "purpose_understanding_weight": (0.2, 1.0),
     "affect_weight": (0.0, 0.6),
@@ -94,18 +102,21 @@ class Objective:
         """Evaluate `params`: OFAT effects, Darwin's liveness, P1 ratio, P2 and P3, and the loss."""
         n = len(self.seeds)
         v_sc, d_sc, r_sc = (s.with_parameters(**params) for s in self.base.values())
-        v_sets = [{}, {"mediation": 0.0}] + [{h: x} for h in HEADLINE for x in (0.9, 0.1)]
+        # The OFAT reads only the window's performance: runs stop at its end (the same numbers, cheaper).
+        v_ofat, d_ofat = v_sc.through_window(), d_sc.through_window()
+        v_sets = [{}, {"mediation": 0.0}] + [{h: x} for h in (*HEADLINE, *RESOURCES_V) for x in (0.9, 0.1)]
         d_groups = {h: [h] for h in HEADLINE if h != "mediation"} | self.dimensions
         d_sets = [{}] + [{k: x for k in names} for names in d_groups.values() for x in (0.9, 0.1)]
-        v = self._batch(v_sc, v_sets).summary["performance"].reshape(len(v_sets), n).mean(axis=1)
-        d_runs = self._batch(d_sc, d_sets)
+        v = self._batch(v_ofat, v_sets).summary["performance"].reshape(len(v_sets), n).mean(axis=1)
+        d_runs = self._batch(d_ofat, d_sets)
         d = d_runs.summary["performance"].reshape(len(d_sets), n).mean(axis=1)
-        final = d_runs.summary["final_performance"].reshape(len(d_sets), n)[0]
-        effects_v = {h: float(v[2 + 2 * i] - v[3 + 2 * i]) for i, h in enumerate(HEADLINE)}
+        effects_v = {h: float(v[2 + 2 * i] - v[3 + 2 * i]) for i, h in enumerate((*HEADLINE, *RESOURCES_V))}
         effects_d = {g: float(d[1 + 2 * i] - d[2 + 2 * i]) for i, g in enumerate(d_groups)}
         # P3: the reformed Darwin against the baseline in 2023-2032, against the gap to Vlissingen.
         first, last = d_sc.month_index("2023-01"), d_sc.month_index("2032-12") + 1
-        d_series = self._batch(d_sc, [{}], keep_series=True).series["performance"][:, first:last].mean(axis=1)
+        d_full = self._batch(d_sc, [{}], keep_series=True)
+        final = d_full.summary["final_performance"]  # the runs' last year (2032), not the window's
+        d_series = d_full.series["performance"][:, first:last].mean(axis=1)
         r_series = self._batch(r_sc, [{}], keep_series=True).series["performance"][:, first:last].mean(axis=1)
         v_last = self._batch(v_sc, [{}], keep_series=True).series["performance"][:, -120:].mean()
         figures = {
@@ -126,14 +137,14 @@ def loss(f: dict[str, Any]) -> float:
     """Sum of the shortfalls from the goals, each in units of its band (0 when every goal holds)."""
     ratio = f["ratio"]
     return float(
-        sum(max(0.0, 0.05 - x) for x in f["V"].values()) / 0.05
-        + sum(max(0.0, 0.02 - x) for x in f["D"].values()) / 0.02
-        + sum(max(0.0, 0.05 - x) for x in f["dims"].values()) / 0.05
+        sum(max(0.0, MARGIN * 0.05 - x) for x in f["V"].values()) / 0.05
+        + sum(max(0.0, MARGIN * 0.02 - x) for x in f["D"].values()) / 0.02
+        + sum(max(0.0, MARGIN * 0.05 - x) for x in f["dims"].values()) / 0.05
         + 3 * max(0.0, 0.05 - f["pd"]) / 0.05
         + 3 * max(0.0, f["low"] - 0.1)
         + 2 * max(0.0, np.log(ratio / 10))
         + 2 * max(0.0, np.log(2 / ratio))
-        + 0.5 * max(0.0, np.log(ratio / 7))
+        + 0.5 * max(0.0, np.log(ratio / 5))
         + max(0.0, 0.15 - f["p2"]) / 0.05
         + max(0.0, 0.3 - f["p3"]) / 0.05
     )

@@ -8,26 +8,15 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from colabsim.inputs import UsageError
+from colabsim.inputs import UsageError, port_number, positive
 
 __all__ = ["add_workshop_commands"]
 
 #: The dashboard's languages, as ``--lang`` takes them (`colabsim.app.i18n.LANGUAGES`).
 LANGUAGE_CHOICES = ("en", "id")
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, got {value}")
-    return value
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -63,17 +52,12 @@ def _cmd_handout(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_workshop_commands(sub: Any, positive: Callable[[str], int]) -> None:
-    """Add ``serve`` and ``handout`` to the command line's subparsers `sub`.
-
-    Args:
-        sub: The parser's subparsers (``parser.add_subparsers()``).
-        positive: The command line's type for a whole number of at least 1.
-    """
+def add_workshop_commands(sub: Any) -> None:
+    """Add ``serve`` and ``handout`` to the command line's subparsers `sub` (``parser.add_subparsers()``)."""
     serve = sub.add_parser("serve", help="the workshop dashboard in the browser (http://127.0.0.1:8765 by default)")
     serve.add_argument("scenario", nargs="?", help="scenario file to show first (default: the shipped Vlissingen)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this computer)")
-    serve.add_argument("--port", type=_port, default=8765, help="port to listen on (default 8765)")
+    serve.add_argument("--port", type=port_number, default=8765, help="port to listen on (default 8765)")
     serve.add_argument("--open", action="store_true", help="open the dashboard in the default browser")
     serve.add_argument(
         "--token",

@@ -231,13 +231,23 @@ class Scenario:
         """Return a copy that ends with the budget year in which the evaluation window ends.
 
         The summary ``performance`` averages over the window only, so the shorter runs give the same
-        ``performance`` for a fraction of the cost (an OFAT or a sweep that reads nothing else). Events
-        after the new horizon are dropped. Without a window, the scenario itself.
+        ``performance`` for a fraction of the cost (an OFAT or a sweep that reads nothing else).
+        Without a window, the scenario itself.
         """
         if self.window is None:
             return self
+        return self.until(self.window[1] - 1)
+
+    def until(self, last: int | str) -> Scenario:
+        """Return a copy that ends with the budget year (from the start) that holds month `last`.
+
+        Events after the new horizon are dropped; the runs' months up to `last` are the same as the
+        full scenario's. A month at or past the horizon leaves the scenario as it is.
+        """
+        years = -(-(self.month_index(last) + 1) // 12)
+        if years >= self.spec.scenario.horizon_years:
+            return self
         raw = self.spec.model_dump()
-        years = -(-self.window[1] // 12)
         raw["scenario"]["horizon_years"] = years
         raw["events"] = [e for e in raw["events"] if self.month_index(e["at"]) < 12 * years]
         changed = scenario_from_dict(raw, self.path)

@@ -123,6 +123,16 @@ def test_a_page_without_the_token_asks_for_it(assets: Path) -> None:
     assert wrong.status_code == 403 and "not right" in wrong.text and "abcdefgh" not in wrong.text
 
 
+def test_a_start_link_keeps_its_scenario_and_seed_through_the_access_code(assets: Path) -> None:
+    client = _client(assets)
+    asked = client.get("/?scenario=darwin&seed=42&group=%3Cb%3E")
+    assert asked.status_code == 403
+    assert '<input type="hidden" name="scenario" value="darwin">' in asked.text
+    assert 'name="group" value="&lt;b&gt;"' in asked.text  # escaped, never markup
+    typed = client.get("/?scenario=darwin&seed=42&token=K7M2-X9PQ-3RTV", follow_redirects=False)
+    assert typed.status_code == 303 and typed.headers["location"] == "/?scenario=darwin&seed=42"
+
+
 def test_no_token_on_localhost_lets_everything_through(assets: Path) -> None:
     client = _client(assets, token=None)
     assert client.get("/").text == "solara page"

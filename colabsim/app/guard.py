@@ -51,7 +51,7 @@ input,button{{font-size:22px;padding:.3em}}</style></head><body>{body}</body></h
 
 _ASK_TOKEN = """<h1>colabsim workshop dashboard</h1>
 <p>{why} Type the access code the trainer shows, or open the trainer's link.</p>
-<form method="get" action="/"><label>Access code <input name="token" autocomplete="off"
+<form method="get" action="/">{hidden}<label>Access code <input name="token" autocomplete="off"
 autocapitalize="none" spellcheck="false" autofocus></label> <button type="submit">Open</button></form>"""
 
 _ROOM_FULL = """<h1>The room is full</h1>
@@ -137,15 +137,21 @@ class Guard:
         """The guard's own response to an HTTP request, or None to pass it to Solara."""
         query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
         offered = query.get("token", [""])[-1]
+        # The rest of the address (a start link's scenario and seed) survives the access code.
+        kept = [(k, v) for k, values in query.items() if k != "token" for v in values]
         if self.token is not None and offered and self._same(offered):
             # The link's token becomes a cookie, and the address bar loses it.
-            target = RedirectResponse(path or "/", status_code=303)
+            rest = "?" + urllib.parse.urlencode(kept) if kept else ""
+            target = RedirectResponse((path or "/") + rest, status_code=303)
             target.set_cookie(COOKIE, self.token, httponly=True, samesite="lax", path="/")
             return target
         if not self._has_token(scope):
             if self._is_page(scope, path):
                 why = "That access code is not right." if offered else "This dashboard needs an access code."
-                body = _ASK_TOKEN.format(why=why)
+                hidden = "".join(
+                    f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">' for k, v in kept
+                )
+                body = _ASK_TOKEN.format(why=why, hidden=hidden)
                 return HTMLResponse(_PAGE.format(body=body), status_code=403, headers={"Cache-Control": "no-store"})
             return PlainTextResponse("access code needed", status_code=403)
         if path == CDN_PREFIX or path.startswith(CDN_PREFIX + "/"):

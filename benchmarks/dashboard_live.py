@@ -2,13 +2,17 @@
 
 Shared by ``dashboard_sessions.py`` (memory per session) and ``dashboard_probe.py`` (the hostile
 probe of issue 13). The server runs in a subprocess as a trainer would start it; browsers are
-Debian's Chromium driven by Playwright (no browser is downloaded).
+Debian's Chromium driven by Playwright (no browser is downloaded). `Trace` records the files and
+connections of the server (strace); `raw_request` and `websocket_status` talk to it as a script
+would, with nothing cleaned up on the way; `Table` prints request -> outcome.
 """
 
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -18,7 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -165,3 +169,114 @@ def machine() -> str:
     )
     cores = os.cpu_count()
     return f"{cpu}, {cores} cores, {memory:.0f} GB, load average {load:.1f}, Python {platform.python_version()}"
+
+
+@dataclass
+class Table:
+    """Rows of request -> outcome; a row with a finding counts against the server."""
+
+    title: str
+    rows: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def add(self, request: str, outcome: str, finding: str = "", width: int = 90) -> None:
+        """Add a row (`finding` empty when the outcome is as it should be; `width` 0: the whole outcome)."""
+        self.rows.append((short(request, 70), short(outcome, width) if width else outcome, finding))
+
+    @property
+    def findings(self) -> int:
+        """Rows with a finding."""
+        return sum(1 for *_, found in self.rows if found)
+
+    def print(self) -> None:
+        """Print as a Markdown table."""
+        print(f"\n### {self.title}\n\n| request | outcome | finding |\n|---|---|---|")
+        for request, outcome, found in self.rows:
+            cells = [c.replace("|", "\\|").replace("\n", " ") for c in (request, outcome, found or "-")]
+            print(f"| {' | '.join(cells)} |")
+
+
+def short(text: str, width: int) -> str:
+    text = text.replace("\x00", "\\0")
+    return text if len(text) <= width else f"{text[: width - 12]}...({len(text)} chars)"
+
+
+class Trace:
+    """Every file path and connection of process `pid` while the block runs (strace -f -p)."""
+
+    def __init__(self, pid: int) -> None:
+        """Attach to `pid`, if strace is there."""
+        self.log = Path(tempfile.mkstemp(prefix="colabsim-probe-", suffix=".strace")[1])
+        self.process: subprocess.Popen[bytes] | None = None
+        if Path("/usr/bin/strace").exists():
+            command = ["strace", "-f", "-qq", "-s", "6000", "-e", "trace=%file,connect", "-o", str(self.log)]
+            self.process = subprocess.Popen([*command, "-p", str(pid)], stderr=subprocess.DEVNULL)
+            time.sleep(2)  # attached to every thread
+
+    @property
+    def on(self) -> bool:
+        """Whether syscalls are recorded."""
+        return self.process is not None
+
+    def stop(self) -> None:
+        """Detach."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            self.process.wait(timeout=20)
+
+    def paths(self) -> set[str]:
+        """Every path the server named in a file syscall (opened, stat'ed, listed...)."""
+        found = set()
+        for line in self.log.read_text(errors="replace").splitlines():
+            for match in re.finditer(r'"((?:[^"\\]|\\.)*)"', line.split("connect(", 1)[0]):
+                found.add(match.group(1).encode().decode("unicode_escape", errors="replace"))
+        return found
+
+    def remote_connections(self) -> list[str]:
+        """Connections to anything but this computer (a fetch from the internet, or telemetry)."""
+        out = []
+        for line in self.log.read_text(errors="replace").splitlines():
+            if "connect(" not in line or "AF_UNIX" in line:
+                continue
+            address = re.search(r'inet_(?:addr|pton)\((?:AF_INET6, )?"([^"]+)"', line)
+            if address and not address.group(1).startswith(("127.", "::1", "::ffff:127.")):
+                out.append(address.group(1))
+        return out
+
+
+@contextlib.contextmanager
+def traced(pid: int) -> Iterator[Trace]:
+    """Trace process `pid` while the block runs."""
+    trace = Trace(pid)
+    try:
+        yield trace
+    finally:
+        trace.stop()
+
+
+def raw_request(
+    port: int, method: str, target: str, headers: dict[str, str] | None = None, host: str = "127.0.0.1"
+) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP request with `target` sent exactly as written (no ``..`` or ``//`` cleaned)."""
+    connection = http.client.HTTPConnection(host, port, timeout=60)
+    try:
+        connection.putrequest(method, target, skip_accept_encoding=True)
+        for name, value in (headers or {}).items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+def websocket_status(host: str, port: int, path: str, cookie: str = "") -> str:
+    """The status line the server answers a websocket handshake with (101 is an open websocket)."""
+    import base64
+    import socket
+
+    key = base64.b64encode(os.urandom(16)).decode()
+    lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", "Upgrade: websocket", "Connection: Upgrade"]
+    lines += [f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13", *([f"Cookie: {cookie}"] if cookie else [])]
+    with socket.create_connection((host, port), timeout=30) as connection:
+        connection.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        return connection.recv(4096).split(b"\r\n", 1)[0].decode(errors="replace")

@@ -246,7 +246,15 @@ def main() -> None:
     sweeps(args.quick, lines)
     text = "\n".join(lines) + "\n"
     print(text)
-    (ROOT / "benchmarks" / "RESULTS.md").write_text(text, encoding="utf-8")
+    results = ROOT / "benchmarks" / "RESULTS.md"
+    kept = _dashboard_sections(results.read_text(encoding="utf-8")) if results.exists() else ""
+    results.write_text(text + kept, encoding="utf-8")
+
+
+def _dashboard_sections(text: str) -> str:
+    """The ``## Dashboard ...`` sections of RESULTS.md: measured by the dashboard scripts, kept as they are."""
+    sections = text.split("\n## ")
+    return "".join(f"\n## {s.rstrip()}\n" for s in sections[1:] if s.startswith("Dashboard"))
 
 
 if __name__ == "__main__":

@@ -215,7 +215,9 @@ Pending = tuple[str, Callable[[], object]] | None
 
 
 @solara.component
-def ConfirmLoss(pending: solara.Reactive[Pending], on_ok: Callable[[Callable[[], object]], None]) -> None:  # noqa: N802
+def ConfirmLoss(  # noqa: N802
+    pending: solara.Reactive[Pending], on_ok: Callable[[Callable[[], object]], None], on_cancel: Callable[[], None]
+) -> None:
     """Asks before an action that restarts the run; `pending` is (what, action) or None."""
     what = pending.value[0] if pending.value else ""
 
@@ -226,6 +228,7 @@ def ConfirmLoss(pending: solara.Reactive[Pending], on_ok: Callable[[Callable[[],
 
     def cancel(_: object = None) -> None:
         pending.set(None)
+        on_cancel()
 
     def closed(open_now: bool) -> None:
         if not open_now:  # Esc or a click beside the dialog: as "Keep this run"
@@ -249,7 +252,8 @@ def ScenarioControls(board: Dashboard, state: Controls, refresh: Refresh) -> Non
     labels = dict(state.labels)
     key_of = {label: key for key, label in labels.items()}
     pending = solara.use_reactive(cast(Pending, None))
-    # Bumped when a switch is cancelled: the pickers are made anew, showing the run's scenario again.
+    # Bumped when a switch is cancelled (only then: a control made anew just after "Restart" would
+    # lose a quick next click): the pickers are made anew, showing the run's scenario again.
     generation = solara.use_reactive(0)
 
     def guarded(what: str, action: Callable[[], object]) -> None:
@@ -257,12 +261,6 @@ def ScenarioControls(board: Dashboard, state: Controls, refresh: Refresh) -> Non
             pending.set((what, action))
         else:
             act(board, refresh, action)
-
-    def closed(value: Pending) -> None:
-        if value is None:
-            generation.set(generation.value + 1)
-
-    solara.use_effect(lambda: closed(pending.value), [pending.value])
 
     def choose(side: int, label: str | None) -> None:
         if label in key_of and key_of[label] != state.selected[min(side, len(state.selected) - 1)]:
@@ -280,7 +278,7 @@ def ScenarioControls(board: Dashboard, state: Controls, refresh: Refresh) -> Non
 
     with solara.Card(classes=["colabsim-card", "colabsim-scenario-controls"]):
         _title("Scenario")
-        ConfirmLoss(pending, lambda action: act(board, refresh, action))
+        ConfirmLoss(pending, lambda action: act(board, refresh, action), lambda: generation.set(generation.value + 1))
         for side, key in enumerate(state.selected):
             solara.Select(
                 ("Left" if side == 0 else "Right") if state.side_by_side else "Scenario",

@@ -67,17 +67,29 @@ def _legal_flow(lv: dict[str, float], pm: Any) -> float:
     return pm.legal_floor + (1 - pm.legal_floor) * lv["legal_frame"] * (0.5 + 0.5 * lv["central_support"])
 
 
-def _facilitation(lv: dict[str, float], mediated: bool) -> float:
-    """ODD 7.4: leadership, shared with a mediator where one takes part."""
-    return (lv["leadership"] + lv["mediation"] * mediated) / (1 + mediated)
+def _facilitation(lv: dict[str, float], pm: Any, mediated: bool) -> float:
+    """ODD 7.4: leadership, and a mediator where one takes part: either can facilitate."""
+    mediator = pm.mediator_facilitation * lv["mediation"] if mediated else 0.0
+    return 1 - (1 - lv["leadership"]) * (1 - mediator)
+
+
+def _weighted_mean(pairs: list[tuple[float, float]]) -> float:
+    """Mean of values weighted by participation, from (value, weight) pairs; 0 when no weight."""
+    total = sum(w for _, w in pairs)
+    return sum(v * w for v, w in pairs) / total if total > 0 else 0.0
 
 
 class Membership:
     """One actor in one programme, with what it gave this month."""
 
-    def __init__(self, actor: Actor, programme: Programme, optional: bool, draw: float) -> None:
-        self.actor, self.programme, self.optional, self.draw = actor, programme, optional, draw
-        self.live, self.amount, self.reciprocity, self.observed = False, [0.0] * 4, 0.0, False
+    def __init__(self, actor: Actor, programme: Programme, optional: bool) -> None:
+        self.actor, self.programme, self.optional = actor, programme, optional
+        self.weight, self.amount, self.reciprocity, self.observed = 0.0, [0.0] * 4, 0.0, False
+
+    @property
+    def live(self) -> bool:
+        """Whether the member takes part at all this month."""
+        return self.weight > 0
 
 
 class Programme:
@@ -92,21 +104,26 @@ class Programme:
     def deliberate(self, model: ReferenceModel) -> None:
         """Process 3 (ODD 7.4): live members, consensus, viability, status."""
         lv, pm = model.levels, model.p
-        for m in self.members:
-            m.live = m.actor.active and (not m.optional or m.draw < lv["inclusion"])
-        live = [m.actor for m in self.members if m.live]
-        support = _mean([a.commitment for a in live])
-        g = model.graph
-        shared = _mean([g[a][b]["understanding"] for a in live for b in live if g.has_edge(a, b)])
-        mediated = any(a.mediator for a in live)
-        facilitated = 1 - pm.facilitation_weight + pm.facilitation_weight * _facilitation(lv, mediated)
+        for m in self.members:  # an optional member takes part at the intensity `inclusion`
+            m.weight = (lv["inclusion"] if m.optional else 1.0) if m.actor.active and m.actor.funded else 0.0
+        live = [m for m in self.members if m.live]
+        support = _weighted_mean([(m.actor.commitment, m.weight) for m in live])
+        shared = self.shared_understanding(model)
+        mediated = any(m.actor.mediator for m in live)
+        facilitated = 1 - pm.facilitation_weight + pm.facilitation_weight * _facilitation(lv, pm, mediated)
         purpose = 1 - pm.purpose_weight + pm.purpose_weight * lv["shared_purpose"]
         self.consensus = _clip(math.sqrt(support * shared) * facilitated * purpose)
-        viable = len({a.side for a in live}) >= 2
+        viable = len({m.actor.side for m in live}) >= 2
         if self.status == DORMANT and viable:
             self.status = ACTIVE
         elif self.status == ACTIVE and not viable:
             self.status = DORMANT
+
+    def shared_understanding(self, model: ReferenceModel) -> float:
+        """Mean understanding over ties between live members, each weighted by both ends' participation."""
+        live, g = [m for m in self.members if m.live], model.graph
+        pairs = [(a, b) for a in live for b in live if g.has_edge(a.actor, b.actor)]
+        return _weighted_mean([(g[a.actor][b.actor]["understanding"], a.weight * b.weight) for a, b in pairs])
 
     def produce(self, model: ReferenceModel) -> None:
         """Process 5 (ODD 7.6): pooling, coordination efficiency, CES output, performance."""
@@ -115,11 +132,11 @@ class Programme:
         if self.status != ACTIVE:
             self.performance = 0.0
             return
-        live = [m.actor for m in self.members if m.live]
-        cap = _mean([lv["admin_capacity"] if a.own_capacity is None else a.own_capacity for a in live])
-        knows = any(a.kind == "university" for a in live)
-        g = model.graph
-        shared = _mean([g[a][b]["understanding"] for a in live for b in live if g.has_edge(a, b)])
+        live = [m for m in self.members if m.live]
+        own = [lv["admin_capacity"] if m.actor.own_capacity is None else m.actor.own_capacity for m in live]
+        cap = _weighted_mean([(c, m.weight) for c, m in zip(own, live, strict=True)])
+        knows = min(1.0, sum(m.weight for m in live if m.actor.kind == "university"))
+        shared = self.shared_understanding(model)
         standing = _legal_flow(lv, pm) if self.gated else 1.0
         w_l, w_a = pm.leadership_weight, pm.arrangement_weight
         joint = (1 - w_l - w_a) * cap + w_l * lv["leadership"] + w_a * standing
@@ -128,12 +145,13 @@ class Programme:
         eff *= 1 - pm.knowledge_bonus + pm.knowledge_bonus * knows
         inputs = [x / self.need for x in self.pooled]
         weights = [w / sum(pm.resource_weights) for w in pm.resource_weights]
-        rho = pm.ces_rho
-        if rho < 0 and min(inputs) <= 0:
-            output = 0.0  # complements: a missing input means no output
+        rho, shift = pm.ces_rho, pm.ces_shift
+        if rho < 0 and shift <= 0 and min(inputs) <= 0:
+            output = 0.0  # unshifted complements: a missing input means no output
         else:
-            floor = 1e-12 if rho < 0 else 0.0
-            output = sum(w * max(x, floor) ** rho for w, x in zip(weights, inputs, strict=True)) ** (1 / rho)
+            floor = 1e-12 if rho < 0 and shift <= 0 else 0.0
+            total = sum(w * max(max(x, 0.0) + shift, floor) ** rho for w, x in zip(weights, inputs, strict=True))
+            output = max(total ** (1 / rho) - shift, 0.0)
         shaped = output**pm.saturation_exponent
         self.performance = _clip(eff * shaped / (shaped + pm.half_saturation**pm.saturation_exponent))
 
@@ -223,18 +241,17 @@ class Actor(mesa.Agent):
         c = self.commitment
         spent = [0.0] * 4
         for m in engaged:
-            others = [o.actor for o in m.programme.members if o.live and o is not m]
-            trust = _mean([g[self][j]["trust"] for j in others if g.has_edge(self, j)])
+            others = [o for o in m.programme.members if o.live and o is not m]
+            trust = _weighted_mean([(g[self][o.actor]["trust"], o.weight) for o in others if g.has_edge(self, o.actor)])
             if any(o.live and o.actor.mediator for o in m.programme.members):
                 trust += pm.mediator_buffer * lv["mediation"] * (1 - trust)
-            joint = 1 - pm.joint_action_weight + pm.joint_action_weight * m.programme.consensus
-            relational = (1 - pm.trust_weight + pm.trust_weight * trust) * joint
+            relational = trust**pm.trust_weight * m.programme.consensus**pm.joint_action_weight
             willing = c * relational * (0.5 + 0.5 * lv["mutuality"])
             defects = self.random.random() < pm.free_ride_rate * (1 - lv["reciprocity_norms"]) * (1 - c)
-            give = 0.0 if defects else willing
+            give = 0.0 if defects else willing * m.weight
             flow = _legal_flow(lv, pm) if self.public and m.programme.gated else 1.0
             m.amount = [means[0] * give * flow, means[1] * give, means[2] * give * flow, means[3] * give]
-            expected = pm.fair_share * sum(means)
+            expected = pm.fair_share * m.weight * sum(means)
             m.observed = expected > 0
             m.reciprocity = min(1.0, sum(m.amount) / expected) if m.observed else 0.0
             spent = [a + b for a, b in zip(spent, m.amount, strict=True)]
@@ -263,7 +280,7 @@ class Actor(mesa.Agent):
         counted = [m for m in self.memberships if m.live and m.programme.status in LIVE]
         benefit = _mean([m.programme.performance for m in counted])
         mediated = any(any(o.live and o.actor.mediator for o in m.programme.members) for m in counted)
-        f = _facilitation(lv, mediated)
+        f = _facilitation(lv, pm, mediated)
         c = self.commitment
         gain = pm.commitment_gain * (0.5 + 0.5 * lv["mutuality"]) * (0.5 + 0.5 * f) * benefit * (1 - c)
         loss = pm.commitment_loss * (1 - pm.patience_weight * lv["time_horizon"]) * (1 - benefit) * c
@@ -313,7 +330,7 @@ class ReferenceModel(mesa.Model):
         for prog, spec in zip(self.programmes, scenario.spec.programmes, strict=True):
             for optional, ids in ((False, spec.participants), (True, spec.optional)):
                 for actor_id in ids:
-                    member = Membership(self.actors[actor_id], prog, optional, self.random.random())
+                    member = Membership(self.actors[actor_id], prog, optional)
                     prog.members.append(member)
                     member.actor.memberships.append(member)
             prog.gated = any(m.actor.side == "foreign" for m in prog.members)
@@ -377,7 +394,9 @@ class ReferenceModel(mesa.Model):
         for _, _, tie in g.edges(data=True):
             if tie["contact"]:
                 gain = pm.understanding_gain * (1 - pm.purpose_understanding_weight * (1 - lv["shared_purpose"]))
-                tie["understanding"] += min(gain * tie["depth"], 1.0) * (1 - tie["understanding"])
+                base = pm.understanding_reach
+                reach = base + (1 - base) * self.closeness(tie) if tie["cross"] else 1.0
+                tie["understanding"] += min(gain * tie["depth"], 1.0) * max(reach - tie["understanding"], 0.0)
                 tie["trust"] += pm.contact_trust_gain * (1 - tie["trust"])
         # 3. Deliberation, 4. contribution, 5. production, 6. learning.
         for prog in self.programmes:
@@ -398,9 +417,6 @@ class ReferenceModel(mesa.Model):
             for a in self.actors.values():
                 a.budget = a.yearly_endowment(lv, a.active)
                 a.stock = list(a.budget)
-            for prog in self.programmes:  # optional members decide again for the new budget year
-                for member in prog.members:
-                    member.draw = self.random.random()
         # 8. Growth: streaks, a new sector, reputation, joining partners.
         for prog in self.programmes:
             success = prog.status == ACTIVE and prog.performance >= pm.success_level
@@ -465,11 +481,16 @@ def run_reference(scenario: Scenario, seed: int) -> pd.DataFrame:
     return frame
 
 
-def summary(timeseries: pd.DataFrame) -> dict[str, float]:
-    """Per-run summary, as `colabsim.model.metrics.summarise` defines it (for the metrics kept here)."""
+def summary(timeseries: pd.DataFrame, window: tuple[int, int] | None = None) -> dict[str, float]:
+    """Per-run summary, as `colabsim.model.metrics.summarise` defines it (for the metrics kept here).
+
+    `window` is the scenario's evaluation window, ``(first, stop)`` month indices (all months if None).
+    """
     ts, last = timeseries, timeseries.iloc[-1]
-    means = {"performance": "performance", "mean_trust": "trust", "alive_share": "alive"}
+    means = {"performance_full": "performance", "mean_trust": "trust", "alive_share": "alive"}
     out = {name: float(ts[column].mean()) for name, column in means.items()}
+    first, stop = (0, len(ts)) if window is None else window
+    out["performance"] = float(ts["performance"].iloc[first:stop].mean())
     out.update({name: float(last[name]) for name in ("trust", "commitment", "partners_joined", "sectors_opened")})
     out.update(
         final_performance=float(ts["performance"].iloc[-12:].mean()), pooled_total=float(ts["pooled_total"].sum())

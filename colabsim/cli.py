@@ -1,4 +1,4 @@
-"""The ``colabsim`` command line: run, compare, sweep, validate, factors, serve.
+"""The ``colabsim`` command line: run, compare, sweep, validate, factors, serve, and the analyses.
 
 Every command that runs the model writes a run directory (see `colabsim.experiments.rundir`) and shows
 progress. Bad input (a scenario file, an option) ends with a one-paragraph error naming what is
@@ -28,19 +28,31 @@ from colabsim.inputs import (
     UsageError,
     baseline_first,
     describe_valid_file,
+    figure_format_list,
     labelled_scenarios,
     parse_sets,
+    port_number,
+    positive,
+    seed_number,
     what_if_factors,
 )
 from colabsim.reporting.report import KEY_METRICS
-from colabsim.reporting.style import figure_formats, parse_figure_formats
+from colabsim.reporting.style import figure_formats
 from colabsim.robustness.boxes import DiscoveryUnavailableError
 from colabsim.robustness.discovery import box_sentence, run_discovery
 from colabsim.robustness.pipeline import run_robustness
 from colabsim.scenario.factors import FACTORS, markdown_table
 from colabsim.scenario.loader import ScenarioError
 from colabsim.sensitivity.pipeline import SensitivityError, run_sensitivity
-from colabsim.workflows import TerminalProgress, run_experiment, run_scenarios, terminal_progress
+from colabsim.validation.study import StudyError
+from colabsim.validation.submodels import TunedSetError
+from colabsim.workflows import (
+    TerminalProgress,
+    run_experiment,
+    run_scenarios,
+    terminal_progress,
+    write_validation_report,
+)
 
 __all__ = ["main"]
 
@@ -50,31 +62,6 @@ __all__ = ["main"]
 EXIT_OK, EXIT_BAD_INPUT, EXIT_LOCKED, EXIT_RUNS_FAILED, EXIT_INTERRUPTED = 0, 2, 3, 4, 130
 
 FORCE_HELP = "take over --out even if another process's lock is live (see the README's folder lock)"
-
-
-def _whole_number(text: str, minimum: int, rule: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < minimum:
-        raise argparse.ArgumentTypeError(f"{rule}, got {value}")
-    return value
-
-
-def _positive(text: str) -> int:
-    return _whole_number(text, 1, "must be at least 1")
-
-
-def _seed(text: str) -> int:
-    return _whole_number(text, 0, "a seed is a non-negative whole number")
-
-
-def _figure_formats(text: str) -> tuple[str, ...]:
-    try:
-        return parse_figure_formats(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: str) -> int:
@@ -97,7 +84,7 @@ def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: s
 
 
 def _print_summary(ensemble: Ensemble, run_dir: Path, total: int, run_seconds: float) -> None:
-    table = compare_table(ensemble.summary, ensemble.labels, KEY_METRICS[:4])
+    table = compare_table(ensemble.summary, ensemble.labels, KEY_METRICS[:4], ensemble=ensemble)
     print(f"{total} runs in {run_seconds:.1f} s; results in {run_dir}/ (report: {run_dir / 'report.md'})")
     for metric in KEY_METRICS[:4]:
         cells = []
@@ -233,6 +220,24 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_validate_model(args: argparse.Namespace) -> int:
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out}: not a folder; give the folder validation.md is written to (e.g. docs)")
+    progress = terminal_progress(args.quiet)
+    try:
+        report = write_validation_report(args.out, quick=args.quick, scenario_dir=args.scenarios, progress=progress)
+    except (StudyError, TunedSetError) as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        if progress:
+            progress.close()
+    where = report.path.parent / "validation"
+    print(f"validation in {report.seconds / 60:.1f} min; report {report.path} (figures in {where}/)")
+    for line in report.summary():
+        print(f"  {line}")
+    return EXIT_OK
+
+
 def _cmd_factors(args: argparse.Namespace) -> int:
     rows = [
         (f.name, f.dimension, f.category, f"{f.default:g}", f"{f.low:g}-{f.high:g}", f.meaning)
@@ -252,16 +257,6 @@ def _cmd_factors(args: argparse.Namespace) -> int:
         for row in (header, *rows):
             print("  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row[:5])) + "  " + row[5])
     return EXIT_OK
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, got {value}")
-    return value
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -303,7 +298,7 @@ def _parser() -> argparse.ArgumentParser:
     def execution_options(p: argparse.ArgumentParser, command: str, what: str) -> None:
         p.add_argument("--out", type=Path, default=None, help=f"output directory (default runs/{command}-<time>)")
         p.add_argument("--executor", choices=EXECUTORS, default="processes", help="where runs execute")
-        p.add_argument("--workers", "-j", type=_positive, default=None, help="worker processes (default: all cores)")
+        p.add_argument("--workers", "-j", type=positive, default=None, help="worker processes (default: all cores)")
         p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler address")
         p.add_argument("--resume", action="store_true", help=f"continue an interrupted {what} in --out")
         p.add_argument("--force", action="store_true", help=FORCE_HELP)
@@ -312,7 +307,7 @@ def _parser() -> argparse.ArgumentParser:
     def max_runs_option(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--max-runs",
-            type=_positive,
+            type=positive,
             default=DEFAULT_MAX_RUNS,
             help=f"largest experiment accepted, in runs (default {DEFAULT_MAX_RUNS:,})",
         )
@@ -320,18 +315,18 @@ def _parser() -> argparse.ArgumentParser:
     def figure_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--figure-format",
-            type=_figure_formats,
+            type=figure_format_list,
             default=("png",),
             metavar="FORMATS",
             help="figure files to write, e.g. png,svg (png, svg, pdf; PNG always, the report shows it)",
         )
 
     def simulation_options(p: argparse.ArgumentParser, replications: int) -> None:
-        p.add_argument("--seed", type=_seed, default=1, help="root seed of the replications (default 1)")
+        p.add_argument("--seed", type=seed_number, default=1, help="root seed of the replications (default 1)")
         p.add_argument(
             "--replications",
             "-r",
-            type=_positive,
+            type=positive,
             default=replications,
             help=f"runs per scenario (default {replications})",
         )
@@ -344,7 +339,7 @@ def _parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--out", type=Path, default=None, help="run directory to create (default runs/<command>-<time>)")
         p.add_argument(
-            "--workers", "-j", type=_positive, default=1, help="parallel processes (default 1; same numbers either way)"
+            "--workers", "-j", type=positive, default=1, help="parallel processes (default 1; same numbers either way)"
         )
         quiet_option(p)
 
@@ -382,7 +377,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument(
         "--executor", choices=EXECUTORS, default="processes", help="where runs execute (default processes)"
     )
-    sweep.add_argument("--workers", "-j", type=_positive, default=None, help="worker processes (default: all cores)")
+    sweep.add_argument("--workers", "-j", type=positive, default=None, help="worker processes (default: all cores)")
     sweep.add_argument(
         "--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://10.0.0.5:8786"
     )
@@ -390,7 +385,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--force", action="store_true", help=FORCE_HELP)
     max_runs_option(sweep)
     quiet_option(sweep)
-    sweep.add_argument("--chunk-size", type=_positive, default=DEFAULT_CHUNK_SIZE, help="runs per task (default 256)")
+    sweep.add_argument("--chunk-size", type=positive, default=DEFAULT_CHUNK_SIZE, help="runs per task (default 256)")
     figure_options(sweep)
     sweep.set_defaults(handler=_cmd_sweep)
 
@@ -426,10 +421,21 @@ def _parser() -> argparse.ArgumentParser:
     figure_options(discover)
     discover.set_defaults(handler=_cmd_discover)
 
+    validate_model = sub.add_parser(
+        "validate-model", help="the model against the study's patterns, with rival submodels: writes validation.md"
+    )
+    validate_model.add_argument("--out", type=Path, default=Path("docs"), help="folder of validation.md (default docs)")
+    validate_model.add_argument("--quick", action="store_true", help="a minute's look with thin samples (marked so)")
+    validate_model.add_argument(
+        "--scenarios", type=Path, default=None, help="folder with the study's scenario files (default ./scenarios)"
+    )
+    quiet_option(validate_model)
+    validate_model.set_defaults(handler=_cmd_validate_model)
+
     serve = sub.add_parser("serve", help="the workshop dashboard in the browser (http://127.0.0.1:8765 by default)")
     serve.add_argument("scenario", nargs="?", help="scenario file to show first (default: the shipped Vlissingen)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this computer)")
-    serve.add_argument("--port", type=_port, default=8765, help="port to listen on (default 8765)")
+    serve.add_argument("--port", type=port_number, default=8765, help="port to listen on (default 8765)")
     serve.add_argument("--open", action="store_true", help="open the dashboard in the default browser")
     serve.add_argument(
         "--token",
@@ -445,7 +451,7 @@ def _parser() -> argparse.ArgumentParser:
         default=15.0,
         help="minutes a dropped tab's run is kept for a reconnect (default 15)",
     )
-    serve.add_argument("--max-sessions", type=_positive, default=40, help="most dashboards open at a time (default 40)")
+    serve.add_argument("--max-sessions", type=positive, default=40, help="most dashboards open at a time (default 40)")
     serve.set_defaults(handler=_cmd_serve)
     return parser
 

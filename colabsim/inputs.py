@@ -4,17 +4,21 @@ Scenarios are named by their file's stem; ``--set`` overrides a factor in every 
 ``SCENARIO:FACTOR=VALUE``, in one; ``--baseline`` puts one scenario first. An experiment file given
 where a scenario is expected gets an error naming the verb that runs it, and `describe_valid_file`
 is ``colabsim validate``'s line for a valid file. Every mistake is a `UsageError` (exit status 2),
-with a suggestion where one is close. This module parses no arguments and prints nothing: that is
-`colabsim.cli`'s job; it imports from `colabsim.experiments` and `colabsim.scenario` only.
+with a suggestion where one is close. The argparse ``type`` converters of the options' numbers
+(`positive`, `seed_number`, `port_number`, `figure_format_list`) are here too, so that their
+messages are written once. This module builds no parser and prints nothing: that is
+`colabsim.cli`'s job.
 """
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
 from colabsim.experiments.experiment import file_kind, load_experiment
 from colabsim.experiments.suggest import did_you_mean
+from colabsim.reporting.style import parse_figure_formats
 from colabsim.scenario.factors import FACTORS
 from colabsim.scenario.loader import Scenario, ScenarioError, load_scenario, read_toml
 
@@ -23,16 +27,59 @@ __all__ = [
     "UsageError",
     "baseline_first",
     "describe_valid_file",
+    "figure_format_list",
     "labelled_scenarios",
     "parse_sets",
+    "port_number",
+    "positive",
     "refuse_experiment_file",
     "scenario_labels",
+    "seed_number",
     "what_if_factors",
 ]
 
 
 class UsageError(ValueError):
     """An option has a value the command cannot use."""
+
+
+def _whole_number(text: str, minimum: int, rule: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{rule}, got {value}")
+    return value
+
+
+def positive(text: str) -> int:
+    """A whole number of at least 1 (argparse ``type``)."""
+    return _whole_number(text, 1, "must be at least 1")
+
+
+def seed_number(text: str) -> int:
+    """A seed: a whole number of at least 0 (argparse ``type``)."""
+    return _whole_number(text, 0, "a seed is a non-negative whole number")
+
+
+def port_number(text: str) -> int:
+    """A TCP port, 1 to 65535 (argparse ``type``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, got {value}")
+    return value
+
+
+def figure_format_list(text: str) -> tuple[str, ...]:
+    """Figure formats such as ``png,svg`` (argparse ``type``)."""
+    try:
+        return parse_figure_formats(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 #: ``--set`` values: scenario label (None: every scenario) -> factor -> value.

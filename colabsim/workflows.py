@@ -2,7 +2,8 @@
 
 `colabsim.experiments` runs and stores; `colabsim.reporting` writes reports and figures. The
 functions here put the two together, so `colabsim sweep` and `colabsim.run_experiment` do the same,
-and `run_scenarios` is ``colabsim run`` and ``colabsim compare`` (replications, a run directory, a report).
+`run_scenarios` is ``colabsim run`` and ``colabsim compare`` (replications, a run directory, a report), and
+`write_validation_report` is ``colabsim validate-model`` (the validation's analyses, then docs/validation.md).
 `TerminalProgress` shows the phases they report (`colabsim.experiments.progress`) as labelled bars.
 """
 
@@ -30,14 +31,18 @@ from colabsim.experiments.runner import run_experiment as run_experiment_only
 from colabsim.reporting.report import write_results
 from colabsim.reporting.sweep_report import write_sweep_report
 from colabsim.scenario.loader import Scenario
+from colabsim.validation.pipeline import FULL_PLAN, QUICK_PLAN, V2, ValidationResult, discriminating, validate_model
+from colabsim.validation.report import write_report
 
 __all__ = [
     "ExecutionOptions",  # re-exported: run_experiment's options, from colabsim.experiments.options
     "ScenarioRuns",
     "TerminalProgress",
+    "ValidationReport",
     "run_experiment",
     "run_scenarios",
     "terminal_progress",
+    "write_validation_report",
 ]
 
 # tqdm's monitor thread is not wanted: bars here are refreshed by their own events or ticker.
@@ -241,3 +246,56 @@ def run_scenarios(
             },
         )
     return ScenarioRuns(ensemble, run_dir, run_seconds)
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """What `write_validation_report` wrote.
+
+    Attributes:
+        path: The report (``validation.md``); its figures are in ``validation/`` beside it.
+        result: Everything the report shows.
+        seconds: Time taken, the report and figures included.
+    """
+
+    path: Path
+    result: ValidationResult
+    seconds: float
+
+    def summary(self) -> list[str]:
+        """One line per model: the patterns it meets, and for a submodel those it fails where v2 passes."""
+        v2 = self.result.models[V2.name]
+        lines = []
+        for name, model in self.result.models.items():
+            passed = model.passed()
+            line = f"{name}: meets {' '.join(p for p, ok in passed.items() if ok) or 'none'}"
+            if name != V2.name:
+                line += f"; fails where v2 passes: {', '.join(discriminating(model, v2)) or 'none'}"
+            lines.append(line)
+        return lines
+
+
+def write_validation_report(
+    out: str | Path = "docs",
+    *,
+    quick: bool = False,
+    scenario_dir: str | Path | None = None,
+    progress: ProgressCallback | None = None,
+) -> ValidationReport:
+    """Run the validation and write ``validation.md`` with its figures into `out` (``colabsim validate-model``).
+
+    Args:
+        out: Folder for ``validation.md`` and ``validation/`` (default ``docs``: the published report).
+        quick: A minute's look with thin samples (`colabsim.validation.pipeline.QUICK_PLAN`), marked as such.
+        scenario_dir: Folder with the study's scenario files (default: ``./scenarios`` or the source checkout's).
+        progress: Receives each phase's runs, then the report phase.
+
+    Raises:
+        StudyError: If the study's scenario files are missing.
+        ScenarioError: If one is invalid.
+    """
+    clock = time.perf_counter()
+    result = validate_model(QUICK_PLAN if quick else FULL_PLAN, scenario_dir, progress=progress)
+    with phase(progress, "report and figures"):
+        path = write_report(result, Path(out), time.perf_counter() - clock)
+    return ValidationReport(path, result, time.perf_counter() - clock)

@@ -40,7 +40,7 @@ def many_chunks(tmp_path: Path) -> Path:
     """
     short = tmp_path / "vlissingen_3_years.toml"
     vlissingen = (ROOT / "scenarios" / "vlissingen.toml").as_posix()
-    short.write_text(f'extends = "{vlissingen}"\n\n[scenario]\nhorizon_years = 3\n')
+    short.write_text(f'extends = "{vlissingen}"\n\n[scenario]\nhorizon_years = 3\nwindow = ["2006-01", "2008-12"]\n')
     experiment = tmp_path / "many_chunks.toml"
     experiment.write_text(
         (ROOT / "tests" / "experiments" / "small.toml")

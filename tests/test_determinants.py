@@ -3,8 +3,9 @@
 Each headline factor is moved from 0.1 to 0.9 with everything else held, on common random
 numbers (the same seeds at both levels), and the paired difference in mean programme
 performance (the model's default evaluation window) must reach its band with a 95% CI excluding
-0: at least +0.05 in Vlissingen; at least +0.02 in Darwin for each factor that has a carrier
-there, and at least +0.05 for each dimension moved as a whole. A factor without a carrier is
+0 (`colabsim.validation.patterns.DETERMINANT_BANDS`): at least +0.05 in Vlissingen; at least +0.02
+in Darwin for each factor that has a carrier there, and at least +0.05 for each dimension moved as
+a whole. A factor without a carrier is
 inert, and a test shows it: Darwin has no mediator, so mediation changes nothing there.
 Bands not yet reached are strict expected failures that name the current value, so reaching one
 turns the suite red until its marker is removed.
@@ -21,21 +22,14 @@ import colabsim
 from colabsim.model.batch import run_batch
 from colabsim.scenario.factors import FACTORS, HEADLINE
 from colabsim.stats import mean_ci
+from colabsim.validation.patterns import DETERMINANT_BANDS
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 SEEDS = [20220501 + k for k in range(64)]
-DIMENSIONS = ("institutional", "social capital", "agency", "communication", "environment")
+DIMENSIONS = DETERMINANT_BANDS.dimensions
 LOW, HIGH = 0.1, 0.9
 #: Bands of issue 14 that the model does not reach yet: (scenario, factor or dimension) -> where it stands.
-NOT_YET: dict[tuple[str, str], str] = {
-    ("vlissingen", "history"): "+0.029 with the tuned defaults (closeness already high: kinship 0.9)",
-    ("vlissingen", "kinship"): "+0.026 with the tuned defaults (closeness already high: history 0.85)",
-    ("vlissingen", "leadership"): "+0.0497 with the tuned defaults, just below +0.05",
-    ("darwin", "kinship"): "+0.018 with the tuned defaults",
-    ("darwin", "shared_purpose"): "+0.0198 with the tuned defaults, just below +0.02",
-    ("darwin", "social capital"): "+0.049 with the tuned defaults, just below +0.05",
-    ("darwin", "environment"): "+0.049 with the tuned defaults, just below +0.05",
-}
+NOT_YET: dict[tuple[str, str], str] = {}
 
 
 def _members(dimension: str) -> list[str]:
@@ -75,17 +69,17 @@ def _assert_band(effects: np.ndarray, band: float) -> None:
 
 @pytest.mark.parametrize("factor", [_case("vlissingen", f) for f in HEADLINE])
 def test_each_determinant_raises_vlissingen_by_at_least_five_points(vlissingen, factor):
-    _assert_band(vlissingen[factor], 0.05)
+    _assert_band(vlissingen[factor], DETERMINANT_BANDS.vlissingen)
 
 
 @pytest.mark.parametrize("factor", [_case("darwin", f) for f in HEADLINE if f != "mediation"])
 def test_each_determinant_with_a_carrier_raises_darwin_by_at_least_two_points(darwin, factor):
-    _assert_band(darwin[factor], 0.02)
+    _assert_band(darwin[factor], DETERMINANT_BANDS.darwin)
 
 
 @pytest.mark.parametrize("dimension", [_case("darwin", d) for d in DIMENSIONS])
 def test_each_dimension_as_a_whole_raises_darwin_by_at_least_five_points(darwin, dimension):
-    _assert_band(darwin[dimension], 0.05)
+    _assert_band(darwin[dimension], DETERMINANT_BANDS.darwin_dimension)
 
 
 def test_mediation_has_no_carrier_in_darwin_and_is_inert_there(darwin):

@@ -1,84 +1,64 @@
-"""Patterns the study reports (DESIGN.md P1, P2, P3, P5) as quantitative bands over replications.
+"""The study's patterns P1-P6 (DESIGN.md; docs/ODD.md section 1) hold in Model v2, band by band.
 
-Each test runs REPLICATIONS runs per configuration on the batched engine with common random
-numbers (the same seeds) and asserts a band from the study's wording (docs/ODD.md, "Patterns")
-with 95% confidence intervals, never a single lucky seed. The bands of model v2:
-
-- P1 "Vlissingen optimal, Darwin less optimal" (kurang optimal: weak, not dead): Darwin's mean
-  performance in [0.05, 0.45], at most 10% of Darwin runs ending below 0.05, and a
-  Vlissingen/Darwin ratio in [2, 10] with the two CIs apart.
-- P2 "mediated by SSVA": mediation = 0 with the foundation and its resources kept lowers
-  Vlissingen by at least 15% (the lower end of the paired difference's CI).
-- P3 "recommendations 2 and 4": the reformed Darwin gains over baseline Darwin in 2023-2032 and
-  closes at least 30% of the gap to Vlissingen (last ten years; the lower end of the CI).
-- P5 "start in one or two fields and spread".
+The bands, their reasons and the statistics are data in `colabsim.validation.patterns`, measured by
+`colabsim.validation.measure` on the batched engine: 32 replications per configuration with common
+random numbers (seeds 20220501 + k, the month of the study's first focus-group discussion), every
+assertion about an effect size and its 95% confidence interval, never a single lucky seed. P1 and
+P2 are evaluated over the study's last five years (2017-2022) and over the full periods. P1-P3 are
+calibration targets; P4-P6 are held out. Criteria not reached are strict expected failures naming
+why, so reaching one turns the suite red until its marker goes.
 """
 
-from pathlib import Path
+from __future__ import annotations
 
-import numpy as np
 import pytest
 
-import colabsim
-from colabsim.model.batch import run_batch
-from colabsim.stats import mean_ci
+from colabsim.validation.measure import measure_patterns
+from colabsim.validation.patterns import CALIBRATION, HELD_OUT, PATTERNS, judge
+from colabsim.validation.runs import seed_range
+from colabsim.validation.study import load_study
+from colabsim.validation.windows import STUDY_WINDOW
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-REPLICATIONS = 32
-SEEDS = [20220501 + k for k in range(REPLICATIONS)]  # the month of the study's first focus-group discussion
-
-
-def _window(scenario: colabsim.Scenario, performance: np.ndarray, first: str, last: str) -> np.ndarray:
-    """Mean monthly performance per run from month `first` up to and including month `last`."""
-    return performance[:, scenario.month_index(first) : scenario.month_index(last) + 1].mean(axis=1)
+SEEDS = seed_range(20220501, 32)
+#: Criteria Model v2 does not meet yet: key -> where it stands.
+NOT_YET: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
-def study() -> dict[str, np.ndarray]:
-    vlissingen = colabsim.load_scenario(SCENARIOS / "vlissingen.toml")
-    darwin = colabsim.load_scenario(SCENARIOS / "darwin.toml")
-    reformed = colabsim.load_scenario(SCENARIOS / "darwin_reformed.toml")
-    v = run_batch(vlissingen, SEEDS)
-    d = run_batch(darwin, SEEDS)
-    r = run_batch(reformed, SEEDS)
-    no_mediation = run_batch(vlissingen, SEEDS, [{"mediation": 0.0}] * REPLICATIONS, keep_series=False)
-    return {
-        "vlissingen": v.summary["performance"],
-        "darwin": d.summary["performance"],
-        "darwin_final": d.summary["final_performance"],
-        "no_mediation": no_mediation.summary["performance"],
-        "darwin_2023": _window(darwin, d.series["performance"], "2023-01", "2032-12"),
-        "reformed_2023": _window(reformed, r.series["performance"], "2023-01", "2032-12"),
-        "vlissingen_last10": v.series["performance"][:, -120:].mean(axis=1),
-        "sectors_start": v.series["active_sectors"][:, 0],
-        "sectors_peak": v.summary["peak_sectors"],
-    }
+def study_window() -> dict:
+    return {r.criterion.key: r for p in judge(measure_patterns(load_study(), SEEDS)) for r in p.criteria}
 
 
-def test_p1_darwin_is_weak_but_alive(study):
-    darwin = mean_ci(study["darwin"])
-    assert darwin.low >= 0.05 and darwin.high <= 0.45, f"Darwin mean {darwin.value:.3f} outside [0.05, 0.45]"
-    assert np.mean(study["darwin_final"] < 0.05) <= 0.10, "at most 10% of Darwin runs end below 0.05"
+@pytest.fixture(scope="module")
+def full_periods() -> dict:
+    estimates = measure_patterns(load_study(), SEEDS, window=None, patterns=("P1", "P2"))
+    return {r.criterion.key: r for p in judge(estimates) for r in p.criteria}
 
 
-def test_p1_vlissingen_outperforms_darwin_a_few_times_not_tens(study):
-    vlissingen, darwin = mean_ci(study["vlissingen"]), mean_ci(study["darwin"])
-    assert vlissingen.low > darwin.high, "confidence intervals must not overlap"
-    assert vlissingen.low / darwin.high >= 2.0 and vlissingen.high / darwin.low <= 10.0
+def _case(key: str) -> object:
+    marks = [pytest.mark.xfail(strict=True, reason=NOT_YET[key])] if key in NOT_YET else []
+    return pytest.param(key, marks=marks, id=key)
 
 
-def test_p2_mediation_itself_costs_vlissingen_at_least_fifteen_percent(study):
-    drop = mean_ci(study["vlissingen"] - study["no_mediation"])  # paired: the same seeds
-    share = drop.low / study["vlissingen"].mean()
-    assert share >= 0.15, f"mediation = 0 costs at least {share:.0%} (lower end of the CI); the band is 15%"
+@pytest.mark.parametrize("key", [_case(c.key) for p in PATTERNS for c in p.criteria])
+def test_each_pattern_criterion_lies_in_its_band(study_window, key):
+    result = study_window[key]
+    assert result.holds, f"{result.criterion.statistic}: {result.estimate} outside {result.band.text()}"
 
 
-def test_p3_recommendations_close_thirty_percent_of_the_gap_in_the_years_after_them(study):
-    gain = mean_ci(study["reformed_2023"] - study["darwin_2023"])  # paired: the same seeds
-    gap = study["vlissingen_last10"].mean() - study["darwin_2023"].mean()
-    assert gain.low / gap >= 0.3, f"closes at least {gain.low / gap:.0%} of the gap (lower end of the CI)"
+@pytest.mark.parametrize("key", [c.key for p in PATTERNS if p.id in ("P1", "P2") for c in p.criteria])
+def test_p1_and_p2_hold_over_the_full_periods_too(full_periods, key):
+    result = full_periods[key]
+    assert result.holds, f"{result.criterion.statistic}: {result.estimate} outside {result.band.text()}"
 
 
-def test_p5_a_successful_sister_city_spreads_to_more_sectors(study):
-    assert study["sectors_start"].max() <= 2, "starts in one or two sectors"
-    assert mean_ci(study["sectors_peak"] - study["sectors_start"]).low >= 1.0, "spreads to at least one more"
+def test_the_patterns_say_which_are_calibration_targets_and_which_are_held_out():
+    roles = {p.id: p.role for p in PATTERNS}
+    assert roles == {"P1": CALIBRATION, "P2": CALIBRATION, "P3": CALIBRATION, "P4": HELD_OUT, "P5": HELD_OUT,
+                     "P6": HELD_OUT}  # fmt: skip
+    for pattern in PATTERNS:
+        assert pattern.wording and pattern.reason and pattern.criteria, pattern.id
+
+
+def test_the_default_window_is_the_studys_last_five_years():
+    assert (STUDY_WINDOW.first, STUDY_WINDOW.last) == ("2017-01", "2022-12")

@@ -64,6 +64,7 @@ def shortened(
     scenario = colabsim.load_scenario(ROOT / "scenarios" / f"{name}.toml")
     raw = scenario.spec.model_dump()
     raw["scenario"]["horizon_years"] = years
+    raw["scenario"]["window"] = None  # the study's window lies beyond a shortened horizon
     raw["events"] = [e for e in raw["events"] if scenario.month_index(e["at"]) < 12 * years]
     raw["parameters"].update(parameters or {})
     result = scenario_from_dict(raw)
@@ -101,6 +102,7 @@ def without_chance(name: str, contact: bool, events: bool) -> Scenario:
     raw["parameters"].update(NO_CHANCE, formal_rate=1.0 if contact else 0.0)
     if events:
         raw["scenario"]["horizon_years"], raw["events"] = 5, EVENTS
+        raw["scenario"]["window"] = None  # the study's window lies beyond a shortened horizon
         raw["actors"][[a["id"] for a in raw["actors"]].index("zienderogen")]["funded"] = False
     held = {"formal_communication": 1.0, "admin_capacity": 1.0, "legal_frame": 1.0, "central_support": 1.0}
     held = held if contact else {}

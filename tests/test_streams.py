@@ -76,7 +76,7 @@ def test_draws_handed_out_stay_valid_after_a_refill():
 
 
 def test_bad_seeds_and_sources_are_clear_errors():
-    with pytest.raises(ValueError, match=r"unknown noise source.*contact.*the sources are inclusion"):
+    with pytest.raises(ValueError, match=r"unknown noise source.*contact.*the sources are turnover"):
         run_streams(1, {"contact": 2})
     with pytest.raises(ValueError, match="integer >= 0"):
         run_streams(-1)

@@ -23,7 +23,7 @@ from colabsim.model.tables import actors_table, programmes_table, ties_table
 from colabsim.scenario.loader import Scenario
 from colabsim.stats import mean_ci, welch_difference
 
-__all__ = ["Ensemble", "compare_table", "run_ensemble", "summary_table"]
+__all__ = ["Ensemble", "compare_table", "evaluation_months", "run_ensemble", "summary_table"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ class Ensemble:
         summary: One row per run: ``scenario``, ``replication``, ``seed`` and the summary metrics.
         programmes: Monthly performance per programme and run (long format).
         finals: For each label, the (actors, ties) tables at the end of replication 0.
+        windows: For each label, the first and last month (``YYYY-MM``) of the evaluation window
+            that its summary ``performance`` averages over (the whole run when the scenario has none).
     """
 
     labels: tuple[str, ...]
@@ -45,6 +47,7 @@ class Ensemble:
     summary: pd.DataFrame
     programmes: pd.DataFrame
     finals: dict[str, tuple[pd.DataFrame, pd.DataFrame]]
+    windows: dict[str, tuple[str, str]]
 
 
 #: Runs advanced together in one batch (memory grows with it; speed levels off beyond a few hundred).
@@ -152,6 +155,7 @@ def run_ensemble(
             final = result.run_state(0)
             capacity = actor_capacity(result.structure, result.run_levels(0))
             finals[label] = (actors_table(result.structure, final, capacity), ties_table(result.structure, final))
+    windows = {label: evaluation_months(scenario) for label, scenario in scenarios}
     front = ["scenario", "replication", "seed"]
     programme_frame = pd.concat(programmes, ignore_index=True)
     programme_frame = programme_frame[front + [c for c in programme_frame.columns if c not in front]]
@@ -162,7 +166,14 @@ def run_ensemble(
         pd.concat(rows, ignore_index=True),
         programme_frame,
         finals,
+        windows,
     )
+
+
+def evaluation_months(scenario: Scenario) -> tuple[str, str]:
+    """The first and last month (``YYYY-MM``) over which `scenario`'s summary ``performance`` is taken."""
+    first, stop = scenario.window if scenario.window is not None else (0, scenario.horizon_months)
+    return month_label(scenario.start, first), month_label(scenario.start, stop - 1)
 
 
 def summary_table(summary: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRICS) -> pd.DataFrame:
@@ -178,20 +189,50 @@ def summary_table(summary: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRIC
 
 
 def compare_table(
-    summary: pd.DataFrame, labels: Sequence[str], metrics: Sequence[str] = SUMMARY_METRICS
+    summary: pd.DataFrame,
+    labels: Sequence[str],
+    metrics: Sequence[str] = SUMMARY_METRICS,
+    ensemble: Ensemble | None = None,
 ) -> pd.DataFrame:
-    """Per scenario and metric: mean with 95% CI, and the difference from the first scenario with its Welch CI."""
+    """Per scenario and metric: mean with 95% CI, and the difference from the first scenario with its Welch CI.
+
+    ``performance`` is each scenario's mean over its own evaluation window. Given the `ensemble`,
+    its difference from the first scenario is taken over the same calendar months in both: the
+    compared scenario's window, read from the first scenario's monthly series (column
+    ``diff_window``); NaN where the first scenario's runs do not cover those months. Without it,
+    the summaries are compared as they are.
+    """
     table = summary_table(summary, metrics)
     reference = summary[summary["scenario"] == labels[0]]
-    diffs = []
+    diffs, spans = [], []
     for _, row in table.iterrows():
+        span = ""
         if row["scenario"] == labels[0]:
             diffs.append((0.0, 0.0, 0.0))
-            continue
-        other = summary[summary["scenario"] == row["scenario"]]
-        est = welch_difference(other[row["metric"]], reference[row["metric"]])
-        diffs.append((est.value, est.low, est.high))
+        elif row["metric"] == "performance" and ensemble is not None:
+            span = "{} to {}".format(*ensemble.windows[row["scenario"]])
+            own = summary[summary["scenario"] == row["scenario"]]["performance"]
+            matched = _window_means(ensemble, labels[0], ensemble.windows[row["scenario"]])
+            est = welch_difference(own, matched) if matched is not None else None
+            diffs.append((est.value, est.low, est.high) if est is not None else (np.nan, np.nan, np.nan))
+        else:
+            other = summary[summary["scenario"] == row["scenario"]]
+            est = welch_difference(other[row["metric"]], reference[row["metric"]])
+            diffs.append((est.value, est.low, est.high))
+        spans.append(span)
     table["diff"] = [d[0] for d in diffs]
     table["diff_ci_low"] = [d[1] for d in diffs]
     table["diff_ci_high"] = [d[2] for d in diffs]
+    table["diff_window"] = spans
     return table
+
+
+def _window_means(ensemble: Ensemble, label: str, window: tuple[str, str]) -> pd.Series | None:
+    """Per replication, `label`'s mean monthly performance over the months of `window`; None if not covered."""
+    series = ensemble.timeseries[ensemble.timeseries["scenario"] == label]
+    inside = series[(series["date"] >= window[0]) & (series["date"] <= window[1])]
+    months = inside.groupby("replication")["date"].nunique()
+    first, last = (int(m[:4]) * 12 + int(m[5:]) for m in window)
+    if inside.empty or (months < last - first + 1).any():
+        return None
+    return inside.groupby("replication")["performance"].mean()

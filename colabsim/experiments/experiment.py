@@ -24,8 +24,9 @@ from colabsim.experiments import design
 from colabsim.experiments.checks import DEFAULT_MAX_RUNS, whole_file_problems
 from colabsim.experiments.schema import ExperimentFile
 from colabsim.experiments.suggest import did_you_mean
+from colabsim.scenario.checks import validation_problems
 from colabsim.scenario.factors import FACTORS
-from colabsim.scenario.loader import Scenario, ScenarioError, _validation_problems, load_scenario, read_toml
+from colabsim.scenario.loader import Scenario, ScenarioError, load_scenario, read_toml
 
 __all__ = ["Experiment", "ExperimentFile", "RunPlan", "file_kind", "load_experiment", "run_seed"]
 
@@ -284,7 +285,7 @@ def load_experiment(path: str | Path, max_runs: int = DEFAULT_MAX_RUNS) -> Exper
     try:
         spec = ExperimentFile.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(path, _with_suggestions(_validation_problems(exc, raw, ExperimentFile))) from None
+        raise ScenarioError(path, _with_suggestions(validation_problems(exc, raw, ExperimentFile))) from None
     problems = _table_problems(spec) + whole_file_problems(spec, raw, max_runs)
     if problems:
         raise ScenarioError(path, problems)

@@ -134,7 +134,7 @@ def run_batch(
     streams = batch_streams(seeds, source_seeds)
     months = scenario.horizon_months
     current: dict[str, np.ndarray] = dict(levels)
-    state = initial_state(structure, current, Calendar.at(scenario.start, 0), streams.inclusion, batch=runs)
+    state = initial_state(structure, current, Calendar.at(scenario.start, 0), batch=runs)
     params = scenario.parameters
     series: dict[str, np.ndarray] = {}
     programme_values = np.empty((months, runs, structure.n_programmes)) if keep_series else None
@@ -148,7 +148,7 @@ def run_batch(
         if programme_values is not None:
             programme_values[month] = state.performance
     by_run = {name: np.ascontiguousarray(values.T) for name, values in series.items()}
-    summary = summarise_series(by_run)
+    summary = summarise_series(by_run, scenario.window)
     return BatchResult(
         seeds=tuple(int(seed) for seed in seeds),
         factors=tuple(per_run),

@@ -83,7 +83,7 @@ class CollaborationModel(ArrayModel):
         self.timeline = Timeline(scenario)
         self.horizon = scenario.horizon_months
         self.month = 0
-        self.state: State = initial_state(self.structure, self.levels, self._calendar(0), self.streams.inclusion)
+        self.state: State = initial_state(self.structure, self.levels, self._calendar(0))
         self.actors: list[Actor] = [
             AGENT_CLASSES[spec.kind](self, index, spec) for index, spec in enumerate(scenario.spec.actors)
         ]
@@ -220,4 +220,4 @@ class CollaborationModel(ArrayModel):
 
     def summary(self) -> dict[str, float]:
         """Per-run summary metrics (see `colabsim.model.metrics.summarise_series`), from the records."""
-        return {name: float(value) for name, value in summarise_series(self.record.series()).items()}
+        return {name: float(value) for name, value in summarise_series(self.record.series(), self.setup.window).items()}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from colabsim.model import rules
-from colabsim.model.rules.common import BoolArray, FloatArray, IntArray, Levels, UniformSource
+from colabsim.model.rules.common import BoolArray, FloatArray, IntArray, Levels
 from colabsim.model.streams import Streams
 from colabsim.model.structure import ACTIVE, DORMANT, LATENT, Structure
 from colabsim.scenario.parameters import Parameters
@@ -27,7 +27,7 @@ __all__ = [
     "advance",
     "initial_commitment",
     "initial_state",
-    "member_included",
+    "member_participation",
     "month_label",
 ]
 
@@ -69,8 +69,6 @@ class State:
     Actor arrays: ``commitment``, ``active``, ``funded``, ``prospective`` (may join when the city's
     reputation draws it), ``budget`` (N x 4, this year's endowment), ``stock`` (N x 4, what is
     left of it) and ``contributed`` (N x 4, what the actor gave its programmes this month).
-    Membership arrays: ``inclusion_draw`` (a uniform per membership, drawn again for each budget
-    year; an optional member takes part that year while it is below the inclusion factor).
     Programme arrays: ``status``, ``streak``, ``performance``, ``consensus``, ``pooled`` (P x 4).
     City-level: ``reputation`` and the counters ``partners_joined`` and ``sectors_opened``.
     """
@@ -86,7 +84,6 @@ class State:
     budget: FloatArray
     stock: FloatArray
     contributed: FloatArray
-    inclusion_draw: FloatArray
     status: IntArray
     streak: IntArray
     performance: FloatArray
@@ -102,22 +99,26 @@ def initial_commitment(structure: Structure, levels: Levels) -> FloatArray:
     return np.where(np.isnan(structure.commitment_override), levels["commitment"], structure.commitment_override)
 
 
-def member_included(structure: Structure, state: State, levels: Levels) -> BoolArray:
-    """Which memberships take part: required ones always, optional ones while draw < inclusion."""
-    return ~structure.mem_optional | (state.inclusion_draw < np.asarray(levels["inclusion"]))
+def member_participation(structure: Structure, levels: Levels) -> FloatArray:
+    """How fully each membership takes part, in [0, 1]: 1 if required, the inclusion factor if optional.
+
+    ``w_m = inclusion if m is optional else 1`` (for a batch, shape ``(runs, M)``). An optional
+    member such as Pattimura University, whom the study names as "not involved" in Darwin, takes
+    part in that share of the programme's work: its say in agreement and coordination, its
+    resources and the knowledge it brings all scale with it (docs/ODD.md, section 7.4).
+    """
+    inclusion = np.asarray(levels["inclusion"], dtype=np.float64)
+    return np.asarray(np.where(structure.mem_optional, inclusion, 1.0))
 
 
-def initial_state(
-    structure: Structure, levels: Levels, calendar: Calendar, rng: UniformSource, batch: int | None = None
-) -> State:
+def initial_state(structure: Structure, levels: Levels, calendar: Calendar, batch: int | None = None) -> State:
     """Set up month 0, for one run or, with `batch`, for that many runs along a leading axis.
 
     Trust across the partnership starts at ``0.2 + 0.6 * history`` and shared understanding at
     ``0.1 + 0.6 * history`` (within a side: 0.5 each) unless a tie gives its own trust; commitment
     at the commitment factor unless an actor gives its own; stocks at the share of the yearly
-    endowment for the months left in the first budget year. Each membership draws one uniform
-    (``inclusion_draw``) for the first budget year from `rng`, the run's inclusion stream
-    (`colabsim.model.streams.Streams.inclusion`). For a batch, factor levels are arrays of shape ``(batch, 1)``.
+    endowment for the months left in the first budget year. Set-up draws nothing at random. For a
+    batch, factor levels are arrays of shape ``(batch, 1)``.
     """
     lead = () if batch is None else (batch,)
     history = np.asarray(levels["history"])
@@ -145,7 +146,6 @@ def initial_state(
         budget=budget,
         stock=budget * calendar.months_left / 12.0,
         contributed=full(0.0, (structure.n_actors, 4)),
-        inclusion_draw=rng.random((*lead, structure.n_members)),
         status=full(structure.prog_status0, (n_prog,), np.intp),
         streak=full(0, (n_prog,), np.intp),
         performance=full(0.0, (n_prog,)),
@@ -192,16 +192,20 @@ def advance(
     probability, intensity = rules.contact_chances(s, levels, params, state.trust, state.active, closeness)
     contact = rules.draw_contacts(probability, streams.contacts)
     depth = np.where(probability > 0, intensity / np.maximum(probability, 1e-12), 1.0)
+    reach = rules.understanding_reach(s, params, closeness)
     trust, understanding = rules.apply_contacts(
-        state.trust, understanding, contact, params, levels["shared_purpose"], depth
+        state.trust, understanding, contact, params, levels["shared_purpose"], depth, reach
     )
     # 3. Deliberation.
-    member_live = member_included(s, state, levels) & state.active[..., s.mem_actor]
-    consensus, viable = rules.programme_consensus(s, levels, params, commitment, understanding, member_live)
+    # Outside its funding window (a donor's project) an actor does not take part at all.
+    taking_part = state.active & state.funded
+    participation = member_participation(s, levels) * taking_part[..., s.mem_actor]
+    member_live = participation > 0
+    consensus, viable = rules.programme_consensus(s, levels, params, commitment, understanding, participation)
     status = rules.update_programme_status(state.status, viable)
     running = status == ACTIVE
     # 4. Contribution.
-    engaged = member_live & running[..., s.mem_prog]
+    engaged = participation * running[..., s.mem_prog]
     holdings = (commitment, trust, state.stock, state.budget)
     amount, reciprocity, observed = rules.contributions(
         s, levels, params, holdings, consensus, engaged, calendar.months_left, streams.defection
@@ -212,15 +216,15 @@ def advance(
     pooled = rules.pool_by(amount, s.mem_prog, s.n_programmes)
     # 5. Production.
     capacity = rules.actor_capacity(s, levels)
-    joint = rules.joint_capacity(s, levels, params, capacity, member_live)
-    efficiency = rules.coordination_efficiency(s, params, capacity, understanding, member_live, joint)
+    joint = rules.joint_capacity(s, levels, params, capacity, participation)
+    efficiency = rules.coordination_efficiency(s, params, capacity, understanding, participation, joint)
     performance = rules.programme_performance(pooled, s.prog_need, efficiency, running, params)
     # 6. Learning.
     floor = rules.trust_floor(closeness, params)
     trust = rules.update_trust(s, levels, params, trust, reciprocity, observed, engaged, floor)
     live_programme = running | (status == DORMANT)
     benefit, involved = rules.realised_benefit(s, performance, member_live, live_programme)
-    facilitated = rules.facilitation(s, levels, member_live, live_programme)
+    facilitated = rules.facilitation(s, levels, params, member_live, live_programme)
     setpoint = rules.affective_setpoint(s, params, mandate, closeness)
     learned = rules.update_commitment(levels, params, commitment, benefit, involved, facilitated, setpoint)
     commitment = np.where(state.active, learned, commitment)
@@ -245,10 +249,6 @@ def advance(
         budget = np.where(joined[..., None], fresh, budget)
         stock = np.where(joined[..., None], fresh * months_left / 12.0, stock)
         commitment = np.where(joined, mandate, commitment)
-    # Optional members decide again for each budget year whether to take part (drawn every month
-    # so that the inclusion stream's n-th draw always belongs to the same month; used in December only).
-    next_year = streams.inclusion.random(np.shape(state.inclusion_draw))
-    inclusion_draw = next_year if calendar.renew else state.inclusion_draw
     return replace(
         state,
         trust=trust,
@@ -266,7 +266,6 @@ def advance(
         consensus=consensus,
         pooled=pooled,
         reputation=reputation,
-        inclusion_draw=inclusion_draw,
         partners_joined=state.partners_joined + np.sum(joined, axis=-1),
         sectors_opened=state.sectors_opened + opened,
     )

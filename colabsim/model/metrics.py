@@ -36,6 +36,7 @@ TIMESERIES_METRICS: tuple[str, ...] = (
 #: Per-run summary metrics.
 SUMMARY_METRICS: tuple[str, ...] = (
     "performance",
+    "performance_full",
     "final_performance",
     "trust",
     "mean_trust",
@@ -102,10 +103,13 @@ def observe(structure: Structure, state: State, full: bool = True) -> dict[str, 
     return {name: row[name] for name in (*TIMESERIES_METRICS, *row) if name in row}
 
 
-def summarise_series(series: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def summarise_series(series: dict[str, np.ndarray], window: tuple[int, int] | None = None) -> dict[str, np.ndarray]:
     """Summarise monthly metrics whose last axis is time (shape ``(..., T)``), per run.
 
-    ``performance``: mean over all months; ``final_performance``: mean over the last 12 months;
+    ``performance``: mean over the evaluation window's months (`window`, ``(first, stop)`` month
+    indices: the scenario's ``window``; all months when None; NaN while no month of the window
+    has been run); ``performance_full``: mean over all months; ``final_performance``: mean over
+    the last 12 months;
     ``trust`` and ``commitment``: at the last month; ``mean_trust``: over all months;
     ``peak_sectors`` / ``final_sectors``: most and last number of sectors with an active
     programme; ``partners_joined`` / ``sectors_opened``: totals at the end; ``alive_share``: share
@@ -116,8 +120,13 @@ def summarise_series(series: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return np.ascontiguousarray(series[name], dtype=np.float64)
 
     pooled = sum(rows(f"pooled_{k}").sum(axis=-1) for k in RESOURCE_TYPES)
+    performance = rows("performance")
+    first, stop = (0, performance.shape[-1]) if window is None else window
+    evaluated = performance[..., first:stop]
+    in_window = evaluated.mean(axis=-1) if evaluated.shape[-1] else np.full(performance.shape[:-1], np.nan)
     return {
-        "performance": rows("performance").mean(axis=-1),
+        "performance": in_window,
+        "performance_full": performance.mean(axis=-1),
         "final_performance": rows("performance")[..., -12:].mean(axis=-1),
         "trust": rows("trust")[..., -1],
         "mean_trust": rows("trust").mean(axis=-1),
@@ -132,7 +141,7 @@ def summarise_series(series: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     }
 
 
-def summarise(timeseries: pd.DataFrame) -> dict[str, float]:
+def summarise(timeseries: pd.DataFrame, window: tuple[int, int] | None = None) -> dict[str, float]:
     """Summarise one run's monthly metrics table (see `summarise_series`)."""
     series = {name: timeseries[name].to_numpy(dtype=np.float64) for name in TIMESERIES_METRICS}
-    return {name: float(value) for name, value in summarise_series(series).items()}
+    return {name: float(value) for name, value in summarise_series(series, window).items()}

@@ -27,10 +27,10 @@ from colabsim.model.rules.common import FloatArray, UniformSource
 
 __all__ = ["NOISE_SOURCES", "BatchSource", "Streams", "batch_streams", "run_streams", "source_sequences"]
 
-#: The model's noise sources, in spawn order: the optional members' yearly inclusion draws
-#: (set-up and each budget year), leadership turnover, contacts, defection, a new sector opening
-#: (its chance and which candidate), and new partners joining.
-NOISE_SOURCES: tuple[str, ...] = ("inclusion", "turnover", "contacts", "defection", "sectors", "joining")
+#: The model's noise sources, in spawn order: leadership turnover, contacts, defection, a new
+#: sector opening (its chance and which candidate), and new partners joining. (Model v2 takes an
+#: optional member's inclusion as an intensity of participation, not a yearly draw: no source.)
+NOISE_SOURCES: tuple[str, ...] = ("turnover", "contacts", "defection", "sectors", "joining")
 
 #: A run's seed: an integer >= 0 or a SeedSequence.
 RunSeed = int | np.integer | np.random.SeedSequence
@@ -50,7 +50,6 @@ class Streams:
     leading run axis. The engine hands each rule the stream of its source.
     """
 
-    inclusion: UniformSource
     turnover: UniformSource
     contacts: UniformSource
     defection: UniformSource
@@ -127,8 +126,8 @@ class BatchSource:
         return out.reshape(size)
 
     def _refill(self, count: int) -> None:
-        # A new buffer each time, never written again: draws handed out earlier (e.g. the
-        # inclusion draws kept in the state) stay valid.
+        # A new buffer each time, never written again: draws handed out earlier stay valid
+        # while a caller still holds them.
         left = self._buffer[:, self._offset :]
         kept = left.shape[1]
         fresh = np.empty((len(self._generators), kept + max(count, self._block)))

@@ -102,6 +102,8 @@ NOTES: dict[str, str] = {
     "MetaSpec.source": "Where the configuration comes from (e.g. the study's table and row).",
     "MetaSpec.start": "Month of step 0, `YYYY-MM`.",
     "MetaSpec.horizon_years": "Years simulated (12 monthly steps each).",
+    "MetaSpec.window": "Evaluation window `[first, last]` (months `YYYY-MM`, inside the horizon): the months the "
+    "summary's `performance` averages over (`performance_full` covers every month); the whole run when absent.",
     "ActorSpec.id": "Used to refer to the actor in ties, programmes and events.",
     "ActorSpec.side": "Default by kind: agency and university local, municipality and donor foreign, "
     "foundation bridging (a bridging foundation is a mediator).",

@@ -21,6 +21,7 @@ __all__ = ["KEY_METRICS", "write_results"]
 #: Summary metrics shown in the report's table (all are in summary.csv and comparison.csv).
 KEY_METRICS: tuple[str, ...] = (
     "performance",
+    "performance_full",
     "final_performance",
     "trust",
     "commitment",
@@ -30,7 +31,8 @@ KEY_METRICS: tuple[str, ...] = (
 )
 
 _MEANINGS = {
-    "performance": "mean programme performance over the horizon",
+    "performance": "mean programme performance over the evaluation window",
+    "performance_full": "mean programme performance over the whole run",
     "final_performance": "mean programme performance in the last year",
     "trust": "trust across the partnership at the end",
     "commitment": "mean commitment at the end",
@@ -52,8 +54,12 @@ def _results_table(table: pd.DataFrame, labels: Sequence[str]) -> list[str]:
         for i, label in enumerate(labels):
             row = table[(table["scenario"] == label) & (table["metric"] == metric)].iloc[0]
             cell = f"{_fmt(row['mean'])} [{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]"
-            if i > 0:
+            if i > 0 and pd.isna(row["diff"]):
+                cell += f"<br>diff n/a: {labels[0]}'s runs do not cover {row['diff_window']}"
+            elif i > 0:
                 cell += f"<br>diff {row['diff']:+.3f} [{row['diff_ci_low']:+.3f}, {row['diff_ci_high']:+.3f}]"
+                if row["diff_window"]:
+                    cell += f" over {row['diff_window']}"
             cells.append(cell)
         lines.append(f"| {metric}: {_MEANINGS[metric]} | " + " | ".join(cells) + " |")
     return lines
@@ -64,7 +70,7 @@ def _findings(table: pd.DataFrame, labels: Sequence[str]) -> list[str]:
     if len(labels) < 2:
         row = table[table["metric"] == "performance"].iloc[0]
         return [
-            f"- Mean programme performance over the horizon is {row['mean']:.3f} "
+            f"- Mean programme performance over the evaluation window is {row['mean']:.3f} "
             f"(95% CI {row['ci_low']:.3f} to {row['ci_high']:.3f})."
         ]
     lines = []
@@ -73,6 +79,13 @@ def _findings(table: pd.DataFrame, labels: Sequence[str]) -> list[str]:
         ref = table[(table["scenario"] == reference) & (table["metric"] == metric)].iloc[0]
         for label in labels[1:]:
             row = table[(table["scenario"] == label) & (table["metric"] == metric)].iloc[0]
+            if pd.isna(row["diff"]):
+                lines.append(
+                    f"- {_MEANINGS[metric].capitalize()}: {label} {row['mean']:.3f}; no difference from {reference}, "
+                    f"whose runs do not cover {label}'s window ({row['diff_window']})."
+                )
+                continue
+            over = f" over {row['diff_window']} in both" if row["diff_window"] else ""
             excludes = not row["diff_ci_low"] <= 0.0 <= row["diff_ci_high"]
             verdict = (
                 "a clear difference: the 95% CI excludes zero"
@@ -86,7 +99,8 @@ def _findings(table: pd.DataFrame, labels: Sequence[str]) -> list[str]:
             )
             lines.append(
                 f"- {_MEANINGS[metric].capitalize()}: {label} {row['mean']:.3f} vs {reference} {ref['mean']:.3f}, "
-                f"difference {row['diff']:+.3f} (95% CI {row['diff_ci_low']:+.3f} to {row['diff_ci_high']:+.3f}), "
+                f"difference{over} {row['diff']:+.3f} "
+                f"(95% CI {row['diff_ci_low']:+.3f} to {row['diff_ci_high']:+.3f}), "
                 f"{verdict}{ratio}."
             )
     return lines
@@ -111,7 +125,7 @@ def write_results(
     ensemble.summary.to_csv(written["summary"], index=False)
     written["programmes"] = run_dir / "programmes.csv"
     ensemble.programmes.to_csv(written["programmes"], index=False)
-    table = compare_table(ensemble.summary, labels)
+    table = compare_table(ensemble.summary, labels, ensemble=ensemble)
     if len(labels) > 1:
         written["comparison"] = run_dir / "comparison.csv"
         table.to_csv(written["comparison"], index=False)
@@ -142,20 +156,24 @@ def write_results(
         "",
         "## Scenarios",
         "",
-        "| label | name | file | start | years | overrides |",
-        "|---|---|---|---|---|---|",
+        "| label | name | file | start | years | evaluation window | overrides |",
+        "|---|---|---|---|---|---|---|",
     ]
     for label, scenario in scenarios:
         overrides = ", ".join(f"{k}={v:g}" for k, v in scenario.overrides.items()) or "none"
+        window = "{} to {}".format(*ensemble.windows[label])
         lines.append(
             f"| {label} | {scenario.name} | {scenario.path or '-'} | {scenario.spec.scenario.start} | "
-            f"{scenario.spec.scenario.horizon_years} | {overrides} |"
+            f"{scenario.spec.scenario.horizon_years} | {window} | {overrides} |"
         )
     lines += [
         "",
         "## Results",
         "",
-        "Mean [95% CI] across replications; below it, the difference from the first scenario.",
+        "Mean [95% CI] across replications; below it, the difference from the first scenario. `performance` "
+        "is each scenario's mean over its evaluation window (the scenario file's `window`, e.g. the study's "
+        "2017-2022 for Vlissingen and Darwin); its difference is taken over the same months in both "
+        "scenarios (the compared scenario's window). `performance_full` covers every month of each run.",
         "",
     ]
     lines += _results_table(table, labels)

@@ -16,7 +16,8 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 
 from colabsim.model.metrics import SUMMARY_METRICS
-from colabsim.scenario.loader import Scenario, ScenarioError, _validation_problems, load_scenario, read_toml
+from colabsim.scenario.checks import validation_problems
+from colabsim.scenario.loader import Scenario, ScenarioError, load_scenario, read_toml
 from colabsim.scenario.schema import _check_factor_table, _Strict
 
 __all__ = [
@@ -210,7 +211,7 @@ def read_study[M: _Strict](path: Path, model: type[M]) -> tuple[M, str]:
     try:
         spec = model.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(path, _validation_problems(exc, raw, model)) from None
+        raise ScenarioError(path, validation_problems(exc, raw, model)) from None
     return spec, hashlib.sha256(text.encode()).hexdigest()
 
 

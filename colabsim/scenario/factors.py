@@ -67,7 +67,8 @@ _FACTORS: tuple[Factor, ...] = (
         "history of cooperation",
         0.3,
         "Length and depth of the partners' shared history before the agreement.",
-        "initial trust and understanding; closeness: informal contact, trust and understanding floors",
+        "initial trust and understanding; closeness: reach of understanding, informal contact, trust and "
+        "understanding floors, affective commitment",
     ),
     Factor(
         "kinship",
@@ -75,7 +76,8 @@ _FACTORS: tuple[Factor, ...] = (
         "emotional ties",
         0.2,
         "Emotional, family-like ties between the partner communities.",
-        "closeness: informal contact, trust and understanding floors; forgiveness of shortfalls",
+        "closeness: reach of understanding, informal contact, trust and understanding floors, affective "
+        "commitment; forgiveness of shortfalls",
     ),
     Factor(
         "central_support",
@@ -131,7 +133,7 @@ _FACTORS: tuple[Factor, ...] = (
         "mediator strength",
         0.5,
         "Strength of the bridging foundation (e.g. SSVA) as broker between the sides.",
-        "brokered contacts across structural holes; shared facilitation; trust buffer in contributions",
+        "brokered contacts across structural holes; facilitation beside leadership; trust buffer in contributions",
     ),
     Factor(
         "leadership",
@@ -162,8 +164,8 @@ _FACTORS: tuple[Factor, ...] = (
         "membership",
         "stakeholder inclusion",
         0.5,
-        "Chance that relevant optional stakeholders (university, clinics, NGOs) take part.",
-        "optional memberships, decided each budget year; a university's knowledge in coordination",
+        "How fully relevant optional stakeholders (university, clinics, NGOs) take part.",
+        "optional members' participation intensity; a university's knowledge in coordination",
     ),
     Factor(
         "shared_purpose",
@@ -171,7 +173,7 @@ _FACTORS: tuple[Factor, ...] = (
         "shared purpose",
         0.5,
         "Agreement on aims and a long-term action plan.",
-        "understanding gained from contact; consensus and its start threshold; opening of new sectors",
+        "consensus; understanding gained from contact; opening of new sectors",
     ),
     Factor(
         "funds",

@@ -32,14 +32,21 @@ class Parameters:
             informal communication.
         brokered_rate: Monthly chance that an active mediator brokers a contact on a tie whose
             ends it both knows, at full mediation and full trust in the mediator.
-        understanding_gain: Share of the gap to full shared understanding closed by one contact.
+        understanding_gain: Share of the gap to the understanding within reach closed by one contact.
+        understanding_reach: Shared understanding that contact can build across the partnership
+            between partners with no closeness (no shared history, no family-like ties); closeness
+            carries it the rest of the way (cultural and institutional distance).
         contact_trust_gain: Share of the gap to full trust closed by one contact.
         legal_floor: Share of formal cross-border activity and of the city's partnership budgets
             that flows with no current legal frame (a smooth gate: letters and other budget lines).
         facilitation_weight: Share of consensus that depends on facilitation (leadership, mediator).
+        mediator_facilitation: How much of the facilitation a mediator at full mediation adds
+            (1: it facilitates as a leader would; 0: it does not facilitate at all).
         purpose_weight: Share of consensus that depends on a shared purpose.
-        joint_action_weight: Share of willingness to contribute that depends on consensus.
-        trust_weight: Share of willingness to contribute that depends on trust in co-participants.
+        joint_action_weight: Elasticity of willingness to contribute with respect to consensus
+            (its exponent in the product of relational terms).
+        trust_weight: Elasticity of willingness to contribute with respect to trust in
+            co-participants (its exponent in the product of relational terms).
         mediator_buffer: Share of the gap to full trust a mediator bridges in contributions, at
             full mediation.
         understanding_floor: Coordination efficiency factor of partners with no shared understanding.
@@ -62,7 +69,10 @@ class Parameters:
         knowledge_bonus: Share of coordination efficiency lost when no university takes part.
         patience_weight: How much a long time horizon damps frustration.
         ces_rho: Exponent of the CES production function; the elasticity of substitution is
-            ``1 / (1 - ces_rho)`` (0.25: 1.33, partial substitutes; negative: strict complements).
+            ``1 / (1 - ces_rho)`` (0.25: 1.33, partial substitutes; negative: complements).
+        ces_shift: Shift of the CES inputs (relative to need): the first units of a resource type
+            are worth a finite amount more than the next, so a missing type lowers output
+            smoothly instead of by a cliff (0: the plain CES, infinitely steep at 0).
         resource_weights: CES weights of funds, materials, people, time.
         learning_base: Trust learning rate at ``reciprocity_norms = 0``.
         learning_norms_weight: Extra trust learning rate at ``reciprocity_norms = 1``.
@@ -86,44 +96,47 @@ class Parameters:
     turnover_rate: float = 1.0 / 24.0
     turnover_loss: float = 0.5
     formal_rate: float = 1.0
-    informal_rate: float = 0.964
-    brokered_rate: float = 0.903
-    understanding_gain: float = 0.25
-    contact_trust_gain: float = 0.042
-    legal_floor: float = 0.358
-    facilitation_weight: float = 0.364
-    purpose_weight: float = 0.791
-    joint_action_weight: float = 0.429
-    trust_weight: float = 0.264
-    mediator_buffer: float = 0.349
+    informal_rate: float = 0.789
+    brokered_rate: float = 0.91
+    understanding_gain: float = 0.323
+    understanding_reach: float = 0.701
+    contact_trust_gain: float = 0.0449
+    legal_floor: float = 0.486
+    facilitation_weight: float = 0.483
+    mediator_facilitation: float = 1.0
+    purpose_weight: float = 0.949
+    joint_action_weight: float = 0.1
+    trust_weight: float = 0.43
+    mediator_buffer: float = 0.3
     free_ride_rate: float = 0.5
     fair_share: float = 0.7
-    efficiency_floor: float = 0.697
-    understanding_floor: float = 0.203
-    leadership_weight: float = 0.228
-    arrangement_weight: float = 0.4
-    memory_weight: float = 0.439
-    purpose_understanding_weight: float = 0.415
-    affect_weight: float = 0.337
+    efficiency_floor: float = 0.666
+    understanding_floor: float = 0.21
+    leadership_weight: float = 0.303
+    arrangement_weight: float = 0.5
+    memory_weight: float = 0.352
+    purpose_understanding_weight: float = 0.507
+    affect_weight: float = 0.269
     knowledge_bonus: float = 0.15
     half_saturation: float = 0.1
-    saturation_exponent: float = 0.81
+    saturation_exponent: float = 0.816
     patience_weight: float = 0.7
     ces_rho: float = 0.25
+    ces_shift: float = 0.05
     resource_weights: tuple[float, float, float, float] = (0.35, 0.15, 0.35, 0.15)
     learning_base: float = 0.03
     learning_norms_weight: float = 0.12
     loss_aversion: float = 2.0
-    commitment_gain: float = 0.03
+    commitment_gain: float = 0.108
     commitment_loss: float = 0.015
-    leadership_upkeep: float = 0.054
-    setpoint_rate: float = 0.054
-    trust_decay: float = 0.05
+    leadership_upkeep: float = 0.0313
+    setpoint_rate: float = 0.143
+    trust_decay: float = 0.1
     understanding_decay: float = 0.111
-    floor_weight: float = 0.771
+    floor_weight: float = 0.97
     success_level: float = 0.45
     success_months: int = 24
-    growth_rate: float = 0.105
+    growth_rate: float = 0.164
     reputation_rate: float = 0.05
     partner_rate: float = 1.0 / 24.0
     reputation_threshold: float = 0.3

@@ -142,11 +142,21 @@ class MetaSpec(_Strict):
     source: str = ""
     start: str = "2006-01"
     horizon_years: int = Field(default=15, ge=1, le=100)
+    window: list[str] | None = Field(default=None, min_length=2, max_length=2)
 
     @field_validator("start")
     @classmethod
     def _start_is_month(cls, value: str) -> str:
         parse_month(value)
+        return value
+
+    @field_validator("window")
+    @classmethod
+    def _window_is_months(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None:
+            first, last = (parse_month(month) for month in value)
+            if first > last:
+                raise ValueError(f"window must be [first, last] with first <= last; got {value}")
         return value
 
 

@@ -39,9 +39,11 @@ def _call_every_rule(
         s, lv, params, x["trust"], x["active"], rules.tie_closeness(s, lv)
     )
     out["draw_contacts"] = rules.draw_contacts(x["probability"], rng("draw_contacts"))
-    out["apply_contacts"] = rules.apply_contacts(x["trust"], x["understanding"], x["contact"], params)
+    out["understanding_reach"] = rules.understanding_reach(s, params, x["closeness"])
+    reach = rules.understanding_reach(s, params, x["closeness"])
+    out["apply_contacts"] = rules.apply_contacts(x["trust"], x["understanding"], x["contact"], params, 0.5, 1.5, reach)
     out["programme_consensus"] = rules.programme_consensus(
-        s, lv, params, x["commitment"], x["understanding"], x["member_live"]
+        s, lv, params, x["commitment"], x["understanding"], x["participation"]
     )
     out["legal_flow"] = rules.legal_flow(lv, params)
     out["update_programme_status"] = rules.update_programme_status(x["status"], x["viable"])
@@ -58,10 +60,11 @@ def _call_every_rule(
     out["spend"] = rules.spend(x["stock"], x["amount"], s)
     out["pool_by"] = rules.pool_by(x["amount"], s.mem_prog, s.n_programmes)
     out["actor_capacity"] = rules.actor_capacity(s, lv)
+    out["joint_capacity"] = rules.joint_capacity(s, lv, params, x["capacity"], x["participation"])
     out["coordination_efficiency"] = rules.coordination_efficiency(
-        s, params, x["capacity"], x["understanding"], x["member_live"]
+        s, params, x["capacity"], x["understanding"], x["participation"]
     )
-    out["ces_output"] = rules.ces_output(x["pooled"], params.resource_weights, params.ces_rho)
+    out["ces_output"] = rules.ces_output(x["pooled"], params.resource_weights, params.ces_rho, params.ces_shift)
     out["programme_performance"] = rules.programme_performance(
         x["pooled"], s.prog_need, x["efficiency"], x["running"], params
     )
@@ -69,7 +72,7 @@ def _call_every_rule(
         s, lv, params, x["trust"], x["reciprocity"], x["observed"], x["engaged"], x["floor"]
     )
     out["realised_benefit"] = rules.realised_benefit(s, x["performance"], x["member_live"], x["live_programme"])
-    out["facilitation"] = rules.facilitation(s, lv, x["member_live"], x["live_programme"])
+    out["facilitation"] = rules.facilitation(s, lv, params, x["member_live"], x["live_programme"])
     out["update_commitment"] = rules.update_commitment(
         lv, params, x["commitment"], x["benefit"], x["involved"], x["facilitated"], x["baseline"]
     )
@@ -95,7 +98,9 @@ def _random_batch_state(s: Structure, b: int, gen: np.random.Generator) -> dict[
     n, e, p, m = s.n_actors, s.n_ties, s.n_programmes, s.n_members
     stock = gen.uniform(0, 5, (b, n, 4))
     status = gen.choice([PROPOSED, DORMANT, ACTIVE, OFF], size=(b, p))
-    member_live = gen.random((b, m)) < 0.8
+    # Participation: 0 (absent), a partial intensity (an optional member) or 1.
+    participation = np.where(gen.random((b, m)) < 0.8, np.where(gen.random((b, m)) < 0.5, gen.random((b, m)), 1.0), 0.0)
+    member_live = participation > 0
     return {
         "trust": gen.random((b, e)),
         "understanding": gen.random((b, e)),
@@ -105,12 +110,13 @@ def _random_batch_state(s: Structure, b: int, gen: np.random.Generator) -> dict[
         "contact": gen.random((b, e)) < 0.5,
         "commitment": gen.random((b, n)),
         "member_live": member_live,
+        "participation": participation,
         "status": status,
         "consensus": gen.random((b, p)),
         "viable": gen.random((b, p)) < 0.7,
         "stock": stock,
         "budget": stock + gen.uniform(0, 5, (b, n, 4)),
-        "engaged": member_live & (status == ACTIVE)[:, s.mem_prog],
+        "engaged": participation * (status == ACTIVE)[:, s.mem_prog],
         "amount": gen.uniform(0, 1, (b, m, 4)),
         "capacity": gen.random((b, n)),
         "pooled": gen.uniform(0, 2, (b, p, 4)),
@@ -193,7 +199,7 @@ def test_engine_advance_accepts_a_leading_batch_axis(
     gen = np.random.default_rng(seed)
     rows = []
     for row in range(b):
-        state = initial_state(s, level_rows[row], Calendar.of(1), np.random.default_rng(seed + row))
+        state = initial_state(s, level_rows[row], Calendar.of(1))
         # Put growth within reach so that sectors can open and partners join.
         state = dataclasses.replace(
             state,

@@ -66,6 +66,17 @@ def test_apply_contacts_known_answer() -> None:
     assert (trust[1], understanding[1]) == (0.2, 0.5)
 
 
+def test_apply_contacts_builds_understanding_only_up_to_its_reach() -> None:
+    params = explicit_params(contact_trust_gain=0.1, understanding_gain=0.2, purpose_understanding_weight=0.5)
+    u = np.array([0.5, 0.5, 0.8])
+    # reach 0.9, 1 and 0.6: the gain closes 0.2 of the gap to the reach; above it nothing is added
+    # (decay, process 7, brings it down).
+    _, understanding = rules.apply_contacts(
+        np.full(3, 0.2), u, np.ones(3, bool), params, reach=np.array([0.9, 1.0, 0.6])
+    )
+    np.testing.assert_allclose(understanding, [0.5 + 0.2 * 0.4, 0.5 + 0.2 * 0.5, 0.8])
+
+
 # --- known answers on the tiny structure (tests/rules/tiny.py) --------------------------------
 
 
@@ -93,6 +104,30 @@ def test_tie_closeness_known_answers(kinship: float, history: float, expected: d
     assert closeness[edge("uni", "partner")] == pytest.approx(expected["latent"])
     assert closeness[edge("city", "uni")] == pytest.approx(expected["within"])  # informal, both local
     assert closeness[edge("uni", "city")] == pytest.approx(expected["within"])
+
+
+@pytest.mark.parametrize(
+    ("kinship", "history", "base", "expected"),
+    [
+        # reach = base + (1 - base) * q across the partnership, 1 within a side; q from
+        # test_tie_closeness_known_answers: formal 0.25, informal 0.375, kinship 0.5, latent 0.25.
+        (0.4, 0.6, 0.5, {"formal": 0.625, "informal": 0.6875, "kinship": 0.75, "latent": 0.625}),
+        (0.0, 0.0, 0.3, {"formal": 0.3, "informal": 0.3, "kinship": 0.3, "latent": 0.3}),
+        (1.0, 1.0, 0.2, {"formal": 0.6, "informal": 0.8, "kinship": 1.0, "latent": 0.6}),
+    ],
+)
+def test_understanding_reach_known_answers(
+    kinship: float, history: float, base: float, expected: dict[str, float]
+) -> None:
+    closeness = rules.tie_closeness(TINY, explicit_levels(kinship=kinship, history=history))
+    reach = rules.understanding_reach(TINY, explicit_params(understanding_reach=base), closeness)
+    assert reach[edge("city", "partner")] == pytest.approx(expected["formal"])
+    assert reach[edge("city", "ssva")] == pytest.approx(expected["informal"])
+    assert reach[edge("partner", "ssva")] == pytest.approx(expected["kinship"])
+    assert reach[edge("uni", "partner")] == pytest.approx(expected["latent"])
+    # Within one side (city and uni are both local) contact can build full understanding.
+    assert reach[edge("city", "uni")] == 1.0
+    assert reach[edge("ssva", "uni")] == pytest.approx(expected["formal"])  # ssva bridges: a cross-side tie
 
 
 @pytest.mark.parametrize(

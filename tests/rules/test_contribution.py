@@ -172,7 +172,7 @@ def give(engaged: np.ndarray = GIVE_ENGAGED, **levels: float) -> tuple[dict[str,
         12,
         FixedDraws(np.full(TINY.n_members, 0.99)),
     )
-    np.testing.assert_array_equal(observed, engaged)  # everyone engaged had means to give
+    np.testing.assert_array_equal(observed, engaged > 0)  # everyone engaged had means to give
     pairs = zip(TINY.mem_prog, TINY.mem_actor, strict=True)
     names = [f"{TINY.programme_ids[p]}__{TINY.actor_ids[a]}" for p, a in pairs]
     return dict(zip(names, amount, strict=True)), dict(zip(names, reciprocity.tolist(), strict=True))
@@ -180,41 +180,58 @@ def give(engaged: np.ndarray = GIVE_ENGAGED, **levels: float) -> tuple[dict[str,
 
 def test_contributions_known_answer_with_mediator_buffer_and_legal_flow() -> None:
     amount, reciprocity = give()
+    # ``w = c * t**0.4 * consensus**0.5 * 0.8`` (trust_weight 0.4, joint_action_weight 0.5, mutuality 0.6).
     # eye/city: trust in partner 0.2 and ssva 0.6, mean 0.4; the mediator buffers it:
-    # 0.4 + 0.5 * 0.6 * (1 - 0.4) = 0.58. w = 0.5 * (0.6 + 0.4 * 0.58) * 0.9 * 0.8 = 0.29952.
-    # q = 0.5: 0.14976 a type; funds and people of a public body in an international programme
-    # times the legal flow 0.52: 0.0778752. Reciprocity 0.4552704 / (0.5 * 2) .
-    np.testing.assert_allclose(amount["eye__city"], [0.0778752, 0.14976, 0.0778752, 0.14976])
-    assert reciprocity["eye__city"] == pytest.approx(0.4552704)
-    # market/city: trust in ssva 0.6 -> 0.6 + 0.3 * 0.4 = 0.72; w = 0.5 * 0.888 * 0.8 * 0.8 = 0.28416;
-    # market has no foreign member: no legal flow. 0.5 * 0.28416 = 0.14208 a type.
-    np.testing.assert_allclose(amount["market__city"], [0.14208] * 4)
-    assert reciprocity["market__city"] == pytest.approx(0.56832)
-    # eye/partner: trust (0.4 + 0.8) / 2 = 0.6 -> 0.72; w = 0.8 * 0.888 * 0.9 * 0.8 = 0.511488, q = 1;
-    # a foreign public body: funds and people times 0.52.
-    np.testing.assert_allclose(amount["eye__partner"], [0.26597376, 0.511488, 0.26597376, 0.511488])
-    assert reciprocity["eye__partner"] == pytest.approx(1.55492352 / 2.0)
-    # eye/ssva (not a public body): trust 0.5 -> 0.65; w = 1 * 0.86 * 0.9 * 0.8 = 0.6192, q = 0.5;
-    # it gives more than the fair share: reciprocity is capped at 1.
-    np.testing.assert_allclose(amount["eye__ssva"], [0.3096] * 4)
+    # 0.4 + 0.5 * 0.6 * (1 - 0.4) = 0.58; consensus 0.8. q = 0.5 a type; funds and people of a public
+    # body in an international programme times the legal flow 0.52. Fair share 0.5 * 2 (q summed).
+    w = 0.5 * 0.58**0.4 * 0.8**0.5 * 0.8
+    np.testing.assert_allclose(amount["eye__city"], 0.5 * w * np.array([0.52, 1.0, 0.52, 1.0]))
+    assert reciprocity["eye__city"] == pytest.approx(0.5 * w * 3.04 / 1.0)
+    # market/city: trust in ssva 0.6 -> 0.6 + 0.3 * 0.4 = 0.72; consensus 0.6; no foreign member: no flow.
+    w = 0.5 * 0.72**0.4 * 0.6**0.5 * 0.8
+    np.testing.assert_allclose(amount["market__city"], [0.5 * w] * 4)
+    assert reciprocity["market__city"] == pytest.approx(0.5 * w * 4 / 1.0)
+    # eye/partner: trust (0.4 + 0.8) / 2 = 0.6 -> 0.72; q = 1; a foreign public body: funds and people x 0.52.
+    w = 0.8 * 0.72**0.4 * 0.8**0.5 * 0.8
+    np.testing.assert_allclose(amount["eye__partner"], w * np.array([0.52, 1.0, 0.52, 1.0]))
+    assert reciprocity["eye__partner"] == pytest.approx(w * 3.04 / 2.0)
+    # eye/ssva (not a public body): trust 0.5 -> 0.65, q = 0.5; it gives more than the fair share:
+    # reciprocity is capped at 1.
+    w = 1.0 * 0.65**0.4 * 0.8**0.5 * 0.8
+    np.testing.assert_allclose(amount["eye__ssva"], [0.5 * w] * 4)
     assert reciprocity["eye__ssva"] == 1.0
     # Memberships that are not engaged give nothing and show no reciprocity.
     for name in ("eye__uni", "school__uni", "school__partner"):
         assert not amount[name].any() and reciprocity[name] == 0.0
 
 
+def test_contributions_scale_with_participation_and_so_does_the_fair_share() -> None:
+    # eye/partner takes part at 0.4 (an optional member's inclusion): it gives 0.4 of what it would,
+    # and partners expect 0.4 of the fair share, so its reciprocity is unchanged. City's trust in it
+    # counts with weight 0.4: (0.4 * 0.2 + 1 * 0.6) / 1.4, buffered by the mediator.
+    full_amount, full_recip = give()
+    partial = GIVE_ENGAGED.astype(float)
+    partial[member("eye", "partner")] = 0.4
+    amount, reciprocity = give(partial)
+    np.testing.assert_allclose(amount["eye__partner"], 0.4 * full_amount["eye__partner"])
+    assert reciprocity["eye__partner"] == pytest.approx(full_recip["eye__partner"])
+    t = (0.4 * 0.2 + 0.6) / 1.4
+    t = t + 0.5 * 0.6 * (1 - t)
+    w = 0.5 * t**0.4 * 0.8**0.5 * 0.8
+    np.testing.assert_allclose(amount["eye__city"], 0.5 * w * np.array([0.52, 1.0, 0.52, 1.0]))
+
+
 def test_contributions_mediator_buffer_needs_mediation_and_an_engaged_mediator() -> None:
-    # mediation 0: eye/city keeps its mean trust 0.4: w = 0.5 * 0.76 * 0.9 * 0.8 = 0.2736; materials 0.5 * w.
+    # mediation 0: eye/city keeps its mean trust 0.4; materials 0.5 * w.
     amount, _ = give(mediation=0.0)
-    assert amount["eye__city"][1] == pytest.approx(0.1368)
-    # ssva not engaged anywhere: eye/city trusts partner only, 0.2, unbuffered:
-    # w = 0.5 * 0.68 * 0.9 * 0.8 = 0.2448; market/city has no co-participant: trust 0,
-    # w = 0.5 * 0.6 * 0.8 * 0.8 = 0.192.
+    assert amount["eye__city"][1] == pytest.approx(0.5 * 0.5 * 0.4**0.4 * 0.8**0.5 * 0.8)
+    # ssva not engaged anywhere: eye/city trusts partner only, 0.2, unbuffered; market/city has no
+    # co-participant: trust 0, so it gives nothing (willingness is a product: no trust, no gift).
     no_mediator = GIVE_ENGAGED.copy()
     no_mediator[[member("eye", "ssva"), member("market", "ssva")]] = False
     amount, _ = give(no_mediator)
-    assert amount["eye__city"][1] == pytest.approx(0.1224)
-    assert amount["market__city"][1] == pytest.approx(0.096)
+    assert amount["eye__city"][1] == pytest.approx(0.5 * 0.5 * 0.2**0.4 * 0.8**0.5 * 0.8)
+    assert amount["market__city"][1] == 0.0
 
 
 @pytest.mark.parametrize(("legal_frame", "central_support", "flow"), [(0.0, 0.6, 0.2), (1.0, 1.0, 1.0)])
@@ -223,11 +240,13 @@ def test_contributions_legal_flow_holds_back_public_funds_and_people(
 ) -> None:
     amount, _ = give(legal_frame=legal_frame, central_support=central_support)
     # Public bodies in the international eye programme: funds and people scaled by the flow.
-    np.testing.assert_allclose(amount["eye__partner"], [0.511488 * flow, 0.511488, 0.511488 * flow, 0.511488])
-    np.testing.assert_allclose(amount["eye__city"], [0.14976 * flow, 0.14976, 0.14976 * flow, 0.14976])
+    partner = 0.8 * 0.72**0.4 * 0.8**0.5 * 0.8
+    city = 0.5 * 0.5 * 0.58**0.4 * 0.8**0.5 * 0.8
+    np.testing.assert_allclose(amount["eye__partner"], [partner * flow, partner, partner * flow, partner])
+    np.testing.assert_allclose(amount["eye__city"], [city * flow, city, city * flow, city])
     # The city in a local programme, and the foundation anywhere, are not held back.
-    np.testing.assert_allclose(amount["market__city"], [0.14208] * 4)
-    np.testing.assert_allclose(amount["eye__ssva"], [0.3096] * 4)
+    np.testing.assert_allclose(amount["market__city"], [0.5 * 0.5 * 0.72**0.4 * 0.6**0.5 * 0.8] * 4)
+    np.testing.assert_allclose(amount["eye__ssva"], [0.5 * 0.65**0.4 * 0.8**0.5 * 0.8] * 4)
 
 
 def test_pool_by_and_spend_known_answers() -> None:

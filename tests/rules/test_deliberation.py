@@ -88,17 +88,27 @@ def test_programme_consensus_known_answer() -> None:
 
 
 @pytest.mark.parametrize(
-    ("leadership", "mediation", "expected"),
+    ("leadership", "mediation", "weight", "expected"),
     [
-        (0.3, 0.9, [0.3, 0.6]),  # alone: leadership; with a mediator: (0.3 + 0.9) / 2
-        (0.8, 0.0, [0.8, 0.4]),  # a mediator who does not mediate halves it: (0.8 + 0) / 2
-        (0.0, 1.0, [0.0, 0.5]),
+        (0.3, 0.9, 1.0, [0.3, 0.93]),  # alone: leadership; with a mediator: 1 - 0.7 * 0.1
+        (0.8, 0.0, 1.0, [0.8, 0.8]),  # a mediator who does not mediate leaves leadership as it is
+        (0.0, 1.0, 1.0, [0.0, 1.0]),
+        (0.5, 0.8, 0.5, [0.5, 0.7]),  # half a leader's weight: 1 - 0.5 * (1 - 0.4)
+        (0.5, 0.8, 0.0, [0.5, 0.5]),  # mediator_facilitation 0: the mediator does not facilitate
     ],
 )
-def test_facilitation_level_known_answers(leadership: float, mediation: float, expected: list[float]) -> None:
+def test_facilitation_level_known_answers(
+    leadership: float, mediation: float, weight: float, expected: list[float]
+) -> None:
     levels = explicit_levels(leadership=leadership, mediation=mediation)
-    got = rules.facilitation_level(levels, np.array([False, True]))
+    got = rules.facilitation_level(levels, explicit_params(mediator_facilitation=weight), np.array([False, True]))
     np.testing.assert_allclose(got, expected)
+
+
+def test_facilitation_level_ignores_mediation_where_no_mediator_takes_part() -> None:
+    levels = explicit_levels(leadership=0.4)  # mediation NaN: it must not leak in
+    got = rules.facilitation_level(levels, explicit_params(mediator_facilitation=1.0), np.array([False]))
+    np.testing.assert_allclose(got, [0.4])
 
 
 def test_programme_consensus_known_answer_on_the_tiny_structure() -> None:
@@ -107,7 +117,7 @@ def test_programme_consensus_known_answer_on_the_tiny_structure() -> None:
     facilitation_weight 0.5, purpose_weight 0.4, shared_purpose 0.5 (purpose factor 0.8),
     leadership 0.2, mediation 0.8. uni is not included in eye and ssva not in market.
     """
-    params = explicit_params(facilitation_weight=0.5, purpose_weight=0.4)
+    params = explicit_params(facilitation_weight=0.5, purpose_weight=0.4, mediator_facilitation=1.0)
     levels = explicit_levels(leadership=0.2, mediation=0.8, shared_purpose=0.5)
     commitment = np.array([0.9, 0.4, 0.5, 0.8])  # city, partner, ssva, uni
     # Among eye's live members (city, partner, ssva) the six ties average
@@ -119,11 +129,27 @@ def test_programme_consensus_known_answer_on_the_tiny_structure() -> None:
     live = members_array(True, eye__uni=False, market__ssva=False)
     consensus, viable = rules.programme_consensus(TINY, levels, params, commitment, understanding, live)
     # eye: support (0.9 + 0.4 + 0.5) / 3 = 0.6, sqrt(0.6 * 0.6) = 0.6; the mediator takes part:
-    # f = (0.2 + 0.8) / 2 = 0.5, facilitation factor 0.75: 0.6 * 0.75 * 0.8 = 0.36.
-    assert consensus[0] == pytest.approx(0.36)
+    # f = 1 - (1 - 0.2) * (1 - 0.8) = 0.84, facilitation factor 0.92: 0.6 * 0.92 * 0.8 = 0.4416.
+    assert consensus[0] == pytest.approx(0.4416)
     # school: support (0.8 + 0.4) / 2 = 0.6, the latent ties' understanding 0.6: sqrt 0.6;
     # no mediator: f = 0.2, factor 0.6: 0.6 * 0.6 * 0.8 = 0.288.
     assert consensus[1] == pytest.approx(0.288)
     # market: city alone, no tie between live members: understanding 0, consensus 0, one side.
     assert consensus[2] == 0.0
     np.testing.assert_array_equal(viable, [True, True, False])
+
+
+def test_programme_consensus_weights_members_by_their_participation() -> None:
+    """The university takes part in school at 0.5: its commitment and its ties count half.
+
+    school: support (0.5 * 0.8 + 1 * 0.4) / 1.5 = 0.5333..., understanding on the latent ties
+    between uni and partner 0.6; f = 0.2 (no mediator), factor 0.6; purpose factor 0.8.
+    """
+    params = explicit_params(facilitation_weight=0.5, purpose_weight=0.4, mediator_facilitation=1.0)
+    levels = explicit_levels(leadership=0.2, mediation=0.8, shared_purpose=0.5)
+    commitment = np.array([0.9, 0.4, 0.5, 0.8])
+    participation = members_array(1.0, eye__uni=0.0, market__ssva=0.0, school__uni=0.5)
+    consensus, viable = rules.programme_consensus(TINY, levels, params, commitment, ties_array(0.6), participation)
+    assert consensus[1] == pytest.approx(np.sqrt(0.8 / 1.5 * 0.6) * 0.6 * 0.8)
+    # A member taking part at all counts for viability: school has a local and a foreign member.
+    assert viable[1]

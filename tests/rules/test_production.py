@@ -64,7 +64,7 @@ def test_ces_default_substitutes_in_part_a_missing_type_lowers_but_does_not_zero
 
 def test_programme_performance_known_answer_saturates_below_one() -> None:
     params = explicit_params(ces_rho=0.25, resource_weights=(0.35, 0.15, 0.35, 0.15), saturation_exponent=0.5,
-                             half_saturation=0.25)  # fmt: skip
+                             half_saturation=0.25, ces_shift=0.0)  # fmt: skip
     pooled = np.array([[1.0, 1.0, 1.0, 1.0], [100.0, 100.0, 100.0, 100.0]])
     need = np.ones(2)
     out = rules.programme_performance(pooled, need, np.full(2, 0.8), np.ones(2, bool), params)
@@ -136,6 +136,10 @@ CAPACITY = np.array([0.4, 0.9, 0.8, 0.3])  # city, partner, ssva, uni
         # uni not included in eye: capacity (0.4 + 0.9 + 0.8) / 3 = 0.7, no university:
         # 0.85 * 0.7 * 0.8 = 0.476.
         (members_array(True, eye__uni=False), ties_array(0.5), [0.476, 0.56, 0.448]),
+        # uni takes part in eye at 0.5 (an optional member's inclusion): capacity
+        # (0.4 + 0.9 + 0.8 + 0.5 * 0.3) / 3.5 = 0.6428..., half the university's knowledge:
+        # (0.5 + 0.5 * 0.642857) * 0.7 * (0.8 + 0.2 * 0.5).
+        (members_array(1.0, eye__uni=0.5), ties_array(0.5), [(0.5 + 0.5 * 2.25 / 3.5) * 0.7 * 0.9, 0.56, 0.448]),
         # Understanding 1 between city and partner, 0.2 elsewhere: eye's six live ties average
         # (1 + 1 + 4 * 0.2) / 6 = 0.4666..., factor 0.4 + 0.6 * 0.4666 = 0.68: 0.85 * 0.68 * 0.8.
         (members_array(True, eye__uni=False), ties_array(0.2, city__partner=1.0, partner__city=1.0),
@@ -162,6 +166,34 @@ def test_ces_output_known_answers(inputs: list[float], rho: float, expected: flo
     assert float(rules.ces_output(np.array(inputs), (2.0, 2.0, 2.0, 2.0), rho)) == pytest.approx(expected)
 
 
+@pytest.mark.parametrize(
+    ("inputs", "rho", "shift", "expected"),
+    [
+        ([0.0, 0.0, 0.0, 0.0], 0.5, 0.25, 0.0),  # nothing pooled, nothing made
+        ([0.75, 0.75, 0.75, 0.75], 0.5, 0.25, 0.75),  # equal inputs give the input
+        ([0.0, 0.75, 0.75, 0.75], 0.5, 0.25, 0.515625),  # (0.25 * (0.5 + 3 * 1)) ** 2 - 0.25 = 0.875 ** 2 - 0.25
+        # complements, but the shift keeps a missing type from zeroing: (0.25 * (4 + 3 * 0.25)) ** -1 - 0.25
+        ([0.0, 3.75, 3.75, 3.75], -1.0, 0.25, 1.0 / 1.1875 - 0.25),
+    ],
+)
+def test_shifted_ces_output_known_answers(inputs: list[float], rho: float, shift: float, expected: float) -> None:
+    got = float(rules.ces_output(np.array(inputs), (1.0, 1.0, 1.0, 1.0), rho, shift))
+    assert got == pytest.approx(expected)
+
+
+def test_shifted_ces_has_a_finite_slope_at_zero() -> None:
+    """A missing type's first units are worth ``w * s**(rho - 1) * A**(1 - rho)`` each, not infinitely much."""
+    rho, shift, weights = 0.25, 0.05, (0.35, 0.15, 0.35, 0.15)
+    base = np.array([0.0, 1.0, 1.0, 1.0])
+    step = 1e-7
+    nudge = np.array([step, 0.0, 0.0, 0.0])
+    slope = (rules.ces_output(base + nudge, weights, rho, shift) - rules.ces_output(base, weights, rho, shift)) / step
+    aggregate = float(rules.ces_output(base, weights, rho, shift)) + shift
+    assert float(slope) == pytest.approx(0.35 * shift ** (rho - 1) * aggregate ** (1 - rho), rel=1e-4)
+    unshifted = (rules.ces_output(base + nudge, weights, rho) - rules.ces_output(base, weights, rho)) / step
+    assert float(unshifted) > 100 * float(slope), "the plain CES is (nearly) vertical at 0"
+
+
 def test_programme_performance_known_answer_with_explicit_parameters() -> None:
     """``E * X^g / (X^g + h^g)``, ``X = CES(pooled / need)``; rho 0.5, equal weights, h 0.5, g 1.
 
@@ -170,7 +202,7 @@ def test_programme_performance_known_answer_with_explicit_parameters() -> None:
     Programme 2: as programme 0 but not running: 0.
     """
     params = explicit_params(ces_rho=0.5, resource_weights=(1.0, 1.0, 1.0, 1.0), half_saturation=0.5,
-                             saturation_exponent=1.0)  # fmt: skip
+                             saturation_exponent=1.0, ces_shift=0.0)  # fmt: skip
     pooled = np.array([[1.0, 1.0, 1.0, 1.0], [4.0, 4.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0]])
     out = rules.programme_performance(
         pooled, np.array([2.0, 1.0, 2.0]), np.array([0.8, 0.5, 0.8]), np.array([True, True, False]), params

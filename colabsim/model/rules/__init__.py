@@ -18,6 +18,7 @@ from colabsim.model.rules.communication import (
     draw_contacts,
     legal_flow,
     tie_closeness,
+    understanding_reach,
 )
 from colabsim.model.rules.contribution import contributions, pool_by, spend
 from colabsim.model.rules.deliberation import facilitation_level, programme_consensus, update_programme_status
@@ -76,6 +77,7 @@ __all__ = [
     "tie_closeness",
     "trust_floor",
     "turnover_level",
+    "understanding_reach",
     "update_commitment",
     "update_programme_status",
     "update_reputation",

@@ -27,6 +27,7 @@ __all__ = [
     "draw_contacts",
     "legal_flow",
     "tie_closeness",
+    "understanding_reach",
 ]
 
 #: Weight of the kinship factor in a tie's closeness, by tie kind (formal, informal, kinship,
@@ -49,6 +50,22 @@ def tie_closeness(structure: Structure, levels: Levels) -> FloatArray:
     kin = KINSHIP_WEIGHT[structure.tie_kind] * levels["kinship"]
     hist = HISTORY_WEIGHT[structure.tie_kind] * levels["history"]
     return np.where(structure.tie_cross, 0.5 * (kin + hist), SAME_SIDE_CLOSENESS)
+
+
+def understanding_reach(structure: Structure, params: Parameters, closeness: FloatArray) -> FloatArray:
+    """How far contact can build shared understanding on each tie, in [0, 1].
+
+    Across the partnership ``reach_e = understanding_reach + (1 - understanding_reach) * q_e``, with
+    ``q_e`` the tie's closeness (`tie_closeness`: kinship and history); within one side 1.
+    Partners from different countries, administrative cultures and languages understand each
+    other's aims and procedures only part of the way by meeting; a shared history and family-like
+    ties (the Moluccan community of Vlissingen behind SSVA) carry them further. Cultural and
+    institutional distance is the main barrier that city-to-city partnerships name (Bontenbal
+    2009; Zelinsky 1991), and what the study credits to Vlissingen's "historical setting" and
+    "emotional, family-like relations".
+    """
+    reach = params.understanding_reach + (1.0 - params.understanding_reach) * closeness
+    return np.asarray(np.where(structure.tie_cross, reach, 1.0))
 
 
 def legal_flow(levels: Levels, params: Parameters) -> FloatArray:
@@ -143,10 +160,12 @@ def apply_contacts(
     params: Parameters,
     purpose: FloatArray | float = 1.0,
     depth: FloatArray | float = 1.0,
+    reach: FloatArray | float = 1.0,
 ) -> tuple[FloatArray, FloatArray]:
     """Contact builds shared understanding and refreshes trust.
 
-    On a tie with contact: ``u <- u + min(g_u * depth, 1) * (1 - u)`` with ``g_u =
+    On a tie with contact: ``u <- u + min(g_u * depth, 1) * max(reach - u, 0)`` (`reach`: how far
+    contact can take understanding on the tie, `understanding_reach`) with ``g_u =
     understanding_gain * (1 - w_p + w_p * purpose)``, ``w_p = purpose_understanding_weight``,
     ``purpose`` the shared-purpose factor (Ansell & Gash 2008: shared understanding is agreement
     on a common mission, which a shared purpose makes easier to reach) and ``depth`` the expected
@@ -159,6 +178,7 @@ def apply_contacts(
     w_p = params.purpose_understanding_weight
     per_contact = params.understanding_gain * (1.0 - w_p + w_p * np.asarray(purpose, dtype=np.float64))
     gain = np.minimum(per_contact * np.asarray(depth, dtype=np.float64), 1.0)
-    new_understanding = np.where(contact, understanding + gain * (1.0 - understanding), understanding)
+    gap = np.maximum(np.asarray(reach, dtype=np.float64) - understanding, 0.0)
+    new_understanding = np.where(contact, understanding + gain * gap, understanding)
     new_trust = np.where(contact, trust + params.contact_trust_gain * (1.0 - trust), trust)
     return new_trust, new_understanding

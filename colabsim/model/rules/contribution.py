@@ -35,7 +35,7 @@ def contributions(
     params: Parameters,
     state: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
     consensus: FloatArray,
-    engaged: BoolArray,
+    engaged: FloatArray,
     months_left: int,
     rng: UniformSource,
 ) -> tuple[FloatArray, FloatArray, BoolArray]:
@@ -45,17 +45,20 @@ def contributions(
     remaining stock and ``B_i`` its yearly budget by type, monthly means are
     ``q_m = min(S_i / months_left, B_i / 12) / n_i``: spending is planned at one twelfth of the
     budget a month and what is not spent lapses (no year-end absorption). Willingness
-    ``w_m = c_i * (1 - w_t + w_t * t_m) * (0.5 + 0.5 * mutuality) * (1 - w_j + w_j * consensus_p)``
-    with ``w_t = trust_weight``, ``w_j = joint_action_weight``, and ``t_m`` i's mean trust in its
-    co-participants in p (0 if it has no tie to any), buffered by a mediator taking part:
+    ``w_m = c_i * t_m^w_t * consensus_p^w_j * (0.5 + 0.5 * mutuality)``, a product of
+    complementary terms, with ``w_t = trust_weight``, ``w_j = joint_action_weight`` (their
+    elasticities) and ``t_m`` i's mean trust in its co-participants in p, each weighted by its
+    participation (0 if it has no tie to any), buffered by a mediator taking part:
     ``t_m <- t_m + mediator_buffer * mediation * (1 - t_m)`` (partners give through a broker they
     trust when they do not yet trust each other). The member defects (gives nothing) with
     probability ``free_ride_rate * (1 - reciprocity_norms) * (1 - c_i)``. Contribution
-    ``x_m = q_m * w_m * flow_m`` where ``flow`` is `legal_flow` for the funds and people of public
-    bodies (the city's agencies, foreign municipalities) in international programmes (those with a
-    foreign participant): their budget lines and staff assignments need a current agreement; 1
-    otherwise.
-    Reciprocity ``r_m = min(1, sum(x_m) / (fair_share * sum(q_m)))``.
+    ``x_m = q_m * e_m * w_m * flow_m``, with ``e_m`` the membership's participation (`engaged`:
+    1 for a required member, the inclusion factor for an optional one) and ``flow`` the
+    `legal_flow` for the funds and people of public bodies (the city's agencies, foreign
+    municipalities) in international programmes (those with a foreign participant): their budget
+    lines and staff assignments need a current agreement; 1 otherwise.
+    Reciprocity ``r_m = min(1, sum(x_m) / (fair_share * e_m * sum(q_m)))``: partners expect of
+    a member in proportion to how far it takes part.
 
     Args:
         structure: The run's structure.
@@ -64,7 +67,8 @@ def contributions(
         state: (commitment ``(..., N)``, trust ``(..., E)``, stock ``(..., N, 4)``,
             budget ``(..., N, 4)``).
         consensus: Consensus by programme, ``(..., P)`` (`programme_consensus`).
-        engaged: Memberships that count this month: member present and included, programme active.
+        engaged: How fully each membership takes part this month, ``(..., M)``: its participation
+            while the member is present and the programme active, else 0 (booleans work as 0/1).
         months_left: Months left in the budget year, including this one (1 to 12).
         rng: Source of uniform draws.
 
@@ -74,31 +78,33 @@ def contributions(
     """
     commitment, trust, stock, budget = state
     mem_actor, mem_prog = structure.mem_actor, structure.mem_prog
-    n_active = segment_count(engaged, mem_actor, structure.n_actors)
+    intensity = np.asarray(engaged, dtype=np.float64)
+    taking_part = intensity > 0
+    n_active = segment_count(taking_part, mem_actor, structure.n_actors)
     monthly = np.minimum(stock / float(months_left), budget / 12.0)
     means = monthly / np.maximum(n_active, 1.0)[..., None]
     means_m = means[..., mem_actor, :]
-    pair_live = engaged[..., structure.pair_src_mem] & engaged[..., structure.pair_dst_mem]
-    trust_m = segment_mean(trust[..., structure.pair_edge], pair_live, structure.pair_src_mem, structure.n_members)
-    mediated = segment_any(engaged & structure.is_mediator[mem_actor], mem_prog, structure.n_programmes)
+    # A co-participant counts in i's trust as far as it takes part.
+    pair_weight = taking_part[..., structure.pair_src_mem] * intensity[..., structure.pair_dst_mem]
+    trust_m = segment_mean(trust[..., structure.pair_edge], pair_weight, structure.pair_src_mem, structure.n_members)
+    mediated = segment_any(taking_part & structure.is_mediator[mem_actor], mem_prog, structure.n_programmes)
     buffer = params.mediator_buffer * np.asarray(levels["mediation"]) * mediated[..., mem_prog]
     trust_m = trust_m + buffer * (1.0 - trust_m)
     c_m = commitment[..., mem_actor]
-    joint = 1.0 - params.joint_action_weight + params.joint_action_weight * consensus[..., mem_prog]
-    relational = (1.0 - params.trust_weight + params.trust_weight * trust_m) * joint
+    relational = trust_m**params.trust_weight * consensus[..., mem_prog] ** params.joint_action_weight
     willingness = c_m * relational * (0.5 + 0.5 * np.asarray(levels["mutuality"]))
     defect_p = params.free_ride_rate * (1.0 - np.asarray(levels["reciprocity_norms"])) * (1.0 - c_m)
     defects = rng.random(np.shape(c_m)) < defect_p
-    give = np.where(engaged & ~defects, willingness, 0.0)
+    give = np.where(taking_part & ~defects, willingness * intensity, 0.0)
     international = structure.prog_gated[mem_prog]
     amount = means_m * give[..., None]
     # Public bodies' money and staff time in international programmes wait on the legal frame.
     flow = np.where(structure.is_public[mem_actor] & international, legal_flow(levels, params), 1.0)
     amount[..., 0] *= flow
     amount[..., 2] *= flow
-    expected = params.fair_share * means_m.sum(axis=-1)
+    expected = params.fair_share * intensity * means_m.sum(axis=-1)
     reciprocity = np.where(expected > 0, np.minimum(1.0, amount.sum(axis=-1) / np.maximum(expected, 1e-12)), 0.0)
-    observed = engaged & (expected > 0)
+    observed = taking_part & (expected > 0)
     return amount, reciprocity, observed
 
 

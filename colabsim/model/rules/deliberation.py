@@ -21,15 +21,19 @@ from colabsim.scenario.parameters import Parameters
 __all__ = ["facilitation_level", "programme_consensus", "update_programme_status"]
 
 
-def facilitation_level(levels: Levels, mediated: BoolArray | FloatArray) -> FloatArray:
+def facilitation_level(levels: Levels, params: Parameters, mediated: BoolArray | FloatArray) -> FloatArray:
     """Facilitation where a mediator is (``mediated`` true) or is not present.
 
-    ``f = leadership`` without a mediator and ``f = (leadership + mediation) / 2`` with one: the
-    mediator shares the facilitating role (Ansell & Gash 2008 count mediation as a form of
-    facilitative leadership), so neither factor masks the other.
+    ``f = 1 - (1 - leadership) * (1 - mediator_facilitation * mediation * mediated)``: the
+    convener and the mediator each facilitate, and either can reach a partner the other does not
+    (Ansell & Gash 2008 count mediation as a form of facilitative leadership). Without a mediator,
+    or with one that does not mediate (``mediation = 0``), ``f = leadership``: a mediator at the
+    table never dilutes the leadership there is, and neither factor caps the other.
     """
     m = np.asarray(mediated, dtype=np.float64)
-    return (np.asarray(levels["leadership"]) + np.asarray(levels["mediation"]) * m) / (1.0 + m)
+    # Only where a mediator takes part does its mediation count at all.
+    mediator = np.where(m > 0, params.mediator_facilitation * np.asarray(levels["mediation"]) * m, 0.0)
+    return np.asarray(1.0 - (1.0 - np.asarray(levels["leadership"])) * (1.0 - mediator))
 
 
 def programme_consensus(
@@ -38,16 +42,17 @@ def programme_consensus(
     params: Parameters,
     commitment: FloatArray,
     understanding: FloatArray,
-    member_live: BoolArray,
+    participation: FloatArray,
 ) -> tuple[FloatArray, BoolArray]:
     """Consensus of each programme, and whether it has the members to run at all.
 
     ``consensus_p = sqrt(support_p * understanding_p) * (1 - w_f + w_f * f_p)
     * (1 - w_s + w_s * shared_purpose)`` in [0, 1], with ``w_f = facilitation_weight``,
-    ``w_s = purpose_weight``, ``support_p`` the mean commitment of the live members,
-    ``understanding_p`` the mean shared understanding over ties between live members and ``f_p``
-    the facilitation (`facilitation_level`, mediated when an active mediator takes part). A
-    programme is viable when its live members come from at least two sides.
+    ``w_s = purpose_weight``, ``support_p`` the mean commitment of the live members weighted by
+    their participation ``w_m``, ``understanding_p`` the mean shared understanding over ties
+    between live members weighted by ``w_i * w_j`` and ``f_p`` the facilitation
+    (`facilitation_level`, mediated when an active mediator takes part). A programme is viable
+    when its live members (``w_m > 0``) come from at least two sides.
 
     Args:
         structure: The run's structure.
@@ -55,17 +60,21 @@ def programme_consensus(
         params: Rule parameters.
         commitment: Commitment by actor, ``(..., N)``.
         understanding: Shared understanding by tie, ``(..., E)``.
-        member_live: Which memberships count (member present and included), ``(..., M)``.
+        participation: How fully each membership takes part, ``(..., M)``: 0 when the member is
+            absent, else `colabsim.model.engine.member_participation` (booleans work as 0/1).
 
     Returns:
         (consensus, viable), each ``(..., P)``.
     """
     n_prog = structure.n_programmes
-    support = segment_mean(commitment[..., structure.mem_actor], member_live, structure.mem_prog, n_prog)
-    pair_live = member_live[..., structure.pair_src_mem] & member_live[..., structure.pair_dst_mem]
-    shared = segment_mean(understanding[..., structure.pair_edge], pair_live, structure.pair_prog, n_prog)
+    weight = np.asarray(participation, dtype=np.float64)
+    member_live = weight > 0
+    support = segment_mean(commitment[..., structure.mem_actor], weight, structure.mem_prog, n_prog)
+    pair_weight = weight[..., structure.pair_src_mem] * weight[..., structure.pair_dst_mem]
+    shared = segment_mean(understanding[..., structure.pair_edge], pair_weight, structure.pair_prog, n_prog)
     mediated = segment_any(member_live & structure.is_mediator[structure.mem_actor], structure.mem_prog, n_prog)
-    facilitated = 1.0 - params.facilitation_weight + params.facilitation_weight * facilitation_level(levels, mediated)
+    facilitation = facilitation_level(levels, params, mediated)
+    facilitated = 1.0 - params.facilitation_weight + params.facilitation_weight * facilitation
     purpose = 1.0 - params.purpose_weight + params.purpose_weight * np.asarray(levels["shared_purpose"])
     consensus = np.sqrt(support * shared) * facilitated * purpose
     sides = sum(

@@ -33,7 +33,7 @@ def update_trust(
     trust: FloatArray,
     reciprocity: FloatArray,
     observed: BoolArray,
-    engaged: BoolArray,
+    engaged: BoolArray | FloatArray,
     floor: FloatArray,
 ) -> FloatArray:
     """Move trust i->j toward what j's observed reciprocity warrants in the programmes they share.
@@ -48,7 +48,8 @@ def update_trust(
     ``kin_e = KINSHIP_WEIGHT[kind] * kinship`` on cross-side ties (0 within a side). Ties with
     nothing observed are unchanged. The result is clipped to [0, 1].
     """
-    seen_pair = engaged[..., structure.pair_src_mem] & observed[..., structure.pair_dst_mem]
+    taking_part = np.asarray(engaged, dtype=np.float64) > 0
+    seen_pair = taking_part[..., structure.pair_src_mem] & observed[..., structure.pair_dst_mem]
     n_ties = structure.n_ties
     recip = segment_mean(reciprocity[..., structure.pair_dst_mem], seen_pair, structure.pair_edge, n_ties)
     seen = segment_any(seen_pair, structure.pair_edge, n_ties)
@@ -76,18 +77,20 @@ def realised_benefit(
     return benefit, segment_any(counted, structure.mem_actor, n)
 
 
-def facilitation(structure: Structure, levels: Levels, member_live: BoolArray, live_programme: BoolArray) -> FloatArray:
+def facilitation(
+    structure: Structure, levels: Levels, params: Parameters, member_live: BoolArray, live_programme: BoolArray
+) -> FloatArray:
     """Facilitation each actor receives: `facilitation_level` with ``mediated_i``.
 
     ``mediated_i`` is true when i takes part in a live programme in which a present mediator
-    (a bridging foundation) also takes part; then ``f_i = (leadership + mediation) / 2``, else
-    ``f_i = leadership``.
+    (a bridging foundation) also takes part; then ``f_i = 1 - (1 - leadership) * (1 -
+    mediator_facilitation * mediation)``, else ``f_i = leadership``.
     """
     n_prog = structure.n_programmes
     with_mediator = segment_any(member_live & structure.is_mediator[structure.mem_actor], structure.mem_prog, n_prog)
     counted = member_live & live_programme[..., structure.mem_prog] & with_mediator[..., structure.mem_prog]
     mediated = segment_any(counted, structure.mem_actor, structure.n_actors)
-    return facilitation_level(levels, mediated)
+    return facilitation_level(levels, params, mediated)
 
 
 def affective_setpoint(

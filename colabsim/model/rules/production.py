@@ -15,7 +15,7 @@ import numpy as np
 
 from colabsim.model.rules.common import BoolArray, FloatArray, Levels
 from colabsim.model.rules.communication import legal_flow
-from colabsim.model.rules.segments import segment_any, segment_mean
+from colabsim.model.rules.segments import segment_mean, segment_sum
 from colabsim.model.structure import Structure
 from colabsim.scenario.parameters import Parameters
 
@@ -33,27 +33,29 @@ def actor_capacity(structure: Structure, levels: Levels) -> FloatArray:
     return np.where(np.isnan(structure.capacity_override), levels["admin_capacity"], structure.capacity_override)
 
 
-def ces_output(inputs: FloatArray, weights: tuple[float, ...], rho: float) -> FloatArray:
-    """CES aggregate of the last axis: ``(sum_k w_k x_k^rho)^(1/rho)`` with weights normalised.
+def ces_output(inputs: FloatArray, weights: tuple[float, ...], rho: float, shift: float = 0.0) -> FloatArray:
+    """Shifted CES aggregate of the last axis: ``(sum_k w_k (x_k + s)^rho)^(1/rho) - s``, weights normalised.
 
-    The elasticity of substitution is ``1 / (1 - rho)``. With ``0 < rho < 1`` (the default,
-    ``rho = 0.25``: elasticity 1.33) the inputs substitute in part: a missing type lowers the
-    aggregate sharply but does not zero it. With ``rho < 0`` they are strict complements: the
-    aggregate is 0 when any input is 0. ``rho = 0`` is not allowed (it is the Cobb-Douglas limit).
+    The elasticity of substitution is ``1 / (1 - rho)`` (for inputs large against the shift
+    ``s``). With ``0 < rho < 1`` (the default, ``rho = 0.25``: elasticity 1.33) the inputs
+    substitute in part: a missing type lowers the aggregate but does not zero it; with ``rho < 0``
+    they are complements. The shift ``s >= 0`` keeps the slope at 0 finite: without it (``s =
+    0``) the first unit of a missing type would be worth infinitely more than the next (a cliff),
+    and complements would give 0 whenever any input is 0. Equal inputs ``x`` give ``x``; all inputs
+    0 give 0. ``rho = 0`` is not allowed (it is the Cobb-Douglas limit).
     """
     w = np.asarray(weights, dtype=np.float64)
     w = w / w.sum()
-    # Complements need a floor against division by zero; substitutes take 0 as it is.
-    x = np.maximum(inputs, 1e-12) if rho < 0 else np.maximum(inputs, 0.0)
-    aggregate = np.sum(w * x**rho, axis=-1) ** (1.0 / rho)
-    if rho < 0:
-        # The floor above only avoids division by zero; a missing input still means no output.
-        aggregate = np.where(np.any(inputs <= 0.0, axis=-1), 0.0, aggregate)
-    return np.asarray(aggregate)
+    x = np.maximum(inputs, 0.0) + shift
+    if rho < 0 and shift <= 0.0:
+        # Unshifted complements: a floor only avoids division by zero; a missing input means no output.
+        aggregate = np.sum(w * np.maximum(x, 1e-12) ** rho, axis=-1) ** (1.0 / rho)
+        return np.asarray(np.where(np.any(inputs <= 0.0, axis=-1), 0.0, aggregate))
+    return np.asarray(np.maximum(np.sum(w * x**rho, axis=-1) ** (1.0 / rho) - shift, 0.0))
 
 
 def joint_capacity(
-    structure: Structure, levels: Levels, params: Parameters, capacity: FloatArray, member_live: BoolArray
+    structure: Structure, levels: Levels, params: Parameters, capacity: FloatArray, participation: FloatArray
 ) -> FloatArray:
     """Each programme's capacity for joint action in [0, 1], shape ``(..., P)``.
 
@@ -67,7 +69,7 @@ def joint_capacity(
     resources the output.
     """
     n_prog = structure.n_programmes
-    cap = segment_mean(capacity[..., structure.mem_actor], member_live, structure.mem_prog, n_prog)
+    cap = segment_mean(capacity[..., structure.mem_actor], participation, structure.mem_prog, n_prog)
     # Factor levels are scalars for one run and (B, 1) for a batch: both broadcast against (..., P).
     standing = np.where(structure.prog_gated, legal_flow(levels, params), 1.0)
     w_l, w_a = params.leadership_weight, params.arrangement_weight
@@ -80,27 +82,31 @@ def coordination_efficiency(
     params: Parameters,
     capacity: FloatArray,
     understanding: FloatArray,
-    member_live: BoolArray,
+    participation: FloatArray,
     joint: FloatArray | None = None,
 ) -> FloatArray:
     """Coordination efficiency of each programme in [0, 1].
 
     ``E_p = (efficiency_floor + (1 - efficiency_floor) * capacity_p)
     * (understanding_floor + (1 - understanding_floor) * understanding_p)
-    * (1 - knowledge_bonus + knowledge_bonus * [a university takes part])``
+    * (1 - knowledge_bonus + knowledge_bonus * knowledge_p)``
     where ``capacity_p`` is the programme's capacity for joint action `joint` (`joint_capacity`;
-    when not given, the mean capacity of the live members) and ``understanding_p`` the mean
-    shared understanding over ties between live members: partners who do not understand each
-    other's aims and procedures waste what they pool.
+    when not given, the mean capacity of the live members weighted by participation),
+    ``understanding_p`` the mean shared understanding over ties between live members (weighted by
+    ``w_i * w_j``): partners who do not understand each other's aims and procedures waste what
+    they pool; and ``knowledge_p = min(1, sum of the participation of the universities taking
+    part)``: a university brings its knowledge as far as it is involved.
     """
     n_prog = structure.n_programmes
+    weight = np.asarray(participation, dtype=np.float64)
     if joint is None:
-        cap = segment_mean(capacity[..., structure.mem_actor], member_live, structure.mem_prog, n_prog)
+        cap = segment_mean(capacity[..., structure.mem_actor], weight, structure.mem_prog, n_prog)
     else:
         cap = joint
-    pair_live = member_live[..., structure.pair_src_mem] & member_live[..., structure.pair_dst_mem]
-    shared = segment_mean(understanding[..., structure.pair_edge], pair_live, structure.pair_prog, n_prog)
-    knows = segment_any(member_live & structure.is_university[structure.mem_actor], structure.mem_prog, n_prog)
+    pair_weight = weight[..., structure.pair_src_mem] * weight[..., structure.pair_dst_mem]
+    shared = segment_mean(understanding[..., structure.pair_edge], pair_weight, structure.pair_prog, n_prog)
+    university = weight * structure.is_university[structure.mem_actor]
+    knows = np.minimum(segment_sum(university, structure.mem_prog, n_prog), 1.0)
     floor, u_floor = params.efficiency_floor, params.understanding_floor
     understood = u_floor + (1.0 - u_floor) * shared
     return (floor + (1.0 - floor) * cap) * understood * (1.0 - params.knowledge_bonus + params.knowledge_bonus * knows)
@@ -111,11 +117,12 @@ def programme_performance(
 ) -> FloatArray:
     """Performance by programme: ``E_p * X_p^g / (X_p^g + half_saturation^g)`` if active, else 0.
 
-    ``X_p = CES(pooled_p / need_p)`` and ``g = saturation_exponent``: output saturates smoothly
-    (a Hill function: a service reaches its users with diminishing returns), so performance stays
-    below 1 and no factor is cut off at a ceiling.
+    ``X_p = CES(pooled_p / need_p)`` (`ces_output`, shifted by ``ces_shift``) and
+    ``g = saturation_exponent``: output saturates smoothly (a Hill function: a service reaches its
+    users with diminishing returns), so performance stays below 1 and no factor is cut off at a
+    ceiling.
     """
-    output = ces_output(pooled / need[:, None], params.resource_weights, params.ces_rho)
+    output = ces_output(pooled / need[:, None], params.resource_weights, params.ces_rho, params.ces_shift)
     shaped = output**params.saturation_exponent
     delivered = efficiency * shaped / (shaped + params.half_saturation**params.saturation_exponent)
     return np.where(running, np.clip(delivered, 0.0, 1.0), 0.0)

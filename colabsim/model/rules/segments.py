@@ -55,23 +55,26 @@ def segment_count(mask: NDArray[np.bool_], ids: IntArray, n: int) -> FloatArray:
     return segment_sum(mask, ids, n)
 
 
-def segment_mean(values: FloatArray, mask: NDArray[np.bool_], ids: IntArray, n: int, empty: float = 0.0) -> FloatArray:
-    """Average `values` over the entries where `mask` is True, per group.
+def segment_mean(
+    values: FloatArray, mask: NDArray[np.bool_] | FloatArray, ids: IntArray, n: int, empty: float = 0.0
+) -> FloatArray:
+    """Average `values` per group, counting each entry with its weight in `mask`.
 
     Args:
         values: Values of shape ``(..., K)``.
-        mask: Which entries count, shape broadcastable to `values`.
+        mask: Which entries count (booleans), or how much each counts (weights >= 0, e.g. a
+            member's intensity of participation), shape broadcastable to `values`.
         ids: Group of each entry, shape ``(K,)``.
         n: Number of groups.
-        empty: Value given to groups with no counted entry.
+        empty: Value given to groups whose entries all have weight 0.
 
     Returns:
-        Array of shape ``(..., n)``.
+        Array of shape ``(..., n)``: ``sum(w * v) / sum(w)`` per group.
     """
-    values, mask = np.broadcast_arrays(np.asarray(values, dtype=np.float64), np.asarray(mask, dtype=bool))
-    total = segment_sum(np.where(mask, values, 0.0), ids, n)
-    count = segment_sum(mask, ids, n)
-    return np.where(count > 0, total / np.maximum(count, 1.0), empty)
+    values, weight = np.broadcast_arrays(np.asarray(values, dtype=np.float64), np.asarray(mask, dtype=np.float64))
+    total = segment_sum(np.where(weight > 0, values * weight, 0.0), ids, n)
+    count = segment_sum(weight, ids, n)
+    return np.where(count > 0, total / np.where(count > 0, count, 1.0), empty)
 
 
 def segment_any(mask: NDArray[np.bool_], ids: IntArray, n: int) -> NDArray[np.bool_]:

@@ -120,9 +120,11 @@ def serving(
     server = Server(process, f"http://127.0.0.1:{port}/", port, log)
     # A `timeout` or Ctrl+C on the script must not leave the server behind.
     previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    finished = False
     try:
         wait_up(server.url, process, headers=first_headers)
         yield server
+        finished = True
     finally:
         signal.signal(signal.SIGTERM, previous)
         process.terminate()
@@ -131,6 +133,10 @@ def serving(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if finished:
+            log.unlink(missing_ok=True)
+        else:
+            print(f"colabsim serve's output: {log}", file=sys.stderr)
 
 
 def open_session(
@@ -217,16 +223,20 @@ class Trace:
         """Whether syscalls are recorded."""
         return self.process is not None
 
+        self.lines: list[str] = []
+
     def stop(self) -> None:
-        """Detach."""
+        """Detach, and keep what was recorded (the log file goes)."""
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             self.process.wait(timeout=20)
+        self.lines = self.log.read_text(errors="replace").splitlines()
+        self.log.unlink(missing_ok=True)
 
     def paths(self) -> set[str]:
-        """Every path the server named in a file syscall (opened, stat'ed, listed...)."""
+        """Every path the server named in a file syscall (opened, stat'ed, listed...) until `stop`."""
         found = set()
-        for line in self.log.read_text(errors="replace").splitlines():
+        for line in self.lines:
             for match in re.finditer(r'"((?:[^"\\]|\\.)*)"', line.split("connect(", 1)[0]):
                 found.add(match.group(1).encode().decode("unicode_escape", errors="replace"))
         return found
@@ -234,7 +244,7 @@ class Trace:
     def remote_connections(self) -> list[str]:
         """Connections to anything but this computer (a fetch from the internet, or telemetry)."""
         out = []
-        for line in self.log.read_text(errors="replace").splitlines():
+        for line in self.lines:
             if "connect(" not in line or "AF_UNIX" in line:
                 continue
             address = re.search(r'inet_(?:addr|pton)\((?:AF_INET6, )?"([^"]+)"', line)

@@ -27,69 +27,27 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    # Every participant's page is in front on their own screen: no page is throttled as a background one.
+from dashboard_live import CHROMIUM, FLAGS, machine, open_session, rss_mb, serving
+
+#: In a room every participant's page is in front on its own screen: no page is throttled as a
+#: background one when many share one browser here.
+FOREGROUND = [
     "--disable-background-timer-throttling",
     "--disable-renderer-backgrounding",
     "--disable-backgrounding-occluded-windows",
 ]
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of process `pid` in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for {pid}")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_up(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"colabsim serve exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.3)
-    raise SystemExit("colabsim serve did not answer within 90 s")
-
-
 def _open(playwright: Any, url: str, sessions: int, workdir: Path) -> list[Any]:
+    """Open `sessions` dashboards, each in its own browser, and step each once."""
     contexts = []
     for i in range(sessions):
-        context = playwright.chromium.launch_persistent_context(
-            str(workdir / f"profile{time.monotonic_ns()}-{i}"), executable_path=CHROMIUM, headless=True, args=FLAGS
-        )
-        context.set_default_timeout(60_000)
-        page = context.pages[0] if context.pages else context.new_page()
-        page.goto(url)
-        page.locator(".colabsim-network-0").wait_for()
+        context, page = open_session(playwright, url, workdir / f"profile{time.monotonic_ns()}-{i}")
         page.locator(".colabsim-step").click()
         page.get_by_text("month 1 of").wait_for()
         contexts.append(context)
@@ -126,7 +84,7 @@ def _month(page: Any) -> int:
 
 def load(playwright: Any, url: str, sessions: int, seconds: float, pid: int) -> dict[str, float]:
     """`sessions` participants playing at once for `seconds` (see the module); the figures measured."""
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[*FLAGS, *FOREGROUND])
     try:
         before = rss_mb(pid)
         pages = []
@@ -178,19 +136,9 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/"
-    env = {**os.environ, "SOLARA_KERNEL_CULL_TIMEOUT": f"{args.keep * 60:g}s"}
-    env.pop("COLABSIM_SCENARIO", None)
-    command = [sys.executable, "-m", "colabsim", "serve", "--port", str(port)]
-    help_text = subprocess.run([*command[:4], "--help"], capture_output=True, text=True, env=env, cwd=ROOT).stdout
-    if "--keep-minutes" in help_text:
-        command += ["--keep-minutes", str(args.keep)]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    rows: list[tuple[int, float, float, float, float]] = []
-    start = 0.0
-    try:
-        _wait_up(url, server)
+    rows = []
+    with serving("--keep-minutes", f"{args.keep:g}") as server:
+        url = server.url
         if args.load:
             with sync_playwright() as pw:
                 _load_table(pw, url, [int(n) for n in args.load.split(",")], args.seconds, server.pid)
@@ -213,13 +161,7 @@ def main() -> None:
                 after = rss_mb(server.pid)
                 rows.append((cycle, before, opened, after, (opened - before) / args.sessions))
                 print(f"cycle {cycle}: {before:.0f} -> {opened:.0f} MB open -> {after:.0f} MB culled", flush=True)
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-    _print_cycles(rows, start, args)
-
-
-def _print_cycles(rows: list[tuple[int, float, float, float, float]], start: float, args: argparse.Namespace) -> None:
+    print(f"\n{machine()}")
     print(f"\nbaseline after warm-up: {start:.0f} MB; {args.sessions} sessions a cycle, kept {args.keep:g} min\n")
     print("| cycle | before (MB) | sessions open (MB) | after cull (MB) | per session (MB) |")
     print("|---|---|---|---|---|")
@@ -235,7 +177,7 @@ def _load_table(playwright: Any, url: str, counts: list[int], seconds: float, pi
         row = load(playwright, url, sessions, seconds, pid)
         rows.append(row)
         print(f"{sessions} sessions: {row}", flush=True)
-    print(f"\n{platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} after the runs; ")
+    print(f"\n{machine()}; load average {os.getloadavg()[0]:.1f} after the runs")
     print(f"each count plays {seconds:g} s at normal speed (6 months/s asked)\n")
     print(
         "| sessions | painted/s per session (median) | lowest | months/s per session | server CPU per update |"

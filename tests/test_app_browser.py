@@ -13,6 +13,7 @@ mode at 1280x720, Darwin with the agreement renewed in 2013): ``dashboard.png`` 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -141,6 +142,42 @@ def test_hostile_uploads_are_refused_and_the_next_visitor_still_gets_the_page(
         click_until(visitor, ".colabsim-step", 1)
     finally:
         second.close()
+
+
+def test_a_file_description_made_up_by_a_page_script_gets_a_message(
+    playwright: Any, server: str, tmp_path: Path
+) -> None:
+    """The browser's description of the chosen file comes over the websocket; a script can make it up."""
+    from playwright.sync_api import expect
+
+    def made_up_size(ws: Any) -> None:
+        upstream = ws.connect_to_server()
+
+        def forward(message: str | bytes) -> None:
+            if isinstance(message, str) and '"file_info"' in message:
+                data = json.loads(message)
+                for info in data["content"]["data"]["state"]["file_info"]:
+                    info["size"] = "many"
+                message = json.dumps(data)
+            upstream.send(message)
+
+        ws.on_message(forward)
+        upstream.on_message(ws.send)
+
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "p"), executable_path=str(CHROMIUM), headless=True, args=FLAGS, viewport=VIEWPORT
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.pages[0] if context.pages else context.new_page()
+        page.route_web_socket(re.compile(r".*/channels.*"), made_up_size)
+        page.goto(server)
+        page.locator(".colabsim-network-0").wait_for()
+        upload(page, "own.toml", b'extends = "darwin.toml"\n[scenario]\nname = "Mine"\n')
+        expect(page.locator(".colabsim-file-error")).to_contain_text("could not be read from the browser")
+        click_until(page, ".colabsim-step", 1)
+    finally:
+        context.close()
 
 
 def test_the_page_works_with_every_non_local_request_blocked(playwright: Any, server: str, tmp_path: Path) -> None:

@@ -18,12 +18,12 @@ from collections.abc import Callable
 from typing import Any, cast
 
 import solara
-from ipyvuetify.extra import FileInput
 
 from colabsim.app.i18n import N_, Translator
 from colabsim.app.interventions import INTERVENTIONS, factor_label
+from colabsim.app.picker import ScenarioUpload
 from colabsim.app.session import SPEEDS, Controls, Dashboard
-from colabsim.app.upload import UPLOAD_LIMIT, read_limited
+from colabsim.app.upload import UPLOAD_LIMIT
 from colabsim.scenario.factors import DIMENSIONS, FACTORS, Factor
 
 __all__ = [
@@ -32,7 +32,6 @@ __all__ = [
     "InterventionControls",
     "RunControls",
     "ScenarioControls",
-    "ScenarioUpload",
     "act",
 ]
 
@@ -55,7 +54,6 @@ TEXT = {
     "speed": N_("Speed (months per second)"),
     "seed": N_("Seed (same seed, same run)"),
     "new_seed": N_("New seed"),
-    "unreadable": N_("The file could not be read from the browser; choose it again."),
     "confirm_title": N_("Start again?"),
     "confirm_body": N_("{what} restarts the run from month 0: the months simulated and your changes are lost."),
     "confirm_ok": N_("Restart"),
@@ -189,51 +187,20 @@ def RunControls(board: Dashboard, state: Controls, refresh: Refresh) -> None:  #
             )
 
 
-@solara.component
-def ScenarioUpload(  # noqa: N802
-    on_file: Callable[[object, bytes], None], on_error: Callable[[str], None], tr: Translator
-) -> None:
-    """A file picker (click or keyboard, as on a tablet) for a scenario file of one's own.
-
-    The browser keeps the file; the server asks it for at most `UPLOAD_LIMIT` + 1 bytes, whatever
-    size the browser reports, and hands name and bytes to `on_file` (`on_error` if reading fails).
-    """
-    chosen, set_chosen = solara.use_state(cast(list[Any] | None, None))
-    # No `accept` filter: a tablet may grey out a .toml file it has no type for; the content is checked.
-    picker = FileInput.element(multiple=False, show_progress=False, on_file_info=set_chosen)
-    files, set_files = solara.use_state(cast(list[Any] | None, None))
-
-    def wire() -> None:
-        if chosen:
-            widget = cast(FileInput, solara.get_widget(picker))
-            widget.version += 1  # Solara's FileDrop does the same: the widget's own observer is not called
-            widget.reset_stats()
-            set_files(widget.get_files())
-
-    solara.use_effect(wire, [chosen])
-
-    def read(cancel: threading.Event) -> None:
-        if not files:
-            return
-        try:
-            data = read_limited(files[0]["file_obj"], UPLOAD_LIMIT)
-        except Exception as exc:  # the browser went away or sent something else than asked
-            logger.warning("upload could not be read: %s", exc)
-            on_error(tr(TEXT["unreadable"]))
-            return
-        on_file(files[0].get("name"), data)
-
-    solara.use_thread(read, [files])
-
-
 Pending = tuple[str, Callable[[], object]] | None
 
 
 @solara.component
 def ConfirmLoss(  # noqa: N802
-    pending: solara.Reactive[Pending], on_ok: Callable[[Callable[[], object]], None], tr: Translator
+    pending: solara.Reactive[Pending],
+    on_ok: Callable[[Callable[[], object]], None],
+    tr: Translator,
+    on_cancel: Callable[[], None] | None = None,
 ) -> None:
-    """Asks before an action that restarts the run; `pending` is (what, action) or None."""
+    """Asks before an action that restarts the run; `pending` is (what, action) or None.
+
+    `on_cancel` is called when the run is kept ("Keep this run", Esc or a click beside the dialog).
+    """
     what = pending.value[0] if pending.value else ""
 
     def ok() -> None:
@@ -243,6 +210,8 @@ def ConfirmLoss(  # noqa: N802
 
     def cancel(_: object = None) -> None:
         pending.set(None)
+        if on_cancel is not None:
+            on_cancel()
 
     def closed(open_now: bool) -> None:
         if not open_now:  # Esc or a click beside the dialog: as "Keep this run"
@@ -284,14 +253,9 @@ def ScenarioControls(board: Dashboard, state: Controls, refresh: Refresh) -> Non
     labels = dict(state.labels)
     key_of = {label: key for key, label in labels.items()}
     guarded, pending = use_confirm(board, refresh)
-    # Bumped when a switch is cancelled: the pickers are made anew, showing the run's scenario again.
+    # Bumped when a switch is cancelled (only then: a control made anew just after "Restart" would
+    # lose a quick next click): the pickers are made anew, showing the run's scenario again.
     generation = solara.use_reactive(0)
-
-    def closed(value: Pending) -> None:
-        if value is None:
-            generation.set(generation.value + 1)
-
-    solara.use_effect(lambda: closed(pending.value), [pending.value])
 
     def choose(side: int, label: str | None) -> None:
         if label in key_of and key_of[label] != state.selected[min(side, len(state.selected) - 1)]:
@@ -315,7 +279,9 @@ def ScenarioControls(board: Dashboard, state: Controls, refresh: Refresh) -> Non
 
     with solara.Card(classes=["colabsim-card", "colabsim-scenario-controls"]):
         _title(tr(TEXT["scenario"]))
-        ConfirmLoss(pending, lambda action: act(board, refresh, action), tr)
+        ConfirmLoss(
+            pending, lambda action: act(board, refresh, action), tr, lambda: generation.set(generation.value + 1)
+        )
         for side, key in enumerate(state.selected):
             solara.Select(
                 tr(TEXT[("left", "right")[side]] if state.side_by_side else TEXT["scenario"]),

@@ -64,6 +64,16 @@ def normal_token(text: str) -> str:
     return re.sub(r"[\s\-]", "", text).lower()
 
 
+def _same_site(path: str, query: list[tuple[str, str]]) -> str:
+    r"""`path` and `query` as an address on this server.
+
+    A browser takes ``//host/...`` or ``/\host/...`` for another server, so a link such as
+    ``//evil.example/?token=...`` must not lead there after its token is taken.
+    """
+    target = "/" + path.lstrip("/\\")
+    return f"{target}?{urllib.parse.urlencode(query)}" if query else target
+
+
 def asset_file(root: Path, relative: str) -> Path | None:
     """The regular file that ``/_solara/cdn/<relative>`` names inside `root`, or None.
 
@@ -135,14 +145,13 @@ class Guard:
 
     def _answer(self, scope: Scope, path: str) -> Response | None:
         """The guard's own response to an HTTP request, or None to pass it to Solara."""
-        query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        offered = query.get("token", [""])[-1]
+        pairs = urllib.parse.parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        offered = next((value for name, value in reversed(pairs) if name == "token"), "")
         # The rest of the address (a start link's scenario and seed) survives the access code.
-        kept = [(k, v) for k, values in query.items() if k != "token" for v in values]
+        kept = [(n, v) for n, v in pairs if n != "token"]
         if self.token is not None and offered and self._same(offered):
-            # The link's token becomes a cookie, and the address bar loses it.
-            rest = "?" + urllib.parse.urlencode(kept) if kept else ""
-            target = RedirectResponse((path or "/") + rest, status_code=303)
+            # The link's token becomes a cookie, and the address bar loses it (and keeps the rest).
+            target = RedirectResponse(_same_site(path, kept), status_code=303)
             target.set_cookie(COOKIE, self.token, httponly=True, samesite="lax", path="/")
             return target
         if not self._has_token(scope):

@@ -58,7 +58,8 @@ def test_validate_accepts_the_shipped_scenarios():
 
 def test_validate_rejects_a_bad_file_without_traceback(tmp_path, capsys):
     bad = tmp_path / "bad.toml"
-    bad.write_text((SCENARIOS / "darwin.toml").read_text().replace("legal_frame = 0.6", "legal_frame = 1.6"))
+    text = (SCENARIOS / "darwin.toml").read_text()
+    bad.write_text(text.replace("legal_frame = { value = 0.6,", "legal_frame = { value = 1.6,"))
     status, out, err = in_process(capsys, "validate", str(SCENARIOS / "darwin.toml"), str(bad))
     assert status == 2
     assert "Traceback" not in err + out

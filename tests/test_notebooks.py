@@ -27,7 +27,8 @@ def _renderer():
 
 def test_there_are_notebooks_for_each_audience():
     names = {path.stem for path in NOTEBOOKS}
-    assert {"01_quickstart", "02_what_if_policy", "03_sensitivity_academic", "04_workshop_guide", "05_how_sure"} <= names
+    audiences = {"01_quickstart", "02_what_if_policy", "03_sensitivity_academic", "04_workshop_guide", "05_how_sure"}
+    assert audiences <= names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

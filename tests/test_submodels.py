@@ -32,7 +32,13 @@ from colabsim.validation.tuning import Budget, Objective, free_ranges, search
 
 SEEDS = seed_range(20220501, 32)
 #: Submodels that do not fail a pattern v2 passes yet: name -> where it stands.
-NOT_YET: dict[str, str] = {}
+NOT_YET: dict[str, str] = {
+    "mediation_as_resource": (
+        "passes P3 with the codebook's central_support (0.6 in both sister cities): closed share 0.311, CI "
+        "0.308-0.315, against 0.301 (CI from 0.298, failing) with the files' earlier 0.7/0.5; its set was tuned "
+        "on those files: re-tune it on the coded files"
+    ),
+}
 
 
 @pytest.fixture(scope="module")

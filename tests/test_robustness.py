@@ -10,7 +10,7 @@ import colabsim
 from colabsim.cli import main
 from colabsim.model.batch import run_batch
 from colabsim.robustness import analysis
-from colabsim.robustness.pipeline import MIN_EACH_SIDE, _p1_failures, run_robustness
+from colabsim.robustness.pipeline import MIN_EACH_SIDE, run_robustness, where_p1_fails
 from colabsim.robustness.sampling import coding_dimensions, coding_quantile, sample_codings
 from colabsim.robustness.spec import load_robustness, run_scenario
 from colabsim.scenario.schema import FactorCoding
@@ -195,15 +195,15 @@ def test_where_p1_fails_is_found_in_the_coding_space() -> None:
     frames = sample_codings({role: s.codings for role, s in study.scenarios.items()}, 400, seed=2)
     codings = pd.concat([frame.add_prefix(f"{role}.") for role, frame in frames.items()], axis=1)
     holds = codings["weak.commitment"].to_numpy() < 0.5  # P1 fails where Darwin is coded committed
-    failures = _p1_failures(study, codings, holds)
+    failures = where_p1_fails(study, codings, holds)
     assert failures.box is not None and "weak.commitment" in failures.box.limits
     assert failures.box.limits["weak.commitment"][0] == pytest.approx(0.5, abs=0.03)
     assert failures.box.test_density > 0.9
     # A group enters once, under its first member (history, first in Vlissingen's file) for kinship too.
-    grouped = _p1_failures(study, codings, codings["strong.kinship"].to_numpy() > 0.85)
+    grouped = where_p1_fails(study, codings, codings["strong.kinship"].to_numpy() > 0.85)
     assert grouped.box is not None and set(grouped.box.limits) == {"strong.history"}
     assert grouped.stands_for == {"strong.history": ["strong.history", "strong.kinship"]}
-    few = _p1_failures(study, codings, np.arange(400) >= MIN_EACH_SIDE - 1)
+    few = where_p1_fails(study, codings, np.arange(400) >= MIN_EACH_SIDE - 1)
     assert few.box is None and "too few" in few.note
 
 

@@ -38,7 +38,7 @@ from colabsim.robustness.result import FailureBox, RobustnessResult, WhatIfResul
 from colabsim.robustness.sampling import sample_codings, sampled_dimensions
 from colabsim.robustness.spec import RobustnessStudy, load_robustness, run_scenario
 
-__all__ = ["run_robustness"]
+__all__ = ["MIN_EACH_SIDE", "run_robustness", "where_p1_fails"]
 
 #: Spawn keys of the sampling's and the bootstrap's own streams, apart from the runs'.
 _SAMPLING_STREAM = 2**32 - 3
@@ -63,7 +63,7 @@ def _arms(study: RobustnessStudy, sampled: dict[str, pd.DataFrame]) -> dict[str,
     return arms
 
 
-def _p1_failures(study: RobustnessStudy, codings: pd.DataFrame, holds: np.ndarray) -> FailureBox:
+def where_p1_fails(study: RobustnessStudy, codings: pd.DataFrame, holds: np.ndarray) -> FailureBox:
     """PRIM's box of the codings in which P1 fails (scenario discovery within the coded ranges).
 
     A group's factors take the same quantile of their ranges, so each group enters PRIM once, as
@@ -183,7 +183,7 @@ def run_robustness(
         per_coding["p1_holds"] = holds
         per_coding["p1_flip_probability"] = flips
         p1 = analysis.share(holds, flips)
-        failures = _p1_failures(study, codings, holds)
+        failures = where_p1_fails(study, codings, holds)
     effect = None
     if study.what_if_of is not None and study.spec.what_if is not None:
         effects = analysis.paired_effects(outcomes[study.what_if_of], outcomes["what_if"])

@@ -18,7 +18,7 @@ from colabsim.validation.coding import CodingSwap
 from colabsim.validation.horizon import HorizonRatios
 from colabsim.validation.levers import LeverResult
 from colabsim.validation.outcomes import Outcomes
-from colabsim.validation.patterns import criterion
+from colabsim.validation.patterns import PATTERNS, criterion
 from colabsim.validation.pipeline import ModelPatterns, ValidationResult
 from colabsim.validation.technical import TechnicalRobustness
 
@@ -191,7 +191,7 @@ def _distribution(result: Outcomes, window: str, path: Path) -> Path:
 
 def _technical(technical: TechnicalRobustness, path: Path) -> Path:
     samples = technical.samples
-    columns = [c for c in ("P1", "P2", "P3", "P4", "P5", "P6", "calibration", "every") if c in samples]
+    columns = [c for c in (*(p.id for p in PATTERNS), "calibration", "every") if c in samples]
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
     left.bar(columns, [float(samples[c].mean()) for c in columns], color=style.OKABE_ITO[0])
     left.set_ylim(0, 1)

@@ -28,7 +28,7 @@ from colabsim.validation.shapley import coalitions, shapley_values
 from colabsim.validation.study import Study
 from colabsim.validation.windows import REFORM_WINDOW, Window
 
-__all__ = ["LeverResult", "lever_events", "lever_shapley", "time_to_half"]
+__all__ = ["LeverResult", "lever_events", "lever_shapley", "time_to_half", "without_events"]
 
 #: Months of the late level a lever's effect is measured against, and of the smoothing.
 PLATEAU_MONTHS, SMOOTHING_MONTHS = 36, 6
@@ -45,7 +45,8 @@ def lever_events(reformed: Scenario, base: Scenario) -> dict[str, list[int]]:
     return levers
 
 
-def _without(reformed: Scenario, dropped: set[int]) -> Scenario:
+def without_events(reformed: Scenario, dropped: set[int]) -> Scenario:
+    """`reformed` without the events whose indices are in `dropped`."""
     raw = reformed.spec.model_dump()
     raw["events"] = [e for i, e in enumerate(raw["events"]) if i not in dropped]
     return scenario_from_dict(raw, reformed.path)
@@ -112,7 +113,7 @@ def lever_shapley(
     arms = []
     for coalition in corners:
         dropped = {i for name in names if name not in coalition for i in levers[name]}
-        arms.append(Arm(_without(study[reformed], dropped), chosen))
+        arms.append(Arm(without_events(study[reformed], dropped), chosen))
     arms.append(Arm(study[base], chosen))
 
     def extract(scenario: Scenario, batch: BatchResult) -> dict[str, np.ndarray]:

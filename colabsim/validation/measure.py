@@ -18,7 +18,8 @@ from colabsim.experiments.progress import ProgressCallback
 from colabsim.model.batch import BatchResult
 from colabsim.scenario.loader import Scenario
 from colabsim.stats import Estimate, mean_ci, welch_difference
-from colabsim.validation.patterns import PATTERNS
+from colabsim.validation.levers import lever_events, without_events
+from colabsim.validation.patterns import LEVER_NOTES, PATTERNS
 from colabsim.validation.runs import Arm, Extract, run_arms
 from colabsim.validation.study import Study
 from colabsim.validation.windows import REFORM_WINDOW, STUDY_WINDOW, VLISSINGEN_LAST_DECADE, Window, window_mean
@@ -27,6 +28,7 @@ __all__ = [
     "ALL_PATTERNS",
     "PatternRuns",
     "estimates_from",
+    "lever_alone",
     "measure_patterns",
     "pattern_arms",
     "ratio_estimate",
@@ -71,6 +73,11 @@ def _extract(windows: Mapping[str, Window | None]) -> Extract:
     def extract(scenario: Scenario, batch: BatchResult) -> dict[str, np.ndarray]:
         performance = batch.series["performance"]
         kept = {name: window_mean(scenario, performance, window) for name, window in windows.items()}
+        trust = batch.series["trust"]
+        kept |= {
+            "trust_first_year": trust[:, :12].mean(axis=1),
+            "trust_eval": window_mean(scenario, trust, windows.get("eval")),
+        }
         sectors = batch.series["active_sectors"]
         kept |= {
             "final": performance[:, -12:].mean(axis=1),
@@ -106,9 +113,9 @@ def _arms(study: Study, seeds: tuple[int, ...], window: Window | None, wanted: s
         else:
             arms[name] = (Arm(study[file], seeds, factors), dict(windows))
 
-    if wanted & {"P1", "P2", "P3", "P5"}:
+    if wanted & {"P1", "P2", "P3", "P5", "P7"}:
         add("vlissingen", "vlissingen", evaluated | {"last_decade": VLISSINGEN_LAST_DECADE})
-    if "P1" in wanted or "P3" in wanted:
+    if wanted & {"P1", "P3", "P7", "P8"}:
         add("darwin", "darwin", evaluated | {"reform": REFORM_WINDOW})
     if "P2" in wanted:
         add("no_mediation", "vlissingen", evaluated, mediation=0.0)
@@ -121,7 +128,28 @@ def _arms(study: Study, seeds: tuple[int, ...], window: Window | None, wanted: s
     if "P6" in wanted:
         for file in ("vlissingen_partners", "darwin_partners", "ambon_music"):
             add(file, file, {"full": None})
+    if "P8" in wanted:
+        for key, scenario in lever_alone(study).items():
+            arms[f"lever_{key}"] = (Arm(scenario, seeds), {"reform": REFORM_WINDOW})
     return arms
+
+
+def lever_alone(study: Study) -> dict[str, Scenario]:
+    """For each lever of P8 (`LEVER_NOTES`), the reformed Darwin with that lever's events only.
+
+    Raises:
+        ValueError: If a lever's events cannot be found by their note in the reformed scenario.
+    """
+    reformed, base = study["darwin_reformed"], study["darwin"]
+    levers = lever_events(reformed, base)
+    found: dict[str, Scenario] = {}
+    for key, word in LEVER_NOTES.items():
+        mine = [label for label in levers if word in label]
+        if len(mine) != 1:
+            raise ValueError(f"P8's lever {key!r}: {len(mine)} event groups of darwin_reformed name {word!r}")
+        others = {i for label, indices in levers.items() if label != mine[0] for i in indices}
+        found[key] = without_events(reformed, others)
+    return found
 
 
 def _check(patterns: Iterable[str]) -> set[str]:
@@ -196,6 +224,14 @@ def estimates_from(runs: PatternRuns, patterns: Iterable[str] = ALL_PATTERNS) ->
         out["p6_more_partners"] = out["p6_more_partners_size"] = welch_difference(strong["joined"], weak["joined"])
         out["p6_reputation"] = welch_difference(strong["reputation"], music["reputation"])
         out["p6_sooner"] = welch_difference(music["first_join"], strong["first_join"])
+    if "P7" in wanted:
+        strong_city, weak_city = runs["vlissingen"], runs["darwin"]
+        out["p7_trust_built"] = mean_ci(strong_city["trust_eval"] - strong_city["trust_first_year"])
+        out["p7_trust_above_darwin"] = welch_difference(strong_city["trust_eval"], weak_city["trust_eval"])
+    if "P8" in wanted:
+        base = runs["darwin"]["reform"]
+        for key in LEVER_NOTES:
+            out[f"p8_{key}"] = mean_ci(runs[f"lever_{key}"]["reform"] - base)
     return out
 
 

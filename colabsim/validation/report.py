@@ -99,7 +99,7 @@ def _patterns(result: ValidationResult, figures: dict[str, Path]) -> list[str]:
         "## 1 Patterns with their bands",
         "",
         f"Each pattern over {result.plan.pattern_seeds} replications (common seeds), 95% CIs. Calibration "
-        "targets (the technical parameters were tuned on them): P1-P3 in Vlissingen and Darwin. Held out: P4-P6 "
+        "targets (the technical parameters were tuned on them): P1-P3 in Vlissingen and Darwin. Held out: P4-P8 "
         f"and the other Table 1.1 scenarios. P1 and P2 over {result.window.label} ({result.window.first} to "
         f"{result.window.last}); the full periods are below. The bands and their reasons are in docs/ODD.md, "
         "section 1.",
@@ -352,7 +352,7 @@ def _technical(result: ValidationResult, figures: dict[str, Path]) -> list[str]:
     if technical is None:
         return []
     samples = technical.samples
-    shares = [(c, f"{samples[c].mean():.0%}") for c in ("P1", "P2", "P3", "P4", "P5", "P6", "calibration", "every")]
+    shares = [(c, f"{samples[c].mean():.0%}") for c in (*(p.id for p in PATTERNS), "calibration", "every")]
     ranking = [(name, f"{samples[f'rho_{name}'].median():.2f}", f"{samples[f'rho_{name}'].quantile(0.1):.2f}",
                 f"{samples[f'top_{name}'].mean():.0%}") for name in ("vlissingen", "darwin")]  # fmt: skip
     return [

@@ -7,7 +7,10 @@
 Set-up creates ``.venv`` beside this file and installs colabsim into it (with the development
 tools), again only when ``pyproject.toml`` changed. Extra arguments after the task go to the
 underlying command, e.g. ``python3 dev.py test -k patterns`` or ``python3 dev.py compare -r 50``
-(arguments given to ``test`` replace its default ``-q -n 2 --dist loadfile``).
+(arguments given to ``test`` replace its default ``-q -n 2 --dist loadfile`` and its second pass).
+
+The compiled kernel's cache goes to ``.venv/numba-cache`` (``NUMBA_CACHE_DIR``, unless already
+set): outside the source tree, and one per environment, so per numba version.
 """
 
 from __future__ import annotations
@@ -24,11 +27,14 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".colabsim-installed"
 MINIMUM = (3, 12)
+#: Where numba caches the compiled kernel (see the module's docstring).
+NUMBA_CACHE = VENV / "numba-cache"
 
 
-def _run(*command: str | Path) -> int:
-    print("+", " ".join(str(c) for c in command), flush=True)
-    return subprocess.call([str(c) for c in command], cwd=ROOT)
+def _run(*command: str | Path, environment: dict[str, str] | None = None) -> int:
+    shown = " ".join(f"{k}={v}" for k, v in (environment or {}).items())
+    print("+", shown, " ".join(str(c) for c in command), flush=True)
+    return subprocess.call([str(c) for c in command], cwd=ROOT, env={**os.environ, **(environment or {})})
 
 
 def setup() -> None:
@@ -76,6 +82,25 @@ def task_compare(args: list[str]) -> int:
 #: 2 cores that another session kept busy).
 PYTEST_DEFAULTS = ("-q", "-n", "2", "--dist", "loadfile")
 
+#: The tests run a second time on the numpy engine, the specification and the fallback without
+#: numba (``COLABSIM_KERNEL=off``): the rules, the engine, batches, streams, the Mesa model and the
+#: reference check. The first pass requires the compiled kernel (``COLABSIM_KERNEL=on``), so a
+#: broken numba fails here instead of testing the numpy engine twice.
+#: Compiles the kernel into numba's cache before the test processes start (they then load it).
+WARM_UP = "from colabsim.model.kernel.bridge import warm_up; warm_up()"
+
+NUMPY_PASS = (
+    "tests/rules",
+    "tests/test_batch.py",
+    "tests/test_streams.py",
+    "tests/test_model.py",
+    "tests/test_model_interventions.py",
+    "tests/test_datacollector.py",
+    "tests/test_noise_sources.py",
+    "tests/test_reference.py",
+    "tests/equivalence",
+)
+
 
 def task_test(args: list[str]) -> int:
     """Lint, type-check, check the import layers and test; stop at the first failing stage."""
@@ -84,12 +109,21 @@ def task_test(args: list[str]) -> int:
         (BIN / "ruff", "format", "--check", "."),
         (BIN / "mypy",),
         (BIN / "lint-imports",),
-        (BIN / "python", "-m", "pytest", *(args or PYTEST_DEFAULTS)),
     ):
         status = _run(*command)
         if status != 0:
             return status
-    return 0
+    pytest = (BIN / "python", "-m", "pytest")
+    if args:
+        return _run(*pytest, *args)
+    # Compile the kernel once here (or load it from the cache), rather than in each test process.
+    status = _run(BIN / "python", "-c", WARM_UP, environment={"COLABSIM_KERNEL": "on"})
+    if status != 0:
+        return status
+    status = _run(*pytest, *PYTEST_DEFAULTS, environment={"COLABSIM_KERNEL": "on"})
+    if status != 0:
+        return status
+    return _run(*pytest, *PYTEST_DEFAULTS, *NUMPY_PASS, environment={"COLABSIM_KERNEL": "off"})
 
 
 TASKS = {"compare": task_compare, "test": task_test}
@@ -101,6 +135,7 @@ def main() -> int:
         print(__doc__)
         return 2
     setup()
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(NUMBA_CACHE))
     return TASKS[sys.argv[1]](sys.argv[2:])
 
 

@@ -1,29 +1,28 @@
-"""colabsim's benchmarks: speed against the idiomatic Mesa reference, batching, scale, memory, sweeps.
+"""colabsim's benchmarks against the goals of issue 15: speed, scale, compile cost, limit, sweeps.
 
-Run on demand (never as a timed test): ``.venv/bin/python benchmarks/run.py [--quick]``. Every
-figure is a median of repeated measurements taken in this process and run, printed as a ratio
-against a reference measured in the same run, and written with the machine's description to
-``benchmarks/RESULTS.md``.
+Run on demand (never as a timed test): ``.venv/bin/python benchmarks/run.py [--quick] [--no-sobol]``.
+Per-run costs are CPU seconds of this process (`measure.cpu_seconds`: the machine is shared, wall
+time is not comparable between runs), medians of repeats, and every ratio is against a reference
+measured in the same run. Writes ``benchmarks/RESULTS.md`` with the machine's description.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
-import platform
-import statistics
 import subprocess
 import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 
 import colabsim
+from colabsim.model import kernel
 from colabsim.model.batch import run_batch
 from colabsim.model.structure import build_structure
 from colabsim.scenario.synthetic import synthetic_scenario
@@ -31,222 +30,185 @@ from colabsim.scenario.synthetic import synthetic_scenario
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from limit import limit_section  # noqa: E402
+from measure import cpu_seconds, machine  # noqa: E402
 from reference_model import run_reference  # noqa: E402
+from sweeps import sobol_section, sweep_sections  # noqa: E402
 
 
-def median_seconds(work: Callable[[], object], repeats: int) -> float:
-    """Median wall time of `work` over `repeats` calls (after one warm-up call)."""
-    work()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+@contextlib.contextmanager
+def numpy_engine() -> Iterator[None]:
+    """Run the numpy engine (as without numba) within the block."""
+    available = kernel.available
+    kernel.available = lambda: False  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        kernel.available = available  # type: ignore[assignment]
 
 
-def median_seconds_after(
-    setup: Callable[[], colabsim.CollaborationModel],
-    work: Callable[[colabsim.CollaborationModel], object],
-    repeats: int,
-) -> float:
-    """Median wall time of `work(setup())` over `repeats` calls, timing `work` only (after a warm-up)."""
-    work(setup())
-    times = []
-    for _ in range(repeats):
-        subject = setup()
-        start = time.perf_counter()
-        work(subject)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def per_run(work: Callable[[], object], runs: int, repeats: int) -> float:
+    """CPU seconds per run of `work`, which does `runs` runs."""
+    return cpu_seconds(work, repeats) / runs
 
 
-def _tables(model: colabsim.CollaborationModel) -> None:
-    """What `colabsim.simulate` builds after the run: the summary and the four tables."""
-    model.summary()
-    model.timeseries()
-    model.programme_performance()
-    model.actors_table()
-    model.ties_table()
+def engines(scenario: colabsim.Scenario, repeats: int, batch: int) -> dict[str, float]:
+    """CPU seconds per run of each path on `scenario`: reference, simulate, batches, numpy engine."""
+    costs = {"reference": per_run(lambda: run_reference(scenario, 1), 1, max(3, repeats // 2))}
+    costs["simulate"] = per_run(lambda: colabsim.simulate(scenario, 1), 1, 3 * repeats)
+    costs["batch"] = per_run(lambda: run_batch(scenario, list(range(batch)), keep_series=False), batch, repeats)
+    costs["batch_series"] = per_run(lambda: run_batch(scenario, list(range(batch)), keep_series=True), batch, repeats)
+    with numpy_engine():
+        costs["numpy_simulate"] = per_run(lambda: colabsim.simulate(scenario, 1), 1, max(3, repeats // 2))
+        costs["numpy_batch"] = per_run(
+            lambda: run_batch(scenario, list(range(512)), keep_series=False), 512, max(1, repeats // 3)
+        )
+    return costs
 
 
-def single_run_parts(scenario: colabsim.Scenario, repeats: int, lines: list[str]) -> None:
-    """Where a single run's time goes besides the months: its tables, and the lazy DataCollector."""
+def _row(label: str, seconds: float, reference: float, goal: str = "") -> str:
+    return f"| {label} | {1000 * seconds:.3f} ms | {reference / seconds:.0f}x | {goal} |"
 
-    def finished() -> colabsim.CollaborationModel:
-        return colabsim.CollaborationModel(scenario, rng=1).run()
 
-    loop = median_seconds(finished, repeats)
-    tables = median_seconds_after(finished, _tables, 3 * repeats)
-    collector = median_seconds_after(finished, lambda model: model.datacollector, repeats)
+def speed_section(quick: bool, lines: list[str]) -> dict[str, float]:
+    """Single runs and batches against the reference: Vlissingen and the 30-actor synthetic network."""
+    repeats = 3 if quick else 7
+    vlissingen = colabsim.load_scenario(ROOT / "scenarios" / "vlissingen.toml")
+    costs = engines(vlissingen, repeats, 512)
+    ref = costs["reference"]
     lines += [
+        "## Single runs and batches (Vlissingen: 9 actors, 56 ties, 3 programmes, 216 months)",
         "",
-        "## A single run's parts (Vlissingen, 216 months)",
+        "CPU time of this process per run (median of repeats); speed-up against the reference measured in this run.",
         "",
-        "| part | time |",
-        "|---|---|",
-        f"| the months: `CollaborationModel(...).run()` | {1000 * loop:.1f} ms |",
-        f"| `simulate`'s tables after the run (summary, time series, programmes, actors, ties) | "
-        f"{1000 * tables:.2f} ms |",
-        f"| reading a finished run's `datacollector` (filled on first read; not part of `simulate`) | "
-        f"{1000 * collector:.1f} ms |",
+        "| path | CPU per run | vs reference | goal |",
+        "|---|---|---|---|",
+        f"| reference: idiomatic Mesa (agents, networkx edges, DataCollector) | {1000 * ref:.1f} ms | 1x | |",
+        _row("`colabsim.simulate` (whole-run kernel, tables)", costs["simulate"], ref, ">= 10x"),
+        _row("batch of 512, summaries only (one core)", costs["batch"], ref, ">= 200x per core"),
+        _row("batch of 512, monthly series kept", costs["batch_series"], ref, ""),
+        _row("numpy engine (no numba): `simulate`", costs["numpy_simulate"], ref, "(fallback)"),
+        _row("numpy engine (no numba): batch of 512", costs["numpy_batch"], ref, "(fallback; before this branch)"),
     ]
-
-
-def single_and_batch(repeats: int, lines: list[str]) -> float:
-    """Single run (fast engine vs reference) and batched per-run cost; returns the reference time."""
-    scenario = colabsim.load_scenario(ROOT / "scenarios" / "vlissingen.toml")
-    reference = median_seconds(lambda: run_reference(scenario, 1), repeats)
-    fast = median_seconds(lambda: colabsim.simulate(scenario, 1), repeats)
-    lines.append("## Single run and batches (Vlissingen, 216 months)")
-    lines.append("")
-    lines.append("| engine | time per run | runs/s | speed-up vs reference |")
-    lines.append("|---|---|---|---|")
-    ref = f"{1000 * reference:.1f} ms | {1 / reference:.1f}"
-    lines.append(f"| reference: Mesa agents, networkx edges, DataCollector | {ref} | 1.0x |")
-    speed = f"{1000 * fast:.1f} ms | {1 / fast:.1f} | {reference / fast:.1f}x"
-    lines.append(f"| colabsim.simulate (Mesa model, array rules) | {speed} |")
-    for size in (64, 512):
-        cost = median_seconds(
-            lambda size=size: run_batch(scenario, list(range(size)), keep_series=False), max(1, repeats // 2)
-        )
-        per_run = cost / size
-        lines.append(
-            f"| batch engine, {size} runs per batch (one core) | {1000 * per_run:.2f} ms | {1 / per_run:.0f} | "
-            f"{reference / per_run:.0f}x |"
-        )
-    single_run_parts(scenario, repeats, lines)
-    return reference
-
-
-def scaling(lines: list[str]) -> None:
-    """Single runs of synthetic networks of 1k, 3k, 10k actors over 120 months; exponent vs ties."""
-    sizes, ties, seconds = [1000, 3000, 10000], [], []
+    synthetic = synthetic_scenario(30, seed=1)
+    structure = build_structure(synthetic.spec)
+    small = engines(synthetic, repeats, 256)
     lines += [
         "",
-        "## Scale (synthetic networks, 120 months, one run)",
+        f"## The 30-actor synthetic network (`synthetic_scenario(30, seed=1)`: {structure.n_ties} ties, "
+        f"{structure.n_programmes} programmes, {synthetic.horizon_months} months)",
         "",
-        "| actors | ties | time | ms per 1,000 ties |",
+        "| path | CPU per run | vs its reference | goal |",
+        "|---|---|---|---|",
+        f"| reference (Mesa) | {1000 * small['reference']:.1f} ms | 1x | |",
+        _row("`colabsim.simulate`", small["simulate"], small["reference"], ">= 10x"),
+        _row("batch of 256, summaries only (one core)", small["batch"], small["reference"], ">= 200x per core"),
+        _row("numpy engine: batch of 512", small["numpy_batch"], small["reference"], "(fallback)"),
+    ]
+    return costs
+
+
+def scale_section(quick: bool, lines: list[str]) -> None:
+    """Single runs of 1,000 to 10,000 actors over 18 years; fitted exponent of time against ties."""
+    sizes = [1000, 3000] if quick else [1000, 3000, 10000]
+    ties, seconds = [], []
+    lines += [
+        "",
+        "## Scale (synthetic networks, 216 months, one `simulate`, CPU time)",
+        "",
+        "| actors | ties | CPU time | us per 1,000 tie-months |",
         "|---|---|---|---|",
     ]
     for n in sizes:
-        scenario = synthetic_scenario(n, seed=1)
-        structure = build_structure(scenario.spec)
-        cost = median_seconds(lambda scenario=scenario: colabsim.simulate(scenario, 1), 3)
-        ties.append(structure.n_ties)
+        scenario = synthetic_scenario(n, seed=1, horizon_years=18)
+        e = build_structure(scenario.spec).n_ties
+        cost = cpu_seconds(lambda scenario=scenario: colabsim.simulate(scenario, 1), 1 if n >= 10000 else 3)
+        ties.append(e)
         seconds.append(cost)
-        lines.append(f"| {n:,} | {structure.n_ties:,} | {cost:.2f} s | {1e6 * cost / structure.n_ties:.1f} |")
+        lines.append(f"| {n:,} | {e:,} | {cost:.2f} s | {1e9 * cost / e / 216:.0f} |")
     exponent = float(np.polyfit(np.log(ties), np.log(seconds), 1)[0])
     lines += ["", f"Fitted exponent of time against ties: **{exponent:.2f}** (1.0 = linear)."]
 
 
-def _sweep_file(directory: Path, runs_per_point: int, points: int, years: int) -> Path:
-    scenario = directory / "short.toml"
-    scenario.write_text(
-        f'extends = "{ROOT / "scenarios" / "vlissingen.toml"}"\n[scenario]\nname = "Vlissingen, {years} years"\n'
-        f"horizon_years = {years}\n"
-    )
-    experiment = directory / f"sweep_{points}.toml"
-    experiment.write_text(
-        textwrap.dedent(
-            f"""
-            [experiment]
-            name = "benchmark"
-            scenario = "{scenario}"
-            seed = 1
-            replications = {runs_per_point}
-            [factors]
-            funds = [0.2, 1.0]
-            mediation = [0.0, 1.0]
-            [design]
-            method = "lhs"
-            points = {points}
-            [outputs]
-            summary = ["performance", "trust"]
-            """
-        )
-    )
-    return experiment
+#: Imports colabsim and times its first simulate and a second one, in CPU seconds.
+_COMPILE_PROBE = textwrap.dedent(
+    """
+    import time
+    start = time.process_time()
+    import colabsim
+    from colabsim.model import kernel
+    scenario = colabsim.load_scenario({scenario!r})
+    imported = time.process_time()
+    colabsim.simulate(scenario, 1)
+    first = time.process_time()
+    from colabsim.model.batch import run_batch
+    run_batch(scenario, [1, 2], keep_series=False)
+    batch = time.process_time()
+    colabsim.simulate(scenario, 2)
+    print(int(kernel.available()), imported - start, first - imported, batch - first, time.process_time() - batch)
+    """
+)
 
 
-def _peak_rss(experiment: Path, out: Path, workers: int) -> tuple[float, float, float]:
-    """Run a sweep in a fresh process; return (seconds, peak RSS of the main process, of a worker) in MB."""
-    code = (
-        "import resource, time, colabsim\n"
-        f"start = time.perf_counter(); colabsim.run_experiment({str(experiment)!r}, out={str(out)!r}, "
-        f"options=colabsim.ExecutionOptions(workers={workers}, progress=False), report=False)\n"
-        "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "
-        "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    seconds, main, child = (float(v) for v in result.stdout.split())
-    return seconds, main, child
-
-
-def sweeps(quick: bool, lines: list[str]) -> None:
-    """Sweep throughput by executor, and memory of a large sweep against a small one."""
-    with tempfile.TemporaryDirectory() as tmp:
-        directory = Path(tmp)
-        experiment = _sweep_file(directory, 10, 200 if quick else 400, 18)
-        lines += [
-            "",
-            "## Sweeps (Vlissingen, 18 years; LHS over two factors)",
-            "",
-            "| executor | runs | time | runs/s | vs 1 worker |",
-            "|---|---|---|---|---|",
-        ]
-        base = None
-        for label, executor, workers in (
-            ("processes, 1 worker", "processes", 1),
-            ("processes, 2 workers", "processes", 2),
-            ("dask local, 2 workers (incl. cluster start-up)", "dask", 2),
-        ):
-            start = time.perf_counter()
-            run = colabsim.run_experiment(
-                experiment,
-                out=directory / label.replace(" ", "_"),
-                options=colabsim.ExecutionOptions(executor=executor, workers=workers, progress=False),
-                report=False,
+def compile_section(lines: list[str]) -> None:
+    """Cold compile (empty cache), then a fresh process loading the cache, in CPU seconds."""
+    scenario = str(ROOT / "scenarios" / "vlissingen.toml")
+    rows = []
+    with tempfile.TemporaryDirectory() as cache:
+        environment = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        for label in ("cold (empty cache: compiles)", "warm (a new process loads the cache)"):
+            done = subprocess.run(
+                [sys.executable, "-c", _COMPILE_PROBE.format(scenario=scenario)],
+                capture_output=True,
+                text=True,
+                env=environment,
+                check=True,
             )
-            rate = run.ran / (time.perf_counter() - start)
-            base = base or rate
-            lines.append(f"| {label} | {run.ran:,} | {run.ran / rate:.1f} s | {rate:.0f} | {rate / base:.2f}x |")
-        small = _sweep_file(directory, 10, 1000, 2)
-        large = _sweep_file(directory, 10, 2000 if quick else 10000, 2)
-        lines += [
-            "",
-            "## Memory of a sweep (Vlissingen, 2 years, 2 workers): peak resident memory",
-            "",
-            "| runs | time | main process | largest worker |",
-            "|---|---|---|---|",
-        ]
-        for experiment_file in (small, large):
-            points = int(experiment_file.stem.split("_")[1])
-            seconds, main, child = _peak_rss(experiment_file, directory / f"mem_{points}", 2)
-            lines.append(f"| {10 * points:,} | {seconds:.0f} s | {main:.0f} MB | {child:.0f} MB |")
+            _, imported, first, batch, again = (float(v) for v in done.stdout.split())
+            rows.append(f"| {label} | {imported:.2f} s | {first:.2f} s | {batch:.2f} s | {1000 * again:.1f} ms |")
+    lines += [
+        "",
+        "## Compile cost (fresh processes, CPU seconds)",
+        "",
+        "| process | import colabsim | first `simulate` | first batch | next `simulate` |",
+        "|---|---|---|---|---|",
+        *rows,
+        "",
+        "The first `simulate` of a cold process compiles the kernel (every function, once: one signature "
+        "each) and writes numba's cache (`NUMBA_CACHE_DIR`; `dev.py` and CI put it in `.venv/numba-cache`); "
+        "the first batch then compiles the whole-run entry for batches. A warm process only loads the cache.",
+    ]
 
 
 def main() -> None:
     """Run every benchmark, print the results and write benchmarks/RESULTS.md."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="fewer repeats and smaller sweeps")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller sweeps, no 10,000 actors")
+    parser.add_argument("--no-sobol", action="store_true", help="skip the 410,000-run Sobol' analysis")
     args = parser.parse_args()
-    lines = [
-        "# Benchmark results",
-        "",
-        f"Measured {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} on {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, colabsim {colabsim.__version__}"
-        + (" (quick mode)" if args.quick else "")
-        + ". Medians of repeated runs in one process; ratios against references measured in the same run. "
-        "These machines are shared: absolute times vary between runs, ratios much less.",
-        "",
-    ]
-    single_and_batch(3 if args.quick else 7, lines)
-    scaling(lines)
-    sweeps(args.quick, lines)
-    text = "\n".join(lines) + "\n"
-    print(text)
-    (ROOT / "benchmarks" / "RESULTS.md").write_text(text, encoding="utf-8")
+    if not kernel.available():
+        sys.exit(f"the benchmarks measure the compiled kernel, which is not in use: {kernel.unavailable_reason()}")
+    started = time.perf_counter()
+    lines = ["# Benchmark results", "", f"Measured {machine()}" + (" (quick mode)." if args.quick else "."), ""]
+    results = ROOT / "benchmarks" / "RESULTS.md"
+
+    def write() -> None:  # after each section, so a failing section keeps the others
+        results.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    costs = speed_section(args.quick, lines)
+    write()
+    scale_section(args.quick, lines)
+    write()
+    compile_section(lines)
+    limit_section(costs, lines)
+    write()
+    sweep_sections(args.quick, costs, lines)
+    write()
+    if not args.no_sobol and not args.quick:
+        sobol_section(costs, lines)
+    lines += ["", f"All sections took {(time.perf_counter() - started) / 60:.0f} minutes of wall time."]
+    write()
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

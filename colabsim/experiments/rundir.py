@@ -15,9 +15,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from colabsim.model import kernel
+
 __all__ = ["RunDirError", "environment", "new_run_dir", "write_manifest"]
 
-_PACKAGES = ("colabsim", "mesa", "numpy", "pandas", "networkx", "scipy", "matplotlib", "pydantic", "SALib")
+_PACKAGES = ("colabsim", "mesa", "numpy", "numba", "pandas", "networkx", "scipy", "matplotlib", "pydantic", "SALib")
 
 
 class RunDirError(ValueError):
@@ -52,14 +54,19 @@ def new_run_dir(out: Path | None, command: str, root: Path = Path("runs")) -> Pa
 
 
 def environment() -> dict[str, Any]:
-    """Versions of Python, the platform and the packages results depend on."""
+    """Versions of Python, the platform and the packages results depend on, and the engine that ran.
+
+    ``engine`` is ``kernel`` (the compiled kernel) or ``numpy`` with the reason (no numba,
+    ``COLABSIM_KERNEL=off``): the two agree to rounding in the last bit.
+    """
     packages: dict[str, str | None] = {}
     for name in _PACKAGES:
         try:
             packages[name] = version(name)
         except PackageNotFoundError:
             packages[name] = None
-    return {"python": sys.version.split()[0], "platform": platform.platform(), "packages": packages}
+    engine = "kernel" if kernel.available() else f"numpy ({kernel.unavailable_reason()})"
+    return {"python": sys.version.split()[0], "platform": platform.platform(), "packages": packages, "engine": engine}
 
 
 def write_manifest(run_dir: Path, content: dict[str, Any]) -> Path:

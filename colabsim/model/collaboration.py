@@ -19,6 +19,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from colabsim.model import kernel
 from colabsim.model.agents import AGENT_CLASSES, Actor, ArrayModel
 from colabsim.model.engine import Calendar, State, advance, initial_state, month_label
 from colabsim.model.metrics import observe, summarise_series
@@ -94,6 +95,12 @@ class CollaborationModel(ArrayModel):
         self._events: list[EventRecord] = []
         self.record = RunRecord(self.structure, agents=record_agents)
         self._collector: mesa.DataCollector | None = None
+        # With numba, a month is the compiled kernel's (the one whole runs use); else the numpy engine's.
+        self._kernel_month: Any = None
+        if kernel.available():
+            from colabsim.model.kernel.bridge import MonthKernel
+
+            self._kernel_month = MonthKernel(self.structure, self.params)
 
     def _calendar(self, month: int) -> Calendar:
         return Calendar.at(self.setup.start, month)
@@ -166,8 +173,12 @@ class CollaborationModel(ArrayModel):
         calendar = self._calendar(month)
         for event in self.timeline.at(month):
             self._scheduled(event, calendar)
-        self.state = advance(self.structure, self.state, self.levels, self.params, calendar, self.streams)
-        self.record.add(observe(self.structure, self.state), self.state)
+        if self._kernel_month is not None:
+            self.state, row = self._kernel_month.month(self.state, self.levels, calendar, self.streams)
+            self.record.add_row(self._kernel_month.names, row, self.state)
+        else:
+            self.state = advance(self.structure, self.state, self.levels, self.params, calendar, self.streams)
+            self.record.add(observe(self.structure, self.state), self.state)
         self.month += 1
         if self.month >= self.horizon:
             self.running = False

@@ -62,9 +62,13 @@ class RunRecord:
 
     def add(self, metrics: dict[str, np.ndarray], state: State) -> None:
         """Record one month: its metrics (`colabsim.model.metrics.observe`) and its final state."""
+        self.add_row(tuple(metrics), [float(value) for value in metrics.values()], state)
+
+    def add_row(self, names: tuple[str, ...], values: list[float] | np.ndarray, state: State) -> None:
+        """Record one month: metric `names` with their `values` in that order, and its final state."""
         if not self._names:
-            self._names = tuple(metrics)
-        self._rows.append([float(value) for value in metrics.values()])
+            self._names = names
+        self._rows.append(values.tolist() if isinstance(values, np.ndarray) else values)
         self._performance.append(state.performance)
         if self.agents:
             self._actors.append((state.trust, state.commitment, state.contributed, state.active))

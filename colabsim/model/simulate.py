@@ -14,8 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from colabsim.model import kernel
+from colabsim.model.batch import run_batch
 from colabsim.model.collaboration import CollaborationModel
+from colabsim.model.engine import month_label
+from colabsim.model.rules import actor_capacity
 from colabsim.model.streams import RunSeed
+from colabsim.model.tables import actors_table, programmes_table, ties_table
 from colabsim.scenario.loader import Scenario
 
 __all__ = ["SimulationResult", "derive_seeds", "simulate"]
@@ -60,9 +65,32 @@ def simulate(scenario: Scenario, seed: int, source_seeds: dict[str, RunSeed] | N
     Returns:
         The run's monthly time series, summary and per-programme performance.
     """
-    # No per-actor history: nothing here reads the model's DataCollector.
-    model = CollaborationModel(scenario, rng=seed, source_seeds=source_seeds, record_agents=False).run()
-    summary = pd.Series({"seed": seed, **model.summary()})
+    if not kernel.available():
+        # The numpy engine, month by month (no per-actor history: nothing here reads the DataCollector).
+        model = CollaborationModel(scenario, rng=seed, source_seeds=source_seeds, record_agents=False).run()
+        summary = pd.Series({"seed": seed, **model.summary()})
+        return SimulationResult(
+            model.timeseries(), summary, model.programme_performance(), model.actors_table(), model.ties_table()
+        )
+    # The whole-run kernel: a batch of one, its tables built once, column by column.
+    batch = run_batch(scenario, [seed], source_seeds=None if source_seeds is None else [source_seeds])
+    months = scenario.horizon_months
+    columns: dict[str, object] = {
+        "step": np.arange(months),
+        "date": [month_label(scenario.start, m) for m in range(months)],
+    }
+    columns.update({name: values[0] for name, values in batch.series.items()})
+    summary = pd.Series({"seed": seed, **{name: float(values[0]) for name, values in batch.summary.items()}})
+    state = batch.run_state(0)
+    structure = batch.structure
+    capacity = actor_capacity(structure, batch.run_levels(0))
+    programmes = programmes_table(
+        structure, np.zeros((0, structure.n_programmes)) if batch.programmes is None else batch.programmes[0]
+    )
     return SimulationResult(
-        model.timeseries(), summary, model.programme_performance(), model.actors_table(), model.ties_table()
+        pd.DataFrame(columns),
+        summary,
+        programmes,
+        actors_table(structure, state, capacity),
+        ties_table(structure, state),
     )

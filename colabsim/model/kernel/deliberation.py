@@ -1,0 +1,110 @@
+"""Kernel counterparts of `colabsim.model.rules.deliberation` (process 3).
+
+Same names and arguments as the numpy rules, for one run (see `colabsim.model.kernel.shocks`);
+`work` holds intermediate values (`colabsim.model.kernel.layout.Work`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from colabsim.model.kernel._jit import njit
+from colabsim.model.kernel.layout import (
+    ACTIVE,
+    DORMANT,
+    FACILITATION_WEIGHT,
+    LEADERSHIP,
+    MEDIATION,
+    MEDIATOR_FACILITATION,
+    PURPOSE_WEIGHT,
+    SHARED_PURPOSE,
+    KernelStructure,
+    Work,
+)
+from colabsim.model.kernel.segments import clip
+
+__all__ = ["facilitation_level", "programme_consensus", "update_programme_status"]
+
+
+@njit
+def _facilitation(levels: np.ndarray, params: np.ndarray, m: float) -> float:
+    """``1 - (1 - leadership) * (1 - mediator_facilitation * mediation * m)`` (the mediator only where m > 0)."""
+    mediator = params[MEDIATOR_FACILITATION] * levels[MEDIATION] * m if m > 0 else 0.0
+    return 1.0 - (1.0 - levels[LEADERSHIP]) * (1.0 - mediator)
+
+
+@njit
+def facilitation_level(levels: np.ndarray, params: np.ndarray, mediated: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Facilitation with a mediator beside the leadership (``mediated`` true) or without one."""
+    for i in range(mediated.shape[0]):
+        out[i] = _facilitation(levels, params, 1.0 * mediated[i])
+    return out
+
+
+@njit
+def programme_consensus(
+    structure: KernelStructure,
+    levels: np.ndarray,
+    params: np.ndarray,
+    commitment: np.ndarray,
+    understanding: np.ndarray,
+    participation: np.ndarray,
+    out_consensus: np.ndarray,
+    out_viable: np.ndarray,
+    work: Work,
+) -> None:
+    """Consensus of each programme (means weighted by participation), and whether it has two sides."""
+    s = structure
+    n_prog = s.n_programmes
+    support, support_n = work.programmes[0], work.programmes[1]
+    shared, shared_n = work.programmes[2], work.programmes[3]
+    mediated = work.programmes[4]
+    sides = work.programmes[5:8]
+    for p in range(n_prog):
+        support[p] = 0.0
+        support_n[p] = 0.0
+        shared[p] = 0.0
+        shared_n[p] = 0.0
+        mediated[p] = 0.0
+        sides[0, p] = 0.0
+        sides[1, p] = 0.0
+        sides[2, p] = 0.0
+    for m in range(s.n_members):
+        p = s.mem_prog[m]
+        actor = s.mem_actor[m]
+        weight = participation[m]
+        support[p] += commitment[actor] * weight if weight > 0 else 0.0
+        support_n[p] += weight
+        if weight > 0 and s.is_mediator[actor]:
+            mediated[p] = 1.0
+        if weight > 0:
+            sides[s.actor_side[actor], p] = 1.0
+    for k in range(s.n_pairs):
+        p = s.pair_prog[k]
+        weight = participation[s.pair_src_mem[k]] * participation[s.pair_dst_mem[k]]
+        shared[p] += understanding[s.pair_edge[k]] * weight if weight > 0 else 0.0
+        shared_n[p] += weight
+    w_f = params[FACILITATION_WEIGHT]
+    w_s = params[PURPOSE_WEIGHT]
+    purpose = 1.0 - w_s + w_s * levels[SHARED_PURPOSE]
+    for p in range(n_prog):
+        mean_support = support[p] / support_n[p] if support_n[p] > 0 else 0.0
+        mean_shared = shared[p] / shared_n[p] if shared_n[p] > 0 else 0.0
+        facilitated = 1.0 - w_f + w_f * _facilitation(levels, params, mediated[p])
+        consensus = np.sqrt(mean_support * mean_shared) * facilitated * purpose
+        out_consensus[p] = clip(consensus, 0.0, 1.0)
+        out_viable[p] = sides[0, p] + sides[1, p] + sides[2, p] >= 2.0
+
+
+@njit
+def update_programme_status(status: np.ndarray, viable: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """A dormant programme starts when viable; an active one falls dormant when it is not."""
+    for p in range(status.shape[0]):
+        code = status[p]
+        if code == DORMANT and viable[p]:
+            out[p] = ACTIVE
+        elif code == ACTIVE and not viable[p]:
+            out[p] = DORMANT
+        else:
+            out[p] = code
+    return out

@@ -1,0 +1,160 @@
+"""Kernel counterparts of `colabsim.model.rules.production` (process 5).
+
+Same names and arguments as the numpy rules, for one run (see `colabsim.model.kernel.shocks`);
+`work` holds intermediate values (`colabsim.model.kernel.layout.Work`). `coordination_efficiency`
+takes the capacity for joint action always and `ces_output` its shift always (the numpy rules'
+defaults, ``joint=None`` and ``shift=0``, are not what the model passes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from colabsim.model.kernel._jit import njit
+from colabsim.model.kernel.communication import legal_flow
+from colabsim.model.kernel.layout import (
+    ADMIN_CAPACITY,
+    ARRANGEMENT_WEIGHT,
+    CES_RHO,
+    CES_SHIFT,
+    EFFICIENCY_FLOOR,
+    HALF_SATURATION,
+    KNOWLEDGE_BONUS,
+    LEADERSHIP,
+    LEADERSHIP_WEIGHT,
+    RESOURCE_WEIGHTS,
+    SATURATION_EXPONENT,
+    UNDERSTANDING_FLOOR,
+    KernelStructure,
+    Work,
+)
+from colabsim.model.kernel.segments import clip, maximum, minimum
+
+__all__ = ["actor_capacity", "ces_output", "coordination_efficiency", "joint_capacity", "programme_performance"]
+
+
+@njit
+def actor_capacity(structure: KernelStructure, levels: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Coordination capacity by actor: its own value, else the scenario's ``admin_capacity``."""
+    for i in range(structure.n_actors):
+        own = structure.capacity_override[i]
+        out[i] = levels[ADMIN_CAPACITY] if np.isnan(own) else own
+    return out
+
+
+@njit
+def ces_output(inputs: np.ndarray, weights: np.ndarray, rho: float, shift: float, out: np.ndarray) -> np.ndarray:
+    """Shifted CES aggregate of each row of `inputs` ``(P, 4)``: ``(sum_k w_k (x_k + s)^rho)^(1/rho) - s``."""
+    total_weight = 0.0
+    for k in range(4):
+        total_weight += weights[k]
+    w0, w1 = weights[0] / total_weight, weights[1] / total_weight
+    w2, w3 = weights[2] / total_weight, weights[3] / total_weight
+    complements = rho < 0 and shift <= 0.0
+    for p in range(inputs.shape[0]):
+        aggregate = 0.0
+        missing = False
+        for k in range(4):
+            x = maximum(inputs[p, k], 0.0) + shift
+            missing = missing or inputs[p, k] <= 0.0
+            w = w0 if k == 0 else w1 if k == 1 else w2 if k == 2 else w3
+            # Unshifted complements: a floor only avoids division by zero; a missing input means no output.
+            aggregate += w * (maximum(x, 1e-12) if complements else x) ** rho
+        aggregate = aggregate ** (1.0 / rho)
+        out[p] = (0.0 if missing else aggregate) if complements else maximum(aggregate - shift, 0.0)
+    return out
+
+
+@njit
+def joint_capacity(
+    structure: KernelStructure,
+    levels: np.ndarray,
+    params: np.ndarray,
+    capacity: np.ndarray,
+    participation: np.ndarray,
+    out: np.ndarray,
+    work: Work,
+) -> np.ndarray:
+    """Each programme's capacity for joint action: administration (by participation), leadership, arrangements."""
+    s = structure
+    total, count = work.programmes[0], work.programmes[1]
+    for p in range(s.n_programmes):
+        total[p] = 0.0
+        count[p] = 0.0
+    for m in range(s.n_members):
+        p = s.mem_prog[m]
+        weight = participation[m]
+        total[p] += capacity[s.mem_actor[m]] * weight if weight > 0 else 0.0
+        count[p] += weight
+    flow = legal_flow(levels, params)
+    w_l = params[LEADERSHIP_WEIGHT]
+    w_a = params[ARRANGEMENT_WEIGHT]
+    lead = levels[LEADERSHIP]
+    for p in range(s.n_programmes):
+        cap = total[p] / count[p] if count[p] > 0 else 0.0
+        standing = flow if s.prog_gated[p] else 1.0
+        out[p] = (1.0 - w_l - w_a) * cap + w_l * lead + w_a * standing
+    return out
+
+
+@njit
+def coordination_efficiency(
+    structure: KernelStructure,
+    params: np.ndarray,
+    capacity: np.ndarray,
+    understanding: np.ndarray,
+    participation: np.ndarray,
+    joint: np.ndarray,
+    out: np.ndarray,
+    work: Work,
+) -> np.ndarray:
+    """Coordination efficiency of each programme: capacity, shared understanding, knowledge (by participation)."""
+    s = structure
+    shared, shared_n, knows = work.programmes[0], work.programmes[1], work.programmes[2]
+    for p in range(s.n_programmes):
+        shared[p] = 0.0
+        shared_n[p] = 0.0
+        knows[p] = 0.0
+    for k in range(s.n_pairs):
+        p = s.pair_prog[k]
+        weight = participation[s.pair_src_mem[k]] * participation[s.pair_dst_mem[k]]
+        shared[p] += understanding[s.pair_edge[k]] * weight if weight > 0 else 0.0
+        shared_n[p] += weight
+    for m in range(s.n_members):
+        # A university brings its knowledge as far as it takes part.
+        knows[s.mem_prog[m]] += participation[m] * (1.0 if s.is_university[s.mem_actor[m]] else 0.0)
+    floor = params[EFFICIENCY_FLOOR]
+    u_floor = params[UNDERSTANDING_FLOOR]
+    bonus = params[KNOWLEDGE_BONUS]
+    for p in range(s.n_programmes):
+        mean_shared = shared[p] / shared_n[p] if shared_n[p] > 0 else 0.0
+        understood = u_floor + (1.0 - u_floor) * mean_shared
+        knowledge = minimum(knows[p], 1.0)
+        out[p] = (floor + (1.0 - floor) * joint[p]) * understood * (1.0 - bonus + bonus * knowledge)
+    return out
+
+
+@njit
+def programme_performance(
+    pooled: np.ndarray,
+    need: np.ndarray,
+    efficiency: np.ndarray,
+    running: np.ndarray,
+    params: np.ndarray,
+    out: np.ndarray,
+    work: Work,
+) -> np.ndarray:
+    """Performance by programme: ``E_p * X_p^g / (X_p^g + half_saturation^g)`` if active, else 0."""
+    relative = work.programme_types[0]
+    for p in range(pooled.shape[0]):
+        for k in range(4):
+            relative[p, k] = pooled[p, k] / need[p]
+    weights = params[RESOURCE_WEIGHTS : RESOURCE_WEIGHTS + 4]
+    output = ces_output(relative, weights, params[CES_RHO], params[CES_SHIFT], out)
+    exponent = params[SATURATION_EXPONENT]
+    half = params[HALF_SATURATION] ** exponent
+    for p in range(pooled.shape[0]):
+        shaped = output[p] ** exponent
+        delivered = efficiency[p] * shaped / (shaped + half)
+        out[p] = clip(delivered, 0.0, 1.0) if running[p] else 0.0
+    return out

@@ -18,7 +18,7 @@ import platform
 import statistics
 import time
 
-from colabsim.app import charts
+from colabsim.app import charts, strip
 from colabsim.app.catalog import Catalog
 from colabsim.app.session import Dashboard
 
@@ -33,7 +33,7 @@ def frames(board: Dashboard) -> list[dict[str, object]]:
         out.append(charts.time_frame(view, view.scenario, "sectors"))
         out.append(charts.time_frame(view, view.scenario, "dynamics"))
     if board.side_by_side:
-        out.append(charts.difference_frame(views[0], views[1]))
+        out.append(strip.difference_frame(views[0], views[1]))
     return out
 
 

@@ -12,6 +12,14 @@ With ``--fps SECONDS`` it first plays one session at normal speed for that long 
 chart updates painted in the browser per second (each LiveChart writes ``data-frame`` once it has
 painted a frame): a quick look, not the load test with many sessions.
 
+``--load 1,8 [--seconds 30]`` is the load test of issue 16 (item 9): for each count, that many
+sessions (one browser, a context each: separate participants) play at normal speed at the same
+time for SECONDS; it reports the chart updates painted per second in each session (median and
+lowest), the months each session advanced per second (normal speed asks for 6), the server's CPU
+time per painted update, and the server's memory per open session. The browsers run on the same
+machine as the server here, so on a 2-core machine the figures are a floor: in a workshop each
+participant's browser has a laptop of its own.
+
 Needs playwright and Chromium at /usr/bin/chromium (as the browser tests do).
 """
 
@@ -19,58 +27,27 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+from dashboard_live import CHROMIUM, FLAGS, machine, open_session, rss_mb, serving
 
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of process `pid` in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for {pid}")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_up(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"colabsim serve exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.3)
-    raise SystemExit("colabsim serve did not answer within 90 s")
+#: In a room every participant's page is in front on its own screen: no page is throttled as a
+#: background one when many share one browser here.
+FOREGROUND = [
+    "--disable-background-timer-throttling",
+    "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
+]
 
 
 def _open(playwright: Any, url: str, sessions: int, workdir: Path) -> list[Any]:
+    """Open `sessions` dashboards, each in its own browser, and step each once."""
     contexts = []
     for i in range(sessions):
-        context = playwright.chromium.launch_persistent_context(
-            str(workdir / f"profile{time.monotonic_ns()}-{i}"), executable_path=CHROMIUM, headless=True, args=FLAGS
-        )
-        context.set_default_timeout(60_000)
-        page = context.pages[0] if context.pages else context.new_page()
-        page.goto(url)
-        page.locator(".colabsim-network-0").wait_for()
+        context, page = open_session(playwright, url, workdir / f"profile{time.monotonic_ns()}-{i}")
         page.locator(".colabsim-step").click()
         page.get_by_text("month 1 of").wait_for()
         contexts.append(context)
@@ -95,6 +72,58 @@ def painted_per_second(context: Any, seconds: float) -> float:
     return painted / (time.monotonic() - started)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of process `pid` so far, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _month(page: Any) -> int:
+    return int(str(page.locator(".colabsim-month").text_content()).split()[1])
+
+
+def load(playwright: Any, url: str, sessions: int, seconds: float, pid: int) -> dict[str, float]:
+    """`sessions` participants playing at once for `seconds` (see the module); the figures measured."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[*FLAGS, *FOREGROUND])
+    try:
+        before = rss_mb(pid)
+        pages = []
+        for _ in range(sessions):
+            context = browser.new_context(viewport={"width": 1280, "height": 720})
+            context.set_default_timeout(120_000)
+            page = context.new_page()
+            page.goto(url)
+            page.locator(".colabsim-network-0").wait_for()
+            page.locator(".colabsim-sectors-0[data-frame]").wait_for()
+            page.evaluate(COUNT_PAINTS)
+            pages.append(page)
+        time.sleep(3)  # let the server settle after the openings
+        opened = rss_mb(pid)
+        months = [_month(page) for page in pages]
+        for page in pages:
+            page.locator(".colabsim-play").click()
+        cpu, started = cpu_seconds(pid), time.monotonic()
+        time.sleep(seconds)
+        counts = [int(page.evaluate("window.__paints")) for page in pages]
+        elapsed, cpu = time.monotonic() - started, cpu_seconds(pid) - cpu
+        advanced = [_month(page) - m for page, m in zip(pages, months, strict=True)]
+        for page in pages:
+            page.locator(".colabsim-play").click()
+        rates = sorted(c / elapsed for c in counts)
+        return {
+            "sessions": sessions,
+            "median": rates[len(rates) // 2],
+            "lowest": rates[0],
+            "months": sorted(a / elapsed for a in advanced)[len(advanced) // 2],
+            "cpu_ms": 1000 * cpu / max(1, sum(counts)),
+            "cpu_share": cpu / elapsed,
+            "mb_per_session": (opened - before) / sessions,
+            "rss": opened,
+        }
+    finally:
+        browser.close()
+
+
 def main() -> None:
     """Run the benchmark and print a table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -102,21 +131,18 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=6)
     parser.add_argument("--keep", type=float, default=0.25, help="minutes a dropped session is kept")
     parser.add_argument("--fps", type=float, default=0.0, help="seconds to play one session first, counting paints")
+    parser.add_argument("--load", default="", help="the load test: session counts, e.g. 1,8 (skips the cycles)")
+    parser.add_argument("--seconds", type=float, default=30.0, help="seconds each load test plays")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/"
-    env = {**os.environ, "SOLARA_KERNEL_CULL_TIMEOUT": f"{args.keep * 60:g}s"}
-    env.pop("COLABSIM_SCENARIO", None)
-    command = [sys.executable, "-m", "colabsim", "serve", "--port", str(port)]
-    help_text = subprocess.run([*command[:4], "--help"], capture_output=True, text=True, env=env, cwd=ROOT).stdout
-    if "--keep-minutes" in help_text:
-        command += ["--keep-minutes", str(args.keep)]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rows = []
-    try:
-        _wait_up(url, server)
+    with serving("--keep-minutes", f"{args.keep:g}") as server:
+        url = server.url
+        if args.load:
+            with sync_playwright() as pw:
+                _load_table(pw, url, [int(n) for n in args.load.split(",")], args.seconds, server.pid)
+            return
         with tempfile.TemporaryDirectory() as work, sync_playwright() as pw:
             for context in _open(pw, url, 1, Path(work)):  # warm up: imports, first figures
                 if args.fps > 0:
@@ -135,15 +161,34 @@ def main() -> None:
                 after = rss_mb(server.pid)
                 rows.append((cycle, before, opened, after, (opened - before) / args.sessions))
                 print(f"cycle {cycle}: {before:.0f} -> {opened:.0f} MB open -> {after:.0f} MB culled", flush=True)
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    print(f"\n{machine()}")
     print(f"\nbaseline after warm-up: {start:.0f} MB; {args.sessions} sessions a cycle, kept {args.keep:g} min\n")
     print("| cycle | before (MB) | sessions open (MB) | after cull (MB) | per session (MB) |")
     print("|---|---|---|---|---|")
     for cycle, before, opened, after, per in rows:
         print(f"| {cycle} | {before:.0f} | {opened:.0f} | {after:.0f} | {per:.1f} |")
     print(f"\ngrowth over {args.cycles} cycles after cull: {rows[-1][3] - start:+.0f} MB")
+
+
+def _load_table(playwright: Any, url: str, counts: list[int], seconds: float, pid: int) -> None:
+    load(playwright, url, 1, 5.0, pid)  # warm up: imports, the first charts
+    rows = []
+    for sessions in counts:
+        row = load(playwright, url, sessions, seconds, pid)
+        rows.append(row)
+        print(f"{sessions} sessions: {row}", flush=True)
+    print(f"\n{machine()}; load average {os.getloadavg()[0]:.1f} after the runs")
+    print(f"each count plays {seconds:g} s at normal speed (6 months/s asked)\n")
+    print(
+        "| sessions | painted/s per session (median) | lowest | months/s per session | server CPU per update |"
+        " server CPU busy | MB per session |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for row in rows:
+        print(
+            f"| {row['sessions']:.0f} | {row['median']:.1f} | {row['lowest']:.1f} | {row['months']:.1f} | "
+            f"{row['cpu_ms']:.0f} ms | {100 * row['cpu_share']:.0f}% | {row['mb_per_session']:.1f} |"
+        )
 
 
 if __name__ == "__main__":

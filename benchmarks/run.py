@@ -191,9 +191,10 @@ def main() -> None:
     started = time.perf_counter()
     lines = ["# Benchmark results", "", f"Measured {machine()}" + (" (quick mode)." if args.quick else "."), ""]
     results = ROOT / "benchmarks" / "RESULTS.md"
+    kept = _dashboard_sections(results.read_text(encoding="utf-8")) if results.exists() else ""
 
     def write() -> None:  # after each section, so a failing section keeps the others
-        results.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        results.write_text("\n".join(lines) + "\n" + kept, encoding="utf-8")
 
     costs = speed_section(args.quick, lines)
     write()
@@ -209,6 +210,12 @@ def main() -> None:
     lines += ["", f"All sections took {(time.perf_counter() - started) / 60:.0f} minutes of wall time."]
     write()
     print("\n".join(lines))
+
+
+def _dashboard_sections(text: str) -> str:
+    """RESULTS.md's dashboard sections: measured by the dashboard scripts, kept as they are."""
+    sections = text.split("\n## ")
+    return "".join(f"\n## {s.rstrip()}\n" for s in sections[1:] if s.startswith(("Dashboard", "Workshop dashboard")))
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ from colabsim.inputs import (
     figure_format_list,
     labelled_scenarios,
     parse_sets,
-    port_number,
     positive,
     seed_number,
     what_if_factors,
@@ -53,6 +52,7 @@ from colabsim.workflows import (
     terminal_progress,
     write_validation_report,
 )
+from colabsim.workshop import add_workshop_commands
 
 __all__ = ["main"]
 
@@ -259,24 +259,6 @@ def _cmd_factors(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_serve(args: argparse.Namespace) -> int:
-    from colabsim.app.server import ServeError, ServeOptions, serve  # the web dependencies load only here
-
-    options = ServeOptions(
-        host=args.host,
-        port=args.port,
-        open_browser=args.open,
-        token=args.token,
-        no_token=args.no_token,
-        keep_minutes=args.keep_minutes,
-        max_sessions=args.max_sessions,
-    )
-    try:
-        return serve(args.scenario, options)
-    except ServeError as exc:
-        raise UsageError(str(exc)) from None
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="colabsim",
@@ -432,27 +414,7 @@ def _parser() -> argparse.ArgumentParser:
     quiet_option(validate_model)
     validate_model.set_defaults(handler=_cmd_validate_model)
 
-    serve = sub.add_parser("serve", help="the workshop dashboard in the browser (http://127.0.0.1:8765 by default)")
-    serve.add_argument("scenario", nargs="?", help="scenario file to show first (default: the shipped Vlissingen)")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this computer)")
-    serve.add_argument("--port", type=port_number, default=8765, help="port to listen on (default 8765)")
-    serve.add_argument("--open", action="store_true", help="open the dashboard in the default browser")
-    serve.add_argument(
-        "--token",
-        default=None,
-        help="access code to ask for (default: generated when --host is not this computer; or $COLABSIM_TOKEN)",
-    )
-    serve.add_argument(
-        "--no-token", action="store_true", help="serve to the network without an access code (not recommended)"
-    )
-    serve.add_argument(
-        "--keep-minutes",
-        type=float,
-        default=15.0,
-        help="minutes a dropped tab's run is kept for a reconnect (default 15)",
-    )
-    serve.add_argument("--max-sessions", type=positive, default=40, help="most dashboards open at a time (default 40)")
-    serve.set_defaults(handler=_cmd_serve)
+    add_workshop_commands(sub)
     return parser
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -50,3 +52,20 @@ def many_chunks(tmp_path: Path) -> Path:
         .replace('series = ["performance"]', "series = []")
     )
     return experiment
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Any]:
+    """Playwright driving Debian's Chromium (skips without them, fails in CI; see ``browser_support``)."""
+    from browser_support import start_playwright
+
+    yield from start_playwright()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, playwright: Any) -> Iterator[str]:
+    """``colabsim serve`` on 127.0.0.1 for one test module; yields its URL."""
+    from browser_support import serving
+
+    with serving(tmp_path_factory.mktemp("serve") / "serve.log") as url:
+        yield url

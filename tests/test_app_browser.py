@@ -1,177 +1,45 @@
 """The dashboard in a real browser: ``colabsim serve`` in a subprocess, Debian's Chromium via Playwright.
 
-Needs the ``playwright`` Python package (the dev extra) and Chromium at /usr/bin/chromium (Debian's
-``chromium`` package; ``.ci/run`` installs it). No browser is downloaded. Without them the tests
-skip, except in CI (``CI=true``), where they fail and say what is missing.
+The helpers are in ``browser_support.py``, the ``playwright`` and ``server`` fixtures in
+``conftest.py``. Needs the ``playwright`` Python package (the dev extra) and Chromium at
+/usr/bin/chromium (Debian's ``chromium`` package; ``.ci/run`` installs it). No browser is
+downloaded. Without them the tests skip, except in CI (``CI=true``), where they fail and say what
+is missing.
 
-Set ``COLABSIM_SCREENSHOT=docs/dashboard.png`` to save the dashboard's picture for the docs (projector
-mode at 1280x720, Darwin with the agreement renewed in 2014).
+Set ``COLABSIM_SCREENSHOT=docs/dashboard.png`` to save the dashboard's pictures for the docs (projector
+mode at 1280x720, Darwin with the agreement renewed in 2013): ``dashboard.png`` in English and
+``dashboard-id.png``, the same run in Bahasa Indonesia.
 """
 
 from __future__ import annotations
 
-import contextlib
+import json
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path(os.environ.get("COLABSIM_CHROMIUM", "/usr/bin/chromium"))
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-VIEWPORT = {"width": 1920, "height": 1080}
-TIMEOUT_MS = 20_000
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() in ("true", "1"):
-        pytest.fail(
-            f"the browser test cannot run: {reason}. In CI, .ci/run installs Debian's chromium and "
-            "'pip install .[dev]' installs playwright.",
-            pytrace=False,
-        )
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (pip install -e .[dev])")
-    if not CHROMIUM.exists():
-        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=TIMEOUT_MS)  # a shared, busy machine can take more than the default 5 s
-    with sync_playwright() as pw:
-        yield pw
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextlib.contextmanager
-def _serving(log_path: Path, *options: str) -> Iterator[str]:
-    """``colabsim serve`` on 127.0.0.1 in a subprocess, until the block ends; yields its URL."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("COLABSIM_SCENARIO", "COLABSIM_TOKEN")}
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "colabsim", "serve", "--port", str(port), *options],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"colabsim serve exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status in (200, 403):
-                        break
-            except urllib.error.HTTPError as answer:
-                if answer.code == 403:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"colabsim serve did not answer within 60 s:\n{log_path.read_text()}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, playwright: Any) -> Iterator[str]:
-    with _serving(tmp_path_factory.mktemp("serve") / "serve.log") as url:
-        yield url
-
-
-def _open(
-    playwright: Any, url: str, profile: Path, offline: list[str] | None = None, viewport: dict[str, int] = VIEWPORT
-) -> tuple[Any, Any]:
-    """A browser of its own (fresh profile, like another person's laptop) showing the dashboard.
-
-    With `offline` (a list), every request to anything but 127.0.0.1 is blocked and noted there.
-    """
-    context = playwright.chromium.launch_persistent_context(
-        str(profile), executable_path=str(CHROMIUM), headless=True, args=FLAGS, viewport=viewport
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    if offline is not None:
-
-        def block(route: Any) -> None:
-            if urllib.parse.urlsplit(route.request.url).hostname == "127.0.0.1":
-                route.continue_()
-            else:
-                offline.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", block)
-    page = context.pages[0] if context.pages else context.new_page()
-    page.goto(url)
-    page.locator(".colabsim-network-0").wait_for()
-    return context, page
-
-
-def _upload(page: Any, name: str, data: bytes) -> None:
-    """Choose a file in the page's upload picker (as a participant would, by clicking it)."""
-    with page.expect_file_chooser() as chooser:
-        page.locator(".colabsim-upload .v-input__slot").click()
-    chooser.value.set_files(files=[{"name": name, "mimeType": "application/toml", "buffer": data}])
-
-
-def _month(page: Any) -> str:
-    return str(page.locator(".colabsim-month").text_content())
-
-
-def _click_until(page: Any, button: str, month: int) -> None:
-    from playwright.sync_api import expect
-
-    page.locator(button).click()
-    # Any horizon: the month counts up, whichever scenario (Vlissingen 216 months, Darwin 252) is shown.
-    expect(page.locator(".colabsim-month")).to_have_text(re.compile(rf"^month {month} of \d+$"))
+from browser_support import (
+    CHROMIUM,
+    FLAGS,
+    TIMEOUT_MS,
+    VIEWPORT,
+    click_until,
+    month_text,
+    open_dashboard,
+    painted,
+    serving,
+    upload,
+)
 
 
 def test_slider_and_steps_change_the_charts_and_the_network(playwright: Any, server: str, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    context, page = _open(playwright, server, tmp_path / "profile")
+    context, page = open_dashboard(playwright, server, tmp_path / "profile")
     try:
-        assert _month(page) == "month 0 of 216"
+        assert month_text(page) == "month 0 of 216"
         network_before = page.locator(".colabsim-network-0").screenshot()
         chart_before = page.locator(".colabsim-sectors-0").screenshot()
         dynamics_before = page.locator(".colabsim-dynamics-0").screenshot()
@@ -183,7 +51,7 @@ def test_slider_and_steps_change_the_charts_and_the_network(playwright: Any, ser
 
         started = time.monotonic()
         for month in range(1, 7):
-            _click_until(page, ".colabsim-step", month)
+            click_until(page, ".colabsim-step", month)
         step_seconds = (time.monotonic() - started) / 6
         page.wait_for_timeout(500)  # the last frame's images
         assert page.locator(".colabsim-network-0").screenshot() != network_before
@@ -194,12 +62,12 @@ def test_slider_and_steps_change_the_charts_and_the_network(playwright: Any, ser
         print(f"\nstep and redraw in the browser: {step_seconds:.2f} s")
 
         for month in (18, 30, 42, 54):
-            _click_until(page, ".colabsim-year", month)
+            click_until(page, ".colabsim-year", month)
         page.locator(".colabsim-do-withdraw_mediator").click()
         expect(page.locator(".colabsim-log-intervention")).to_contain_text("SSVA")
         expect(page.locator(".colabsim-do-withdraw_mediator")).to_be_disabled()
         for month in (66, 78, 90):
-            _click_until(page, ".colabsim-year", month)
+            click_until(page, ".colabsim-year", month)
         page.wait_for_timeout(800)
         shot = tmp_path / "dashboard.png"
         page.screenshot(path=str(shot))
@@ -211,31 +79,31 @@ def test_slider_and_steps_change_the_charts_and_the_network(playwright: Any, ser
 def test_two_sessions_are_independent(playwright: Any, server: str, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    first, a = _open(playwright, server, tmp_path / "first")
-    second, b = _open(playwright, server, tmp_path / "second")
+    first, a = open_dashboard(playwright, server, tmp_path / "first")
+    second, b = open_dashboard(playwright, server, tmp_path / "second")
     try:
         for month in (1, 2, 3):
-            _click_until(a, ".colabsim-step", month)
-        assert _month(b) == "month 0 of 216"
+            click_until(a, ".colabsim-step", month)
+        assert month_text(b) == "month 0 of 216"
 
         b.locator(".colabsim-do-withdraw_mediator").click()
-        _click_until(b, ".colabsim-step", 1)
+        click_until(b, ".colabsim-step", 1)
         b.locator(".colabsim-scenario-0").click()
         b.get_by_role("option", name="Ambon-Darwin sister city", exact=True).click()
         b.locator(".colabsim-confirm-ok").click()  # the run at month 1 is lost: the page asks first
         expect(b.locator(".colabsim-scenario-names")).to_have_text("Ambon-Darwin sister city")
-        _upload(b, "../../etc/passwd", b"root:x:0:0:root:/root:/bin/bash\n")
+        upload(b, "../../etc/passwd", b"root:x:0:0:root:/root:/bin/bash\n")
         expect(b.locator(".colabsim-file-error")).to_contain_text("passwd: not valid TOML")
 
         a.locator(".colabsim-play").click()
         expect(a.locator(".colabsim-month")).not_to_have_text("month 3 of 216")
         a.locator(".colabsim-play").click()
         expect(a.locator(".colabsim-play")).to_have_text("Play")
-        paused = _month(a)
+        paused = month_text(a)
         a.wait_for_timeout(700)
-        assert _month(a) == paused, "the run went on after Pause"
+        assert month_text(a) == paused, "the run went on after Pause"
 
-        assert _month(b) == "month 0 of 252"  # Darwin now, 2012-2032
+        assert month_text(b) == "month 0 of 252"  # Darwin now, 2012-2032
         expect(a.locator(".colabsim-scenario-names")).to_have_text("Ambon-Vlissingen sister city")
         expect(a.locator(".colabsim-do-withdraw_mediator")).to_be_enabled()
         assert a.locator(".colabsim-file-error").count() == 0
@@ -249,39 +117,75 @@ def test_hostile_uploads_are_refused_and_the_next_visitor_still_gets_the_page(
 ) -> None:
     from playwright.sync_api import expect
 
-    context, page = _open(playwright, server, tmp_path / "attacker")
+    context, page = open_dashboard(playwright, server, tmp_path / "attacker")
     error = page.locator(".colabsim-file-error")
     try:
-        _upload(page, "huge.toml", b"# " + b"x" * (300 * 1024))
+        upload(page, "huge.toml", b"# " + b"x" * (300 * 1024))
         expect(error).to_contain_text("huge.toml: the file is larger than 256 KiB")
-        _upload(page, "binary.toml", bytes(range(256)) * 16)
+        upload(page, "binary.toml", bytes(range(256)) * 16)
         expect(error).to_contain_text("binary.toml: this is not a text file")
-        _upload(page, "utf16.toml", '[scenario]\nname = "x"\n'.encode("utf-16"))
+        upload(page, "utf16.toml", '[scenario]\nname = "x"\n'.encode("utf-16"))
         expect(error).to_contain_text("utf16.toml: the file is UTF-16 text")
-        _upload(page, "evil.toml", b'extends = "../../../../etc/passwd"\n')
+        upload(page, "evil.toml", b'extends = "../../../../etc/passwd"\n')
         expect(error).to_contain_text("can extend only a shipped scenario")
         expect(error).not_to_contain_text("/etc")
         own = b'extends = "darwin.toml"\n[scenario]\nname = "Uploaded Darwin"\n'
-        _upload(page, "..\\..\\..\\own.toml", own)  # a browser sends no "/" in a name
+        upload(page, "..\\..\\..\\own.toml", own)  # a browser sends no "/" in a name
         expect(page.locator(".colabsim-scenario-names")).to_have_text("Uploaded Darwin")
         expect(error).to_have_count(0)
-        _click_until(page, ".colabsim-step", 1)
+        click_until(page, ".colabsim-step", 1)
     finally:
         context.close()
-    second, visitor = _open(playwright, server, tmp_path / "visitor")
+    second, visitor = open_dashboard(playwright, server, tmp_path / "visitor")
     try:
         expect(visitor.locator(".colabsim-scenario-names")).to_have_text("Ambon-Vlissingen sister city")
-        _click_until(visitor, ".colabsim-step", 1)
+        click_until(visitor, ".colabsim-step", 1)
     finally:
         second.close()
 
 
+def test_a_file_description_made_up_by_a_page_script_gets_a_message(
+    playwright: Any, server: str, tmp_path: Path
+) -> None:
+    """The browser's description of the chosen file comes over the websocket; a script can make it up."""
+    from playwright.sync_api import expect
+
+    def made_up_size(ws: Any) -> None:
+        upstream = ws.connect_to_server()
+
+        def forward(message: str | bytes) -> None:
+            if isinstance(message, str) and '"file_info"' in message:
+                data = json.loads(message)
+                for info in data["content"]["data"]["state"]["file_info"]:
+                    info["size"] = "many"
+                message = json.dumps(data)
+            upstream.send(message)
+
+        ws.on_message(forward)
+        upstream.on_message(ws.send)
+
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "p"), executable_path=str(CHROMIUM), headless=True, args=FLAGS, viewport=VIEWPORT
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.pages[0] if context.pages else context.new_page()
+        page.route_web_socket(re.compile(r".*/channels.*"), made_up_size)
+        page.goto(server)
+        page.locator(".colabsim-network-0").wait_for()
+        upload(page, "own.toml", b'extends = "darwin.toml"\n[scenario]\nname = "Mine"\n')
+        expect(page.locator(".colabsim-file-error")).to_contain_text("could not be read from the browser")
+        click_until(page, ".colabsim-step", 1)
+    finally:
+        context.close()
+
+
 def test_the_page_works_with_every_non_local_request_blocked(playwright: Any, server: str, tmp_path: Path) -> None:
     blocked: list[str] = []
-    context, page = _open(playwright, server, tmp_path / "offline", offline=blocked)
+    context, page = open_dashboard(playwright, server, tmp_path / "offline", offline=blocked)
     try:
-        _click_until(page, ".colabsim-step", 1)
-        _click_until(page, ".colabsim-year", 13)
+        click_until(page, ".colabsim-step", 1)
+        click_until(page, ".colabsim-year", 13)
         page.wait_for_timeout(500)
         assert page.locator(".colabsim-sectors-0").screenshot()
     finally:
@@ -292,7 +196,7 @@ def test_the_page_works_with_every_non_local_request_blocked(playwright: Any, se
 def test_with_a_token_the_page_asks_for_it_and_the_typed_code_opens_it(playwright: Any, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    with _serving(tmp_path / "serve.log", "--token", "Wxyz-2345-abcd") as url:
+    with serving(tmp_path / "serve.log", "--token", "Wxyz-2345-abcd") as url:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path / "p"), executable_path=str(CHROMIUM), headless=True, args=FLAGS, viewport=VIEWPORT
         )
@@ -307,7 +211,7 @@ def test_with_a_token_the_page_asks_for_it_and_the_typed_code_opens_it(playwrigh
             page.locator(".colabsim-network-0").wait_for()
             assert "token" not in page.url
             assert "colabsim_token" not in str(page.evaluate("document.cookie"))  # HttpOnly
-            _click_until(page, ".colabsim-step", 1)
+            click_until(page, ".colabsim-step", 1)
         finally:
             context.close()
 
@@ -315,18 +219,18 @@ def test_with_a_token_the_page_asks_for_it_and_the_typed_code_opens_it(playwrigh
 def test_switching_asks_first_and_undo_takes_back_the_last_change(playwright: Any, server: str, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    context, page = _open(playwright, server, tmp_path / "profile")
+    context, page = open_dashboard(playwright, server, tmp_path / "profile")
     try:
         expect(page.locator(".colabsim-undo")).to_be_disabled()
         for month in (1, 2):
-            _click_until(page, ".colabsim-step", month)
+            click_until(page, ".colabsim-step", month)
         page.locator(".colabsim-do-withdraw_mediator").click()
         expect(page.locator(".colabsim-log-intervention")).to_contain_text("SSVA")
-        _click_until(page, ".colabsim-step", 3)
+        click_until(page, ".colabsim-step", 3)
         page.locator(".colabsim-undo").click()
         expect(page.locator(".colabsim-log-intervention")).to_have_count(0)
         expect(page.locator(".colabsim-do-withdraw_mediator")).to_be_enabled()
-        assert _month(page) == "month 3 of 216"  # replayed to where the run was
+        assert month_text(page) == "month 3 of 216"  # replayed to where the run was
 
         page.locator(".colabsim-scenario-0").click()
         page.get_by_role("option", name="Ambon-Darwin sister city", exact=True).click()
@@ -335,13 +239,13 @@ def test_switching_asks_first_and_undo_takes_back_the_last_change(playwright: An
         expect(page.locator(".colabsim-confirm-cancel")).to_be_hidden()
         expect(page.locator(".colabsim-scenario-names")).to_have_text("Ambon-Vlissingen sister city")
         expect(page.locator(".colabsim-scenario-0")).to_contain_text("Vlissingen")
-        assert _month(page) == "month 3 of 216"
+        assert month_text(page) == "month 3 of 216"
 
         switch = page.locator(".colabsim-side-by-side .v-input--selection-controls__ripple")
         switch.click()
         page.locator(".colabsim-confirm-ok").click()
         expect(page.locator(".colabsim-run-1")).to_be_visible()
-        assert _month(page) == "month 0 of 324"  # side by side: the shared calendar, 2006 to 2032
+        assert month_text(page) == "month 0 of 324"  # side by side: the shared calendar, 2006 to 2032
         switch.click()  # nothing to lose at month 0: no question
         expect(page.locator(".colabsim-run-1")).to_have_count(0)
         expect(page.locator(".colabsim-confirm-ok")).to_be_hidden()
@@ -364,21 +268,16 @@ SMALL_TYPE_JS = """() => {
 }"""
 
 
-def _painted(page: Any) -> None:
-    for name in ("network", "sectors", "dynamics"):
-        page.locator(f".colabsim-{name}-0[data-frame]").wait_for()
-
-
 def test_projector_mode_has_large_type_and_every_chart_above_the_fold(
     playwright: Any, server: str, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect
 
     screen = {"width": 1280, "height": 720}
-    context, page = _open(playwright, server + "?projector=1", tmp_path / "profile", viewport=screen)
+    context, page = open_dashboard(playwright, server + "?projector=1", tmp_path / "profile", viewport=screen)
     try:
-        _click_until(page, ".colabsim-year", 12)
-        _painted(page)
+        click_until(page, ".colabsim-year", 12)
+        painted(page)
         page.wait_for_timeout(500)
         assert page.locator(".colabsim-projector").count() == 1
         for name in ("network", "sectors", "dynamics"):
@@ -402,16 +301,16 @@ def test_projector_mode_has_large_type_and_every_chart_above_the_fold(
 def test_marks_are_labelled_and_tooltips_name_actors_and_notes(playwright: Any, server: str, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    context, page = _open(playwright, server, tmp_path / "profile")
+    context, page = open_dashboard(playwright, server, tmp_path / "profile")
     try:
         page.locator(".colabsim-scenario-0").click()
         page.get_by_role("option", name="Ambon-Darwin sister city", exact=True).click()
         expect(page.locator(".colabsim-scenario-names")).to_have_text("Ambon-Darwin sister city")
-        _click_until(page, ".colabsim-year", 12)
+        click_until(page, ".colabsim-year", 12)
         page.locator(".colabsim-do-renew_mou").click()
         expect(page.locator(".colabsim-log-overridden")).to_have_count(2)  # the 2015 and 2018 lapses
-        _click_until(page, ".colabsim-step", 13)
-        _painted(page)
+        click_until(page, ".colabsim-step", 13)
+        painted(page)
         sectors = page.locator(".colabsim-sectors-0")
         expect(sectors.locator("svg text", has_text="Agreement ren")).to_have_count(1)  # the trainer's change
         law = sectors.locator("svg text", has_text="Law 23/2014")
@@ -438,10 +337,14 @@ def test_marks_are_labelled_and_tooltips_name_actors_and_notes(playwright: Any, 
             page.set_viewport_size({"width": 1280, "height": 720})
             page.locator(".colabsim-projector-switch .v-input--selection-controls__ripple").click()
             for month in (25, 37, 49, 61, 73, 85):
-                _click_until(page, ".colabsim-year", month)
+                click_until(page, ".colabsim-year", month)
             page.mouse.move(0, 0)
             page.wait_for_timeout(800)
             page.screenshot(path=target)
+            page.locator(".colabsim-language-id").click()  # the same run in Bahasa Indonesia
+            expect(page.locator(".colabsim-month")).to_have_text("bulan 85 dari 252")
+            page.wait_for_timeout(800)
+            page.screenshot(path=str(Path(target).with_name(Path(target).stem + "-id.png")))
     finally:
         context.close()
 
@@ -451,11 +354,11 @@ def test_side_by_side_runs_show_the_same_date_with_a_difference_strip(
 ) -> None:
     from playwright.sync_api import expect
 
-    context, page = _open(playwright, server, tmp_path / "profile")
+    context, page = open_dashboard(playwright, server, tmp_path / "profile")
     try:
         page.locator(".colabsim-side-by-side .v-input--selection-controls__ripple").click()  # month 0: no question
         expect(page.locator(".colabsim-run-1")).to_be_visible()
-        _click_until(page, ".colabsim-year", 12)
+        click_until(page, ".colabsim-year", 12)
         expect(page.locator(".colabsim-run .colabsim-date-0")).to_have_text("Jan 2007")
         expect(page.locator(".colabsim-run .colabsim-date-1")).to_have_text("starts Jan 2012")  # waits for its start
         expect(page.locator(".colabsim-monitor-performance").nth(1)).to_contain_text("-")

@@ -115,12 +115,37 @@ def test_the_link_sets_an_httponly_cookie_and_drops_the_token_from_the_address(a
     assert client.get("/_solara/cdn/@widgetti/app@1.0/dist/main.js").text == "// main"
 
 
+@pytest.mark.parametrize(
+    ("link", "landing"),
+    [
+        ("//evil.example/?token=K7M2-X9PQ-3RTV", "/evil.example/"),
+        ("/\\evil.example/?token=K7M2-X9PQ-3RTV", "/evil.example/"),
+        ("/?projector=1&token=K7M2-X9PQ-3RTV", "/?projector=1"),
+    ],
+)
+def test_the_token_link_lands_on_this_server_and_keeps_the_rest_of_the_address(
+    assets: Path, link: str, landing: str
+) -> None:
+    status, headers = _raw_get(Guard(_inner()[0], assets, TOKEN, 40, set), link)[::2]
+    assert (status, headers["location"]) == (303, landing)
+
+
 def test_a_page_without_the_token_asks_for_it(assets: Path) -> None:
     client = _client(assets)
     asked = client.get("/")
     assert asked.status_code == 403 and 'name="token"' in asked.text and "needs an access code" in asked.text
     wrong = client.get("/?token=abcdefgh")
     assert wrong.status_code == 403 and "not right" in wrong.text and "abcdefgh" not in wrong.text
+
+
+def test_a_start_link_keeps_its_scenario_and_seed_through_the_access_code(assets: Path) -> None:
+    client = _client(assets)
+    asked = client.get("/?scenario=darwin&seed=42&group=%3Cb%3E")
+    assert asked.status_code == 403
+    assert '<input type="hidden" name="scenario" value="darwin">' in asked.text
+    assert 'name="group" value="&lt;b&gt;"' in asked.text  # escaped, never markup
+    typed = client.get("/?scenario=darwin&seed=42&token=K7M2-X9PQ-3RTV", follow_redirects=False)
+    assert typed.status_code == 303 and typed.headers["location"] == "/?scenario=darwin&seed=42"
 
 
 def test_no_token_on_localhost_lets_everything_through(assets: Path) -> None:
@@ -152,7 +177,7 @@ ATTACKS = [
 ]
 
 
-def _raw_get(guard: Guard, target: str) -> tuple[int, bytes]:
+def _raw_get(guard: Guard, target: str) -> tuple[int, bytes, dict[str, str]]:
     """Send a GET as uvicorn passes it on: percent-decoded, but ``..`` and ``//`` left as they are."""
     raw, _, query = target.partition("?")
     scope = {
@@ -177,14 +202,15 @@ def _raw_get(guard: Guard, target: str) -> tuple[int, bytes]:
         sent.append(dict(message))
 
     asyncio.run(guard(scope, receive, send))
-    return int(sent[0]["status"]), b"".join(m.get("body", b"") for m in sent[1:])
+    headers = {k.decode(): v.decode() for k, v in sent[0].get("headers", [])}
+    return int(sent[0]["status"]), b"".join(m.get("body", b"") for m in sent[1:]), headers
 
 
 @pytest.mark.parametrize("relative", ATTACKS)
 def test_anything_but_an_asset_file_is_404_and_nothing_changes(assets: Path, relative: str) -> None:
     before = sorted(p.relative_to(assets.parent) for p in assets.parent.rglob("*"))
     app, reached = _inner()
-    status, body = _raw_get(Guard(app, assets, None, 40, set), "/_solara/cdn/" + relative)
+    status, body, _ = _raw_get(Guard(app, assets, None, 40, set), "/_solara/cdn/" + relative)
     assert status == 404 and b"server secret" not in body
     assert reached == []
     assert sorted(p.relative_to(assets.parent) for p in assets.parent.rglob("*")) == before
@@ -262,3 +288,23 @@ def test_a_stray_env_file_does_not_turn_the_settings_back(tmp_path: Path) -> Non
     assert done.stdout.split() == [
         "720s", "production", "True", "False", "False", "None", "colabsim.app.page", "''", "True", "5",
     ]  # fmt: skip
+
+
+def test_the_first_request_cannot_move_the_pages_root_for_everyone(tmp_path: Path) -> None:
+    """Solara took its root path from the first request's (X-)Script-Name: every page's scripts moved."""
+    probe = (
+        "from starlette.testclient import TestClient\n"
+        "from colabsim.app.server import ServeOptions, build_app\n"
+        "client = TestClient(build_app(ServeOptions(), None))\n"
+        "hostile = {'X-Script-Name': '//evil.example', 'Script-Name': '//evil.example'}\n"
+        "first = client.get('/', headers={**hostile, 'X-Forwarded-Host': 'evil.example'})\n"
+        "later = client.get('/')\n"
+        "print(first.status_code, later.status_code, 'evil.example' in first.text + later.text,"
+        " '/_solara/cdn/' in later.text)\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["200", "200", "False", "True"]

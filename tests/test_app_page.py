@@ -99,3 +99,45 @@ def test_leaving_side_by_side_gives_the_left_run_its_own_time_axis_again(monkeyp
         assert len(mean["data"]) == 1  # no padding left from the shared calendar
     finally:
         rc.close()
+
+
+def test_the_page_starts_in_the_served_language_and_switches_per_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLABSIM_SCENARIO", raising=False)
+    monkeypatch.setenv("COLABSIM_LANG", "id")  # colabsim serve --lang id
+    box, rc = solara.render(Page(), handle_error=False)
+    try:
+        assert _text(box, "colabsim-month") == "bulan 0 dari 216"
+        assert _text(box, "colabsim-scenario-names") == "Kota kembar Ambon-Vlissingen"
+        assert next(w for w in _find_all(box) if type(w).__name__ == "BrowserWidget").lang == "id"
+        _find(box, "colabsim-step")[0].fire_event("click", {})
+        _find(box, "colabsim-do-withdraw_mediator")[0].fire_event("click", {})
+        assert "keluar" in _text(box, "colabsim-log-intervention")
+        assert _find(box, "colabsim-sectors-0")[0].decimal == ","
+        _find(box, "colabsim-language")[0].v_model = 0  # the first button: EN
+        assert _text(box, "colabsim-month") == "month 1 of 216"
+        assert "SSVA (Ambon-Vlissingen sister-city foundation) leaves" in _text(box, "colabsim-log-intervention")
+        assert next(w for w in _find_all(box) if type(w).__name__ == "BrowserWidget").lang == "en"
+        assert _find(box, "colabsim-sectors-0")[0].decimal == "."
+    finally:
+        rc.close()
+
+
+def test_keys_play_step_and_undo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLABSIM_SCENARIO", raising=False)
+    monkeypatch.delenv("COLABSIM_LANG", raising=False)
+    box, rc = solara.render(Page(), handle_error=False)
+    try:
+        keys = next(w for w in _find_all(box) if type(w).__name__ == "BrowserWidget")
+        month = lambda: "".join(str(c) for c in _find(box, "colabsim-month")[0].children)  # noqa: E731
+        keys.vue_press("step")
+        keys.vue_press("step")
+        assert month() == "month 2 of 216"
+        _find(box, "colabsim-do-withdraw_mediator")[0].fire_event("click", {})
+        assert _find(box, "colabsim-log-intervention")
+        keys.vue_press("undo")
+        assert not _find(box, "colabsim-log-intervention") and month() == "month 2 of 216"
+        keys.vue_press("shutdown")  # not an action: nothing happens
+        assert month() == "month 2 of 216"
+        assert "run=" not in keys.state and keys.state  # the run's state for the address
+    finally:
+        rc.close()

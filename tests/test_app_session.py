@@ -12,11 +12,14 @@ import pandas as pd
 import pytest
 
 from colabsim import CollaborationModel, load_scenario
-from colabsim.app import charts, interventions
+from colabsim.app import charts, interventions, strip
 from colabsim.app.catalog import Catalog
+from colabsim.app.i18n import translator
 from colabsim.app.run import Run
 from colabsim.app.session import Dashboard
 from colabsim.scenario.loader import scenario_from_dict
+
+EN = translator("en")
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +136,7 @@ def test_a_slider_during_the_run_is_an_event_and_a_drag_is_one_change(catalog: C
     for value in (0.95, 0.1, 0.99, 0.35):  # commitment lifts are not left behind by the drag
         dragged.set_factor("commitment", value)
     direct.set_factor("commitment", 0.35)
-    assert [e.text for e in dragged.log] == ["commitment 0.80 → 0.35"]
+    assert [EN.render(e.text) for e in dragged.log] == ["commitment 0.80 → 0.35"]
     np.testing.assert_array_equal(dragged.model.state.commitment, direct.model.state.commitment)
     for run in (dragged, direct):
         run.step(24)
@@ -172,8 +175,8 @@ def test_an_intervention_acts_as_the_same_event_in_the_scenario_timeline(catalog
 def test_the_university_button_follows_the_scenario(catalog: Catalog) -> None:
     # Model v2 codes Pattimura in Darwin as available but optional (inclusion decides each budget year).
     darwin = _run(catalog, "darwin").plans()["add_university"]
-    assert not darwin.enabled and "takes part already" in darwin.note
-    assert "takes part already" in _run(catalog, "vlissingen").plans()["add_university"].note
+    assert not darwin.enabled and "takes part already" in EN.render(darwin.note)
+    assert "takes part already" in EN.render(_run(catalog, "vlissingen").plans()["add_university"].note)
     # A university that is absent (a file of one's own) is brought in by the button, from this month.
     raw = _run(catalog, "darwin").choice.scenario.spec.model_dump()
     for actor in raw["actors"]:
@@ -185,7 +188,7 @@ def test_the_university_button_follows_the_scenario(catalog: Catalog) -> None:
     pattimura = model.structure.actor_ids.index("pattimura")
     assert not model.state.active[pattimura]
     joining = interventions.plan("add_university", model)
-    assert joining.enabled and "Pattimura University" in joining.note
+    assert joining.enabled and "Pattimura University" in EN.render(joining.note)
     interventions.apply_events(model, joining.events)
     assert model.state.active[pattimura]
     assert not interventions.plan("add_university", model).enabled
@@ -193,13 +196,13 @@ def test_the_university_button_follows_the_scenario(catalog: Catalog) -> None:
 
 def test_the_foundation_button_follows_the_scenario(catalog: Catalog) -> None:
     darwin = _run(catalog, "darwin").plans()["withdraw_mediator"]
-    assert not darwin.enabled and "no mediating foundation" in darwin.note
+    assert not darwin.enabled and "no mediating foundation" in EN.render(darwin.note)
     run = _run(catalog, "vlissingen")
     run.step(12)
     run.intervene("withdraw_mediator")
     ssva = run.model.structure.actor_ids.index("ssva")
     assert not run.model.state.active[ssva]
-    assert "has left already" in run.plans()["withdraw_mediator"].note
+    assert "has left already" in EN.render(run.plans()["withdraw_mediator"].note)
 
 
 def test_factor_interventions(catalog: Catalog) -> None:
@@ -405,10 +408,13 @@ def test_a_run_is_at_risk_once_it_has_moved_or_been_changed(catalog: Catalog) ->
 def test_the_info_panel_names_every_intervention_with_the_level_it_sets() -> None:
     from colabsim.app import info
 
-    text = info.info_markdown()
+    text = info.info_markdown(EN)
     for button in interventions.INTERVENTIONS:
         assert f"**{button.label}**" in text
-    assert "*legal frame* (currency of the agreement" in text and f"to {interventions.RENEWED:.2f}" in text
+    assert (
+        f"sets *legal frame* to {interventions.RENEWED:.2f}" in text
+        and "*legal frame*: Currency of the agreement" in text
+    )
     assert "Vlissingen" in text and "Darwin" in text and "How to read the charts" in text
 
 
@@ -416,10 +422,10 @@ def test_monitors_show_the_last_month_and_a_dash_before_the_first(catalog: Catal
     from colabsim.app import info
 
     board = Dashboard(catalog, seed=3)
-    assert {m.value for m in info.monitors(board.views()[0].timeseries)} == {"-"}
+    assert {m.value for m in info.monitors(board.views()[0].timeseries, EN)} == {"-"}
     board.step(5)
     series = board.views()[0].timeseries
-    shown = {m.key: m.value for m in info.monitors(series)}
+    shown = {m.key: m.value for m in info.monitors(series, EN)}
     assert shown["performance"] == f"{series['performance'].iloc[-1]:.2f}"
     assert shown["partners"] == f"{series['active_actors'].iloc[-1]:.0f}"
     assert shown["programmes"] == f"{series['active_programmes'].iloc[-1]:.0f}"
@@ -445,8 +451,8 @@ def test_side_by_side_runs_share_the_calendar_and_the_strip_is_right_minus_left(
     )
     line = next(s for s in charts.time_frame(b, b.scenario, "dynamics")["series"] if s["id"] == "commitment")
     assert line["data"][:offset] == [None] * offset and len(line["data"]) == offset + 30
-    strip = charts.difference_frame(a, b)["series"]
-    trust = next(s for s in strip if s["id"] == "trust")["data"]
+    lines = strip.difference_frame(a, b)["series"]
+    trust = next(s for s in lines if s["id"] == "trust")["data"]
     assert trust[:offset] == [None] * offset and trust[offset + 30 :] == [None] * (span - offset - 30)
     expected = b.timeseries["trust"].iloc[-1] - a.timeseries["trust"].iloc[-1]
     assert trust[offset + 29] == pytest.approx(expected, abs=1e-3)

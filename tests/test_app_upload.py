@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from colabsim.app.catalog import MAX_UPLOADS, Catalog
-from colabsim.app.upload import UPLOAD_LIMIT, UploadError, display_name, read_limited, scenario_from_upload
+from colabsim.app.upload import (
+    UPLOAD_BOUNDS,
+    UPLOAD_LIMIT,
+    UploadError,
+    display_name,
+    read_limited,
+    scenario_from_upload,
+)
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +144,50 @@ def test_uploads_per_session_are_bounded(scenario_dir: Path) -> None:
 def test_scenario_from_upload_needs_no_catalogue() -> None:
     with pytest.raises(UploadError, match="one of: none"):
         scenario_from_upload("x.toml", b'extends = "darwin.toml"\n', {})
+
+
+@pytest.mark.parametrize(
+    "nested", [b"a = " + b"[" * 100_000 + b"]" * 100_000, b"a = " + b"{b=" * 20_000 + b"1" + b"}" * 20_000]
+)
+def test_toml_nested_too_deeply_gets_a_message(catalog: Catalog, nested: bytes) -> None:
+    assert "mine.toml: not valid as a scenario: arrays or tables nested" in _error(catalog, "mine.toml", nested)
+
+
+def _actors(count: int) -> str:
+    sides = ("local", "foreign")
+    return "".join(
+        f'[[actors]]\nid = "a{i}"\nname = "A {i}"\nkind = "agency"\nside = "{sides[i % 2]}"\nsectors = ["tourism"]\n'
+        for i in range(count)
+    )
+
+
+def test_an_upload_too_large_for_a_shared_server_is_refused_before_it_is_built(catalog: Catalog) -> None:
+    # 2,500 actors and one tie rule would be 3 million ties: gigabytes and minutes in the server.
+    rule = '[[tie_rules]]\nbetween = ["local", "foreign"]\n' * (UPLOAD_BOUNDS["tie_rules"] + 1)
+    message = _error(catalog, "mine.toml", f'extends = "darwin.toml"\n{_actors(2500)}{rule}'.encode())
+    assert f"actors: an uploaded scenario may have at most {UPLOAD_BOUNDS['actors']} actors" in message
+    assert "(this one has 2505)" in message  # the five of darwin.toml count too
+    assert f"at most {UPLOAD_BOUNDS['tie_rules']} tie rules" in message
+    fits = f'extends = "darwin.toml"\n[scenario]\nname = "Big"\n{_actors(UPLOAD_BOUNDS["actors"] - 5)}'
+    assert catalog.upload("fits.toml", fits.encode()).label == "Big"
+
+
+@pytest.mark.parametrize(
+    "info",
+    [
+        {"name": "a.toml", "size": "many"},
+        {"name": "a.toml", "size": -1},
+        {"name": "a.toml", "size": True},
+        {"name": ["a"], "size": 10},
+        {"size": 10},
+        "a.toml",
+    ],
+)
+def test_a_file_description_a_page_script_made_up_is_marked_unusable(info: object) -> None:
+    from colabsim.app.picker import Picker
+
+    picker = Picker()
+    picker.file_info = [info]  # as a websocket message from the page sets it
+    assert picker.file_info == [{"name": "", "size": 0, "unusable": True}]
+    picker.file_info = [{"name": "a.toml", "size": 10, "type": ""}]
+    assert picker.file_info[0]["size"] == 10 and len(picker.get_files()) == 1

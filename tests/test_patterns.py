@@ -55,7 +55,7 @@ def test_p1_and_p2_hold_over_the_full_periods_too(full_periods, key):
 def test_the_patterns_say_which_are_calibration_targets_and_which_are_held_out():
     roles = {p.id: p.role for p in PATTERNS}
     assert roles == {"P1": CALIBRATION, "P2": CALIBRATION, "P3": CALIBRATION, "P4": HELD_OUT, "P5": HELD_OUT,
-                     "P6": HELD_OUT}  # fmt: skip
+                     "P6": HELD_OUT, "P7": HELD_OUT, "P8": HELD_OUT}  # fmt: skip
     for pattern in PATTERNS:
         assert pattern.wording and pattern.reason and pattern.criteria, pattern.id
 

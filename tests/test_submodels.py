@@ -32,13 +32,7 @@ from colabsim.validation.tuning import Budget, Objective, free_ranges, search
 
 SEEDS = seed_range(20220501, 32)
 #: Submodels that do not fail a pattern v2 passes yet: name -> where it stands.
-NOT_YET = {
-    "trust_without_learning": "with trust fixed at the floor kinship and history set, the tuned model meets every "
-    "pattern v2 meets (P1-P3, P5, P6): trust learning is not needed for the patterns (issue 14, item 9)",
-    "mediation_as_resource": "beyond P2 (removed by construction) it meets every pattern v2 meets: the mediator "
-    "acts in Vlissingen only, which P1, P3-P6 do not test apart from its resources (P6's 'sooner' is close: "
-    "21 [9, 34] months against v2's 36 over 64 seeds)",
-}
+NOT_YET: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,19 @@ and no web framework, so it is testable on its own:
 - `colabsim.app.interventions`: the intervention buttons as timeline events;
 - `colabsim.app.session`: one browser session's runs (one, or two side by side), stepping,
   sliders, interventions and reset;
-- `colabsim.app.charts`: the live charts (trust network, performance by sector, trust and
-  commitment) as ECharts options and per-frame data, drawn in the browser.
+- `colabsim.app.charts`, `colabsim.app.strip`: the live charts (trust network, performance by
+  sector, trust and commitment, the difference strip) as ECharts options and per-frame data;
+- `colabsim.app.i18n`, `colabsim.app.messages`: the two languages (a translator per session,
+  gettext catalogues in ``locale/``) and every string shown, gathered for the catalogues;
+- `colabsim.app.export`, `colabsim.app.summary`: the take-home files and the end-of-run summary
+  measured over several seeds;
+- `colabsim.app.restore`, `colabsim.app.room`: a run kept in the page's address and replayed after
+  a reload; every session of the process, for the facilitator's read-only overview;
+- `colabsim.app.handout`: the workshop's bilingual A4 handout.
 
-The web layer is `colabsim.app.controls` and `colabsim.app.views` (Solara components),
+The web layer is `colabsim.app.controls`, `colabsim.app.views`, `colabsim.app.takehome` and
+`colabsim.app.facilitator` (Solara components), `colabsim.app.browser` (the page's keys, language
+and address in the browser),
 `colabsim.app.livechart` (the ECharts widget that takes a frame's data without a reset),
 `colabsim.app.page` (the page, one `Dashboard` per browser session), `colabsim.app.guard` (the
 ASGI guard in front of Solara: access token, read-only assets, session cap) and

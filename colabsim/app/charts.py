@@ -32,56 +32,57 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from colabsim.app.run import MARK_KINDS, RunView, month_label
+from colabsim.app.i18n import N_, Translator
+from colabsim.app.run import MARK_KINDS, RunView
 from colabsim.reporting.style import KIND_COLOURS, sector_colours
 from colabsim.scenario.loader import Scenario
 
 __all__ = [
-    "DIFFERENCES",
     "KIND_LABELS",
+    "KIND_MARKS",
     "SIDE_LABELS",
     "SIDE_SYMBOLS",
     "TRUST_SCALE",
     "axis_of",
-    "difference_frame",
-    "difference_option",
+    "font",
+    "legend_rows",
     "network_frame",
     "network_layout",
     "network_option",
+    "sector_label",
+    "time_axis",
     "time_frame",
     "time_option",
     "trust_colour",
+    "values_of",
 ]
 
-#: Visible wording of the charts (kept together for translation).
+#: Visible wording of the charts (English; translated where shown).
 TEXT = {
-    "network": "Trust network, {date}",
-    "sectors": "Programme performance by sector",
-    "dynamics": "Trust and commitment",
-    "mean": "mean",
-    "trust": "trust across sides",
-    "commitment": "commitment",
-    "level": "level (0 to 1)",
-    "performance": "performance",
-    "now": "now",
-    "scheduled": "scheduled event",
-    "overridden": "overridden event",
-    "intervention": "your change",
-    "actor": "{name}<br/>{kind}, {side}<br/>sectors: {sectors}<br/>{status}, commitment {commitment:.2f}",
-    "taking_part": "taking part",
-    "not_taking_part": "not taking part",
-    "tie": "{a} - {b}<br/>trust {mean:.2f} ({a} → {b} {ab:.2f}, {b} → {a} {ba:.2f})",
-    "no_sectors": "none",
-    "difference": "Difference by date: {right} minus {left} (same seed)",
+    "network": N_("Trust network, {date}"),
+    "sectors": N_("Programme performance by sector"),
+    "dynamics": N_("Trust and commitment"),
+    "mean": N_("mean"),
+    "trust": N_("trust across sides"),
+    "commitment": N_("commitment"),
+    "performance": N_("performance"),
+    "scheduled": N_("scheduled event"),
+    "overridden": N_("overridden event"),
+    "intervention": N_("your change"),
+    "actor": N_("{name}<br/>{kind}, {side}<br/>sectors: {sectors}<br/>{status}, commitment {commitment}"),
+    "taking_part": N_("taking part"),
+    "not_taking_part": N_("not taking part"),
+    "tie": N_("{a} - {b}<br/>trust {mean} ({a} → {b} {ab}, {b} → {a} {ba})"),
+    "no_sectors": N_("none"),
 }
 KIND_LABELS = {
-    "agency": "city agency",
-    "municipality": "partner city",
-    "foundation": "foundation",
-    "university": "university",
-    "donor": "donor",
+    "agency": N_("city agency"),
+    "municipality": N_("partner city"),
+    "foundation": N_("foundation"),
+    "university": N_("university"),
+    "donor": N_("donor"),
 }
-SIDE_LABELS = {"local": "local (Ambon)", "foreign": "partner side", "bridging": "bridging"}
+SIDE_LABELS = {"local": N_("local (Ambon)"), "foreign": N_("partner side"), "bridging": N_("bridging")}
 #: ECharts symbols by side, and the same shapes as text for the page's legend.
 SIDE_SYMBOLS = {"local": ("circle", "●"), "foreign": ("rect", "■"), "bridging": ("diamond", "◆")}
 SIDE_X = {"local": -1.0, "bridging": 0.0, "foreign": 1.0}
@@ -98,6 +99,16 @@ TRUST_SCALE: tuple[tuple[float, str], ...] = (
     (0.95, "#482979"),
     (1.0, "#440154"),
 )
+#: Kinds of actor by a white mark inside the node as well as by colour (never by colour alone; the
+#: city's agencies, most of the nodes, stay plain): the ECharts symbol of the mark, and the same
+#: mark as an SVG path in a 16x16 box for the page's legend. (ECharts draws no pattern on a graph's
+#: symbols, so the marks are a scatter series on top of the nodes.)
+KIND_MARKS: dict[str, tuple[str, str]] = {
+    "municipality": ("triangle", "M8 3.5 L12.5 11.5 L3.5 11.5 Z"),
+    "foundation": ("circle", "M8 4.5 A3.5 3.5 0 1 1 7.99 4.5 Z"),
+    "university": ("rect", "M4.5 4.5 H11.5 V11.5 H4.5 Z"),
+    "donor": ("diamond", "M8 3 L13 8 L8 13 L3 8 Z"),
+}
 #: Marks on the time axis by kind: colour, line type, width.
 MARK_STYLES = {
     "scheduled": ("#6b6b6b", "dashed", 2),
@@ -105,8 +116,10 @@ MARK_STYLES = {
     "intervention": ("#000000", "solid", 3),
 }
 MEAN_COLOUR, TRUST_COLOUR, COMMITMENT_COLOUR = "#444444", "#009E73", "#CC79A7"
-#: Legend entries a row of a time chart's legend is assumed to hold (to leave room below the axes).
-LEGEND_PER_ROW = 4
+#: Width (px) a time chart's legend is assumed to have: the narrowest time chart, on a projector at
+#: 1280x720. Its rows are estimated from the entries' text (which is longer in Bahasa Indonesia), to
+#: leave room below the axes.
+LEGEND_WIDTH = 440
 #: Marks closer than the time axis's length over this get no label of their own (see `_labelled_months`).
 MARK_GAP = 14
 #: Longest mark label on the chart (the full note is on hover).
@@ -169,7 +182,8 @@ def network_layout(view: RunView) -> np.ndarray:
     return _layout(ids, sides, tuple(_pairs(view)), view.seed).copy()  # the cache is shared by all sessions
 
 
-def _font(size: int) -> dict[str, Any]:
+def font(size: int) -> dict[str, Any]:
+    """ECharts text style: `size` px, black."""
     return {"fontSize": size, "color": "#000000"}
 
 
@@ -177,9 +191,9 @@ def network_option(view: RunView, size: int) -> dict[str, Any]:
     """What stays fixed for a run's network chart: title, tooltip, the graph series (no data)."""
     return {
         "animation": False,
-        "textStyle": _font(size),
-        "title": {"text": "", "left": 0, "textStyle": {**_font(size + 2), "fontWeight": "bold"}},
-        "tooltip": {"trigger": "item", "confine": True, "textStyle": _font(size)},
+        "textStyle": font(size),
+        "title": {"text": "", "left": 0, "textStyle": {**font(size + 2), "fontWeight": "bold"}},
+        "tooltip": {"trigger": "item", "confine": True, "textStyle": font(size)},
         "grid": {"left": "6%", "right": "6%", "top": size * 3, "bottom": size * 2.5},
         "xAxis": {"type": "value", "min": -1.7, "max": 1.5, "show": False},
         "yAxis": {"type": "value", "min": -1.05, "max": 1.05, "show": False},
@@ -191,25 +205,40 @@ def network_option(view: RunView, size: int) -> dict[str, Any]:
                 "coordinateSystem": "cartesian2d",  # symbols in pixels: round whatever the chart's aspect
                 "roam": False,
                 "symbolSize": size * 2,
-                "label": {"show": True, "position": "bottom", **_font(size)},
+                "label": {"show": True, "position": "bottom", **font(size)},
                 "emphasis": {"focus": "adjacency", "lineStyle": {"width": 10}},
                 "data": [],
                 "links": [],
-            }
+            },
+            {  # the kinds' marks inside the nodes (see KIND_MARKS)
+                "id": "kinds",
+                "type": "scatter",
+                "coordinateSystem": "cartesian2d",
+                "silent": True,
+                "z": 3,
+                "symbolSize": round(size * 0.85),
+                "data": [],
+            },
         ],
     }
 
 
-def _node(row: Mapping[Hashable, Any], scenario: Scenario, i: int, xy: np.ndarray) -> dict[str, Any]:
+def sector_label(sector: str) -> str:
+    """A sector as shown before translation: ``climate_adaptation`` -> "climate adaptation"."""
+    return sector.replace("_", " ")
+
+
+def _node(row: Mapping[Hashable, Any], scenario: Scenario, i: int, xy: np.ndarray, tr: Translator) -> dict[str, Any]:
     kind, side, active = str(row["kind"]), str(row["side"]), bool(row["active"])
     spec = scenario.spec.actors[i]
     colour = KIND_COLOURS.get(kind, "#808080")
-    tooltip = TEXT["actor"].format(
-        name=_esc(row["name"]),
-        kind=KIND_LABELS.get(kind, kind),
-        side=SIDE_LABELS.get(side, side),
-        sectors=_esc(", ".join(s.replace("_", " ") for s in spec.sectors) or TEXT["no_sectors"]),
-        status=TEXT["taking_part" if active else "not_taking_part"],
+    tooltip = tr(
+        TEXT["actor"],
+        name=_esc(tr(str(row["name"]))),
+        kind=tr(KIND_LABELS.get(kind, kind)),
+        side=tr(SIDE_LABELS.get(side, side)),
+        sectors=_esc(", ".join(tr(sector_label(s)) for s in spec.sectors) or tr(TEXT["no_sectors"])),
+        status=tr(TEXT["taking_part" if active else "not_taking_part"]),
         commitment=float(row["commitment"]),
     )
     return {
@@ -217,20 +246,22 @@ def _node(row: Mapping[Hashable, Any], scenario: Scenario, i: int, xy: np.ndarra
         "value": [round(float(xy[i, 0]), 4), round(float(xy[i, 1]), 4)],
         "symbol": SIDE_SYMBOLS.get(side, ("circle", ""))[0],
         "itemStyle": {"color": colour if active else "#ffffff", "borderColor": colour, "borderWidth": 4},
-        "label": {"formatter": short_name(str(row["actor"])), "color": "#000000" if active else "#707070"},
+        "label": {"formatter": tr(short_name(str(row["actor"]))), "color": "#000000" if active else "#707070"},
         "tooltip": {"formatter": tooltip},
     }
 
 
 def network_frame(view: RunView, scenario: Scenario, xy: np.ndarray) -> dict[str, Any]:
     """The network now: nodes (state, tooltips) and ties (trust as colour and width)."""
+    tr = view.tr
     active = view.actors["active"].to_numpy(dtype=bool)
-    names = [short_name(str(a)) for a in view.actors["actor"]]
+    names = [tr(short_name(str(a))) for a in view.actors["actor"]]
     links = []
     for (a, b), directions in _pairs(view).items():
         mean = float(np.mean(list(directions.values())))
         live = bool(active[a] and active[b])
-        text = TEXT["tie"].format(
+        text = tr(
+            TEXT["tie"],
             a=_esc(names[a]),
             b=_esc(names[b]),
             mean=mean,
@@ -244,10 +275,19 @@ def network_frame(view: RunView, scenario: Scenario, xy: np.ndarray) -> dict[str
         )
         links.append({"source": a, "target": b, "lineStyle": style, "tooltip": {"formatter": text}})
     rows = view.actors.to_dict("records")  # one conversion, not a pandas row per actor
-    nodes = [_node(row, scenario, i, xy) for i, row in enumerate(rows)]
+    nodes = [_node(row, scenario, i, xy, tr) for i, row in enumerate(rows)]
+    marks = [
+        {
+            "value": node["value"],
+            "symbol": KIND_MARKS[kind][0],
+            "itemStyle": {"color": "#ffffff" if active else KIND_COLOURS.get(kind, "#808080")},
+        }
+        for node, kind, active in zip(nodes, view.actors["kind"], view.actors["active"], strict=True)
+        if kind in KIND_MARKS
+    ]
     return {
-        "title": {"text": TEXT["network"].format(date=view.date)},
-        "series": [{"id": "network", "data": nodes, "links": links}],
+        "title": {"text": tr(TEXT["network"], date=view.date)},
+        "series": [{"id": "network", "data": nodes, "links": links}, {"id": "kinds", "data": marks}],
     }
 
 
@@ -256,14 +296,28 @@ def sectors_of(scenario: Scenario) -> list[str]:
     return sorted({p.sector for p in scenario.spec.programmes})
 
 
-def _lines(kind: str, scenario: Scenario) -> list[tuple[str, str, str, int]]:
-    """(series id, column, colour, width) of a time chart's lines."""
+#: Line symbols of the sectors, in order: lines differ by shape as well as colour (and the legend shows it).
+SECTOR_SYMBOLS = ("circle", "rect", "triangle", "diamond", "roundRect", "pin", "arrow")
+
+
+def _lines(kind: str, scenario: Scenario, tr: Translator) -> list[tuple[str, str, str, int, str, str]]:
+    """(series id and name, column, colour, width, symbol, line type) of a time chart's lines, in `tr`'s language.
+
+    Never by colour alone: each sector's line has its own symbol, the mean is the thickest,
+    commitment is dashed.
+    """
     if kind == "sectors":
         sectors = sectors_of(scenario)
         colours = sector_colours(sectors)  # the reports' colours (colabsim.reporting.style)
-        lines = [(s.replace("_", " "), f"performance_{s}", colours[s], 3) for s in sectors]
-        return [*lines, (TEXT["mean"], "performance", MEAN_COLOUR, 5)]
-    return [(TEXT["trust"], "trust", TRUST_COLOUR, 4), (TEXT["commitment"], "commitment", COMMITMENT_COLOUR, 4)]
+        lines = [
+            (tr(sector_label(s)), f"performance_{s}", colours[s], 3, SECTOR_SYMBOLS[i % len(SECTOR_SYMBOLS)], "solid")
+            for i, s in enumerate(sectors)
+        ]
+        return [*lines, (tr(TEXT["mean"]), "performance", MEAN_COLOUR, 5, "emptyCircle", "solid")]
+    return [
+        (tr(TEXT["trust"]), "trust", TRUST_COLOUR, 4, "circle", "solid"),
+        (tr(TEXT["commitment"]), "commitment", COMMITMENT_COLOUR, 4, "rect", "dashed"),
+    ]
 
 
 def axis_of(view: RunView) -> tuple[tuple[int, int], int, int]:
@@ -272,21 +326,41 @@ def axis_of(view: RunView) -> tuple[tuple[int, int], int, int]:
     return start, months, (view.start[0] - start[0]) * 12 + view.start[1] - start[1]
 
 
-def _time_axis(start: tuple[int, int], months: int, size: int) -> dict[str, Any]:
+def time_axis(start: tuple[int, int], months: int, size: int, tr: Translator) -> dict[str, Any]:
+    """A time chart's category axis: one entry per month, labelled about five times."""
     years = max(1, math.ceil(months / 12 / 5))  # about five labels on the time axis
+    # Labelled months are Januaries when the axis starts in one: then the browser writes only the
+    # year ("2006", not "Jan 2006"), which fits five labels on a projector's narrow chart.
+    label = {"interval": 12 * years - 1, **font(size), "colabsimYearOnly": start[1] == 1}
     return {
         "type": "category",
-        "data": [month_label(start, m) for m in range(months)],
+        "data": [tr.month(start, m) for m in range(months)],
         "boundaryGap": False,
-        "axisLabel": {"interval": 12 * years - 1, **_font(size)},
+        "axisLabel": label,
     }
 
 
-def time_option(view: RunView, scenario: Scenario, kind: str, size: int) -> dict[str, Any]:
-    """What stays fixed for a run's time chart: axes over the whole horizon, legend, empty series."""
+def legend_rows(names: list[str], size: int, width: int = LEGEND_WIDTH) -> int:
+    """Rows a legend of `names` takes at type size `size` in `width` px (ECharts wraps it like text)."""
+    rows, used = 1, 0.0
+    for name in names:
+        entry = 44 + 0.48 * size * len(name)  # symbol, gaps, text (measured in Chromium at 18 px)
+        if used and used + entry > width:
+            rows, used = rows + 1, 0.0
+        used += entry
+    return rows
+
+
+def time_option(view: RunView, scenario: Scenario, kind: str, size: int, marks_legend: bool = True) -> dict[str, Any]:
+    """What stays fixed for a run's time chart: axes over the whole horizon, legend, empty series.
+
+    `marks_legend` False leaves the marks' kinds out of the legend (where space is short: the info
+    panel explains them).
+    """
+    tr = view.tr
     start, months, _ = axis_of(view)
-    lines = _lines(kind, scenario)
-    legend = [name for name, *_ in lines] + [TEXT[mark] for mark in MARK_KINDS]
+    lines = _lines(kind, scenario, tr)
+    legend = [name for name, *_ in lines] + ([tr(TEXT[mark]) for mark in MARK_KINDS] if marks_legend else [])
     series: list[dict[str, Any]] = [
         {
             "id": name,
@@ -294,19 +368,19 @@ def time_option(view: RunView, scenario: Scenario, kind: str, size: int) -> dict
             "type": "line",
             "data": [],
             "color": colour,
-            "lineStyle": {"width": width},
-            "symbol": "circle",
-            "symbolSize": 4,
+            "lineStyle": {"width": width, "type": dash},
+            "symbol": symbol,
+            "symbolSize": 8,
             "tooltip": {"formatter": "{a}<br/>{b}: {c}"},
         }
-        for name, _, colour, width in lines
+        for name, _, colour, width, symbol, dash in lines
     ]
     for mark in MARK_KINDS:
         colour, line, width = MARK_STYLES[mark]
         series.append(
             {
                 "id": f"marks-{mark}",
-                "name": TEXT[mark],
+                "name": tr(TEXT[mark]),
                 "type": "line",
                 "data": [],
                 "color": colour,
@@ -314,7 +388,7 @@ def time_option(view: RunView, scenario: Scenario, kind: str, size: int) -> dict
                 "markLine": {
                     "symbol": ["none", "none"],
                     "lineStyle": {"color": colour, "type": line, "width": width},
-                    "label": {"position": "insideEndTop", **_font(size - 2)},
+                    "label": {"position": "insideEndTop", **font(size - 2)},
                     "tooltip": {"formatter": "{b}"},
                     "data": [],
                 },
@@ -323,31 +397,32 @@ def time_option(view: RunView, scenario: Scenario, kind: str, size: int) -> dict
     series.append({"id": "now", "type": "line", "data": [], "silent": True, "markLine": {"data": []}})
     return {
         "animation": False,
-        "textStyle": _font(size),
-        "title": {"text": TEXT[kind], "left": 0, "textStyle": {**_font(size + 2), "fontWeight": "bold"}},
-        "tooltip": {"trigger": "item", "confine": True, "textStyle": _font(size)},
-        "legend": {"bottom": 0, "textStyle": _font(size), "itemWidth": 30, "data": legend},
+        "textStyle": font(size),
+        "title": {"text": tr(TEXT[kind]), "left": 0, "textStyle": {**font(size + 2), "fontWeight": "bold"}},
+        "tooltip": {"trigger": "item", "confine": True, "textStyle": font(size)},
+        "legend": {"bottom": 0, "textStyle": font(size), "itemWidth": 30, "data": legend},
         "grid": {
             "left": size,
             "right": size * 2,
             "top": size * 3,
-            "bottom": round(size * (1.5 + 1.5 * math.ceil(len(legend) / LEGEND_PER_ROW))),
+            "bottom": round(size * (0.75 + 1.25 * legend_rows(legend, size))),  # rows of about 1.25 em
             "containLabel": True,
         },
-        "xAxis": _time_axis(start, months, size),
+        "xAxis": time_axis(start, months, size, tr),
         "yAxis": {
             "type": "value",
             "min": 0,
             "max": 1,
             "interval": 0.2,
-            "axisLabel": _font(size),
+            "axisLabel": font(size),
             "splitLine": {"lineStyle": {"color": "#d0d0d0"}},
         },
         "series": series,
     }
 
 
-def _values(column: np.ndarray) -> list[float | None]:
+def values_of(column: np.ndarray) -> list[float | None]:
+    """A chart series' data: rounded, None for a missing month."""
     return [None if math.isnan(v) else round(float(v), 3) for v in column]
 
 
@@ -375,7 +450,7 @@ def _mark_lines(view: RunView, kind: str, labelled: set[int]) -> list[dict[str, 
     for month, texts in sorted(by_month.items()):
         first = texts[0] if len(texts[0]) <= MARK_LABEL else texts[0][: MARK_LABEL - 1] + "…"
         label = first + (f" (+{len(texts) - 1})" if len(texts) > 1 else "")
-        date = month_label(view.start, month)
+        date = view.tr.month(view.start, month)
         lines.append(
             {
                 "xAxis": date,
@@ -391,12 +466,12 @@ def time_frame(view: RunView, scenario: Scenario, kind: str) -> dict[str, Any]:
     frame = view.timeseries
     pad: list[float | None] = [None] * axis_of(view)[2]  # side by side: the months before this run starts
     series: list[dict[str, Any]] = [
-        {"id": name, "data": pad + _values(frame[column].to_numpy(dtype=float)) if column in frame else []}
-        for name, column, _, _ in _lines(kind, scenario)
+        {"id": name, "data": pad + values_of(frame[column].to_numpy(dtype=float)) if column in frame else []}
+        for name, column, *_ in _lines(kind, scenario, view.tr)
     ]
     labelled = _labelled_months(view)
     series += [{"id": f"marks-{mark}", "markLine": {"data": _mark_lines(view, mark, labelled)}} for mark in MARK_KINDS]
-    now = [] if view.finished else [{"xAxis": month_label(view.start, view.month)}]
+    now = [] if view.finished else [{"xAxis": view.tr.month(view.start, view.month)}]
     style = {"color": "#000000", "type": "solid", "width": 1, "opacity": 0.4}
     series.append(
         {
@@ -404,59 +479,4 @@ def time_frame(view: RunView, scenario: Scenario, kind: str) -> dict[str, Any]:
             "markLine": {"symbol": ["none", "none"], "label": {"show": False}, "lineStyle": style, "data": now},
         }
     )
-    return {"series": series}
-
-
-#: The difference strip's lines: series name, timeseries column, colour.
-DIFFERENCES = (("performance", "performance", MEAN_COLOUR), ("trust", "trust", TRUST_COLOUR))
-
-
-def difference_option(left: RunView, right: RunView, size: int) -> dict[str, Any]:
-    """The difference strip (side by side): right minus left by date, fixed axes and empty lines."""
-    start, months, _ = axis_of(left)
-    title = TEXT["difference"].format(right=right.short, left=left.short)
-    return {
-        "animation": False,
-        "textStyle": _font(size),
-        "title": {"text": title, "left": 0, "textStyle": {**_font(size), "fontWeight": "bold"}},
-        "tooltip": {"trigger": "item", "confine": True, "textStyle": _font(size)},
-        "legend": {"top": 0, "right": 0, "textStyle": _font(size), "data": [n for n, *_ in DIFFERENCES]},
-        "grid": {"left": size, "right": size * 2, "top": size * 2.5, "bottom": size * 0.5, "containLabel": True},
-        "xAxis": _time_axis(start, months, size),
-        "yAxis": {"type": "value", "min": -1, "max": 1, "interval": 0.5, "axisLabel": _font(size)},
-        "series": [
-            {
-                "id": name,
-                "name": name,
-                "type": "line",
-                "data": [],
-                "color": colour,
-                "lineStyle": {"width": 3},
-                "symbol": "circle",
-                "symbolSize": 3,
-                "tooltip": {"formatter": "{a}<br/>{b}: {c}"},
-                "markLine": {
-                    "silent": True,
-                    "symbol": ["none", "none"],
-                    "label": {"show": False},
-                    "data": [{"yAxis": 0}],
-                },
-            }
-            for name, _, colour in DIFFERENCES
-        ],
-    }
-
-
-def difference_frame(left: RunView, right: RunView) -> dict[str, Any]:
-    """Right minus left by date, for the months both have simulated (the same seed on both sides)."""
-    _, months, left_offset = axis_of(left)
-    right_offset = axis_of(right)[2]
-    series = []
-    for name, column, _ in DIFFERENCES:
-        values = np.full((2, months), np.nan)
-        for row, view, offset in ((0, left, left_offset), (1, right, right_offset)):
-            if column in view.timeseries:
-                line = view.timeseries[column].to_numpy(dtype=float)[: months - offset]
-                values[row, offset : offset + len(line)] = line
-        series.append({"id": name, "data": _values(values[1] - values[0])})
     return {"series": series}

@@ -51,7 +51,7 @@ input,button{{font-size:22px;padding:.3em}}</style></head><body>{body}</body></h
 
 _ASK_TOKEN = """<h1>colabsim workshop dashboard</h1>
 <p>{why} Type the access code the trainer shows, or open the trainer's link.</p>
-<form method="get" action="/"><label>Access code <input name="token" autocomplete="off"
+<form method="get" action="/">{hidden}<label>Access code <input name="token" autocomplete="off"
 autocapitalize="none" spellcheck="false" autofocus></label> <button type="submit">Open</button></form>"""
 
 _ROOM_FULL = """<h1>The room is full</h1>
@@ -62,6 +62,16 @@ ask a neighbour to), wait a minute and reload this page.</p>"""
 def normal_token(text: str) -> str:
     """A token as typed: lower case, without spaces and dashes (``K7M2-X9PQ`` is ``k7m2x9pq``)."""
     return re.sub(r"[\s\-]", "", text).lower()
+
+
+def _same_site(path: str, query: list[tuple[str, str]]) -> str:
+    r"""`path` and `query` as an address on this server.
+
+    A browser takes ``//host/...`` or ``/\host/...`` for another server, so a link such as
+    ``//evil.example/?token=...`` must not lead there after its token is taken.
+    """
+    target = "/" + path.lstrip("/\\")
+    return f"{target}?{urllib.parse.urlencode(query)}" if query else target
 
 
 def asset_file(root: Path, relative: str) -> Path | None:
@@ -135,17 +145,22 @@ class Guard:
 
     def _answer(self, scope: Scope, path: str) -> Response | None:
         """The guard's own response to an HTTP request, or None to pass it to Solara."""
-        query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        offered = query.get("token", [""])[-1]
+        pairs = urllib.parse.parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        offered = next((value for name, value in reversed(pairs) if name == "token"), "")
+        # The rest of the address (a start link's scenario and seed) survives the access code.
+        kept = [(n, v) for n, v in pairs if n != "token"]
         if self.token is not None and offered and self._same(offered):
-            # The link's token becomes a cookie, and the address bar loses it.
-            target = RedirectResponse(path or "/", status_code=303)
+            # The link's token becomes a cookie, and the address bar loses it (and keeps the rest).
+            target = RedirectResponse(_same_site(path, kept), status_code=303)
             target.set_cookie(COOKIE, self.token, httponly=True, samesite="lax", path="/")
             return target
         if not self._has_token(scope):
             if self._is_page(scope, path):
                 why = "That access code is not right." if offered else "This dashboard needs an access code."
-                body = _ASK_TOKEN.format(why=why)
+                hidden = "".join(
+                    f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">' for k, v in kept
+                )
+                body = _ASK_TOKEN.format(why=why, hidden=hidden)
                 return HTMLResponse(_PAGE.format(body=body), status_code=403, headers={"Cache-Control": "no-store"})
             return PlainTextResponse("access code needed", status_code=403)
         if path == CDN_PREFIX or path.startswith(CDN_PREFIX + "/"):

@@ -26,10 +26,23 @@ class LiveChartWidget(EchartsWidget):
 
     frame = traitlets.Any({}).tag(sync=True)
     frame_number = traitlets.Int(0).tag(sync=True)
+    #: The language's decimal mark, for the numbers ECharts writes itself (axes, line tooltips).
+    decimal = traitlets.Unicode(".").tag(sync=True)
+    #: A request to save the chart: ``{"type": "svg" or "png", "name": file name without extension,
+    #: "serial": n}`` (a new serial saves again).
+    save = traitlets.Dict({}).tag(sync=True)
 
 
 @solara.component
-def LiveChart(option: dict[str, Any], frame: dict[str, Any], number: int, classes: list[str], height: str) -> Any:  # noqa: N802
+def LiveChart(  # noqa: N802
+    option: dict[str, Any],
+    frame: dict[str, Any],
+    number: int,
+    classes: list[str],
+    height: str,
+    decimal: str = ".",
+    save: dict[str, Any] | None = None,
+) -> Any:
     """One chart: `option` (changes per run), `frame` (changes per frame, numbered `number`).
 
     Args:
@@ -38,10 +51,14 @@ def LiveChart(option: dict[str, Any], frame: dict[str, Any], number: int, classe
         number: The frame's number, written to the element's ``data-frame`` once painted.
         classes: CSS classes of the chart's element.
         height: Its CSS height, e.g. ``"40vh"``.
+        decimal: The language's decimal mark (``","`` in Bahasa Indonesia).
+        save: A request to save the chart as a file (see `LiveChartWidget.save`).
     """
     return LiveChartWidget.element(
         option=option,
         frame=frame,
         frame_number=number,
+        decimal=decimal,
+        save=save or {},
         attributes={"class": " ".join(classes), "style": f"height: {height}; width: 100%;"},
     )

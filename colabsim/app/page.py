@@ -5,7 +5,9 @@ Session isolation: nothing here holds a model at module level. `Page` creates it
 Solara gives every browser page (tab) its own virtual kernel. So every page has its own runs,
 seed and play loop, and two people in a workshop never share or disturb a run. (Mesa's SolaraViz
 takes a model instance made at import time, which all sessions would share; this page does not
-use it for that reason.) A reload of the page starts a fresh session.
+use it for that reason.) A reload of the page starts a fresh session, which replays the run the
+page kept in its address (``?run=...``, `colabsim.app.restore`). ``?facilitator=1`` opens the
+facilitator's overview of every session instead (`colabsim.app.facilitator`).
 
 Projector mode (the header's switch, or ``?projector=1`` in the address) is made for 1280x720 on
 a wall: type of at least 18 px everywhere, black on white with a black header, a narrower control
@@ -14,7 +16,8 @@ panel, and the charts filling the height of the screen. In both modes the contro
 calendar (both show the same date) and a difference strip under them shows right minus left in
 performance and trust by date. On a projector side by side not all fits: each run shows its
 monitors, its network and one time chart, with buttons to choose which (performance by sector, or
-trust and commitment), and the difference strip and the network's legend (explained in the info panel) are left out.
+trust and commitment), and the difference strip, the network's legend and the marks' kinds in
+the time charts' legends (explained in the info panel) are left out.
 """
 
 from __future__ import annotations
@@ -22,109 +25,100 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import urllib.parse
+from collections.abc import Callable
+from pathlib import Path
+from typing import cast
 
+import reacton.core
 import solara
 
+from colabsim.app.browser import Browser
 from colabsim.app.catalog import Catalog
-from colabsim.app.controls import FactorControls, InterventionControls, RunControls, ScenarioControls
-from colabsim.app.session import Dashboard
-from colabsim.app.views import ChartLayout, Clock, DifferenceStrip, InfoPanel, RunPanel
+from colabsim.app.controls import FactorControls, InterventionControls, RunControls, ScenarioControls, act
+from colabsim.app.export import file_stem
+from colabsim.app.facilitator import TEXT as FACILITATOR_TEXT
+from colabsim.app.facilitator import Facilitator
+from colabsim.app.i18n import LANGUAGES, N_, Msg, Translator, language_of, translator
+from colabsim.app.restore import TEXT as RESTORE_TEXT
+from colabsim.app.restore import RestoreError, decode, encode, restore, snapshot
+from colabsim.app.room import ROOM
+from colabsim.app.session import Controls, Dashboard
+from colabsim.app.takehome import GroupName, SummaryCard, TakeHome
+from colabsim.app.views import SAVE, ChartLayout, Clock, DifferenceStrip, InfoPanel, RunPanel, SaveRequest
 from colabsim.scenario.loader import ScenarioError
 
-__all__ = ["ENV_SCENARIO", "Layout", "Page", "new_dashboard", "wants_projector"]
+__all__ = ["ENV_SCENARIO", "Layout", "Page", "new_dashboard", "query_value", "wants_projector"]
 
 #: Environment variable with the scenario file to show first (set by ``colabsim serve FILE``).
 ENV_SCENARIO = "COLABSIM_SCENARIO"
 
 logger = logging.getLogger(__name__)
 
-CSS = """
-.v-application { font-size: 18px; }
-.v-application .v-btn { font-size: 17px; text-transform: none; letter-spacing: normal; }
-.v-sheet.colabsim-header { background: #1f3b57 !important; padding: 6px 20px; width: 100%; flex-wrap: wrap; }
-.colabsim-header .v-sheet { background: transparent !important; }
-.colabsim-header span { color: white; }
-.colabsim-app-title { font-size: 26px; font-weight: 700; }
-.colabsim-scenario-names { font-size: 22px; }
-.colabsim-clock .colabsim-date { font-size: 32px; font-weight: 700; }
-.colabsim-clock .colabsim-month, .colabsim-clock .colabsim-seed { font-size: 22px; }
-.colabsim-body { flex-wrap: nowrap !important; align-items: flex-start; width: 100%; }
-.colabsim-sidebar { width: 470px; min-width: 470px; max-height: calc(100vh - 70px); overflow-y: auto; }
-.colabsim-main { flex: 1 1 auto; min-width: 0; }
-.colabsim-card { padding: 6px 10px; }
-.colabsim-card-title { font-size: 22px; font-weight: 700; display: block; margin-bottom: 6px; }
-.colabsim-label { font-size: 16px; color: #444; margin-top: 6px; display: block; }
-.colabsim-note { font-size: 15px; color: #555; margin: 2px 0 10px 4px; display: block; }
-.colabsim-log { font-size: 15px; display: block; }
-.colabsim-factor { margin: 4px 0 10px 0; }
-.colabsim-factor-name { font-size: 18px; font-weight: 600; }
-.colabsim-factor-value { font-size: 18px; font-variant-numeric: tabular-nums; }
-.colabsim-factor .v-messages__message { font-size: 15px; line-height: 1.3; }
-.colabsim-run-title { font-size: 24px; font-weight: 700; }
-.colabsim-run .colabsim-date { font-size: 24px; }
-.colabsim-figure { display: block; }
-.colabsim-file-error { white-space: pre-wrap; font-size: 15px; }
-.colabsim-header .v-btn, .colabsim-header .v-label { color: white !important; }
-.colabsim-header .v-input { margin-top: 0; padding-top: 0; }
-.colabsim-legend { font-size: 16px; margin: 0 8px; }
-.colabsim-trust-legend { margin: 2px 8px 6px 8px; font-size: 15px; }
-.colabsim-trust-bins { display: flex; height: 14px; width: 100%; max-width: 420px; }
-.colabsim-trust-bin { flex: 1 1 0; }
-.colabsim-trust-ticks { display: flex; width: 100%; max-width: 420px; justify-content: space-between; }
-.colabsim-log-overridden { color: #555; text-decoration: line-through; text-decoration-thickness: 1px; }
-.colabsim-log-scheduled { color: #444; }
-.colabsim-log-intervention { font-weight: 600; }
-.colabsim-monitors { column-gap: 22px; padding: 2px 8px; font-size: 18px; }
-.colabsim-monitor b { font-size: 20px; font-variant-numeric: tabular-nums; }
-.colabsim-info { font-size: 17px; }
-/* Projector mode: >= 18 px type everywhere, black on white, charts fill the screen. */
-.colabsim-projector, .colabsim-projector * { font-size: max(18px, 1em); }
-.colabsim-projector .colabsim-note, .colabsim-projector .colabsim-log, .colabsim-projector .colabsim-label,
-.colabsim-projector .colabsim-legend, .colabsim-projector .colabsim-trust-legend,
-.colabsim-projector .v-messages__message, .colabsim-projector .v-label, .colabsim-projector .v-btn,
-.colabsim-projector .v-select__selection, .colabsim-projector input, .colabsim-projector .colabsim-factor-name,
-.colabsim-projector .colabsim-factor-value, .colabsim-projector .v-expansion-panel-header,
-.colabsim-projector .colabsim-file-error { font-size: 18px !important; color: #000 !important; }
-.colabsim-projector .colabsim-header, .colabsim-projector .v-sheet.colabsim-header {
-  background: #000 !important; padding: 2px 12px; }
-.colabsim-projector .colabsim-header span, .colabsim-projector .colabsim-header .v-btn,
-.colabsim-projector .colabsim-header .v-label { color: #fff !important; }
-.colabsim-projector .colabsim-app-title { font-size: 22px !important; }
-.colabsim-projector .colabsim-card-title { color: #000 !important; }
-.colabsim-projector .colabsim-scenario-names, .colabsim-projector .colabsim-clock .colabsim-month,
-.colabsim-projector .colabsim-clock .colabsim-seed { font-size: 18px !important; }
-.colabsim-projector .colabsim-clock .colabsim-date { font-size: 24px !important; }
-.colabsim-projector .colabsim-sidebar { width: 360px; min-width: 360px; max-height: calc(100vh - 50px); }
-.colabsim-projector .colabsim-run-title,
-.colabsim-projector .colabsim-run .colabsim-date { font-size: 20px !important; }
-"""
+#: The page's styles (a file of their own, so an editor checks them as CSS).
+CSS = (Path(__file__).resolve().parent / "dashboard.css").read_text(encoding="utf-8")
 
-#: Visible wording of the page (kept together for translation).
+#: Visible wording of the page (English; translated where shown).
 TEXT = {
-    "title": "colabsim workshop dashboard",
-    "vs": " vs ",
-    "projector": "Projector",
-    "controls": "Controls",
-    "info": "Info",
-    "stopped": "Playing stopped: {error}",
-    "no_scenario": "No scenario files found: start the dashboard with `colabsim serve FILE.toml`.",
+    "title": N_("colabsim workshop dashboard"),
+    "vs": N_("{left} vs {right}"),
+    "projector": N_("Projector"),
+    "controls": N_("Controls"),
+    "info": N_("Info"),
+    "language": N_("Language"),
+    "stopped": N_("Playing stopped: {error}"),
+    "no_scenario": N_("No scenario files found: start the dashboard with `colabsim serve FILE.toml`."),
 }
+
+
+def query_value(search: str | None, name: str) -> str | None:
+    """The value of `name` in the address's query (``a=1&b=2``), or None if absent."""
+    for part in (search or "").lstrip("?").split("&"):
+        key, _, value = part.partition("=")
+        if key == name:
+            return urllib.parse.unquote_plus(value)
+    return None
 
 
 def wants_projector(search: str | None) -> bool:
     """Whether the address's query (``projector=1``, ``projector=true``) asks for projector mode."""
-    for part in (search or "").split("&"):
-        name, _, value = part.partition("=")
-        if name == "projector":
-            return value.lower() in ("1", "true", "yes", "on", "")
-    return False
+    value = query_value(search, "projector")
+    return value is not None and value.lower() in ("1", "true", "yes", "on", "")
 
 
-HEADER_STYLE = {"align-items": "baseline", "column-gap": "28px"}
+HEADER_STYLE = {"align-items": "center", "column-gap": "28px"}
 
 
-def new_dashboard() -> tuple[Dashboard | None, str]:
-    """A fresh session's dashboard (None if no scenario is found) and any message to show."""
+def start_from_address(board: Dashboard, search: str | None) -> str:
+    """Set `board` up as the address asks; return a message to show ("" for none).
+
+    ``run=...`` restores a run (`colabsim.app.restore`, after a reload); otherwise ``scenario=STEM``
+    and ``seed=N`` start the run a facilitator's start link names. ``group=NAME`` names the group.
+    """
+    group = query_value(search, "group")
+    if group:
+        board.set_group(group)
+    text = query_value(search, "run")
+    if text:
+        try:
+            restore(board, decode(text))
+        except RestoreError as exc:
+            return board.tr.render(exc.message)
+        return ""
+    scenario, seed = query_value(search, "scenario"), query_value(search, "seed")
+    if seed is not None and seed.strip().isdigit():
+        board.set_seed(int(seed))
+    if scenario:
+        choice = board.catalog.find(scenario)
+        if choice is None:
+            return board.tr.render(Msg.of(RESTORE_TEXT["unknown"], name=scenario))
+        board.choose(0, choice.key)
+    return ""
+
+
+def new_dashboard(tr: Translator | None = None, search: str | None = None) -> tuple[Dashboard | None, str]:
+    """A fresh session's dashboard, set up as the address asks (None if no scenario is found), and a message."""
+    tr = tr or translator()
     first = os.environ.get(ENV_SCENARIO) or None
     message = ""
     try:
@@ -132,8 +126,11 @@ def new_dashboard() -> tuple[Dashboard | None, str]:
     except ScenarioError as exc:
         catalog, message = Catalog(), str(exc)
     if not catalog.choices:
-        return None, message or TEXT["no_scenario"]
-    return Dashboard(catalog), message
+        return None, message or tr(TEXT["no_scenario"])
+    board = Dashboard(catalog, tr=tr)
+    board.notice = start_from_address(board, search)
+    ROOM.join(board)
+    return board, message
 
 
 @solara.component
@@ -144,73 +141,173 @@ def Layout(children: list[solara.Element] | None = None) -> solara.Element:  # n
 
 @solara.component
 def Page() -> None:  # noqa: N802
-    """The dashboard page of one browser session."""
-    board, message = solara.use_memo(new_dashboard, [])
+    """The page of one browser session: the dashboard, or the facilitator's overview (``?facilitator=1``)."""
     router = solara.use_router()
-    projector = solara.use_reactive(wants_projector(router.search))
+    search = solara.use_memo(lambda: router.search, [])  # the address the session opened with
+    solara.Style(CSS)
+    if (query_value(search, "facilitator") or "").lower() in ("1", "true", "yes", "on"):
+        FacilitatorPage(search)
+    else:
+        DashboardPage(search)
+
+
+@solara.component
+def FacilitatorPage(search: str | None) -> None:  # noqa: N802
+    """The facilitator's overview, in its own language."""
+    tr = solara.use_reactive(translator(query_value(search, "lang")))
+    catalog = solara.use_memo(lambda: Catalog(first=os.environ.get(ENV_SCENARIO) or None), [])
+    solara.Title(tr.value(FACILITATOR_TEXT["title"]))
+
+    def set_language(code: str | None) -> None:
+        if code in LANGUAGES:
+            tr.set(translator(code))
+
+    Facilitator(catalog, tr.value, set_language)
+
+
+@solara.component
+def LiveClock(board: Dashboard, frame: solara.Reactive[int], tr: Translator) -> None:  # noqa: N802
+    """The header's clock, redrawn every frame (see `DashboardPage`)."""
+    _ = frame.value  # subscribes this component, not the page, to the play loop's frames
+    Clock(*board.calendar(), board.seed, tr)
+
+
+@solara.component
+def LiveAddress(board: Dashboard, frame: solara.Reactive[int], on_key: Callable[[str], None]) -> None:  # noqa: N802
+    """The page's behaviour in the browser, with the run's state for the address, every frame."""
+    _ = frame.value
+    Browser(board.tr.language, encode(snapshot(board)), on_key)
+
+
+@solara.component
+def LiveCharts(board: Dashboard, frame: solara.Reactive[int], layout: ChartLayout) -> None:  # noqa: N802
+    """The runs' charts, redrawn every frame; tells the play loop when a frame is on screen."""
+    number = frame.value
+    solara.use_effect(lambda: board.frame_drawn(number), None)  # after every render of the charts
+    views = board.views()
+    if board.side_by_side:
+        with solara.Columns([1, 1]):
+            RunPanel(views[0], 0, True, layout, number)
+            RunPanel(views[1], 1, True, layout, number)
+        if layout.strip:
+            DifferenceStrip(views[0], views[1], layout, number)
+    else:
+        RunPanel(views[0], 0, False, layout, number)
+
+
+@solara.component
+def DashboardPage(search: str | None) -> None:  # noqa: N802
+    """The dashboard page of one browser session.
+
+    Two counters drive redraws. `frame` counts the play loop's frames and is read only by the live
+    parts (charts, clock, the address), so while a run plays only they are redrawn; `revision`
+    redraws the whole page, after a control is used and whenever what the controls show changes
+    (`Controls`: a scheduled event that enables a button, the run's end).
+    """
+    board, message = solara.use_memo(lambda: new_dashboard(translator(query_value(search, "lang")), search), [])
+    projector = solara.use_reactive(wants_projector(search))
     controls_open = solara.use_reactive(True)
     info_open = solara.use_reactive(False)
     revision = solara.use_reactive(0)
+    frame = solara.use_reactive(0)
+    shown = solara.use_ref(cast(Controls | None, None))
+    saving = solara.use_reactive(cast(SaveRequest | None, None))
     counter = solara.use_memo(lambda: itertools.count(1), [])
 
+    # One render pass for all that a change marks (else each live part would redraw on its own).
+    batch = solara.use_memo(lambda: reacton.core.get_render_context(), [])
+
     def refresh() -> int:
-        frame = next(counter)
-        revision.set(frame)
-        return frame
+        number = next(counter)
+        with batch:
+            frame.set(number)
+            revision.set(number)
+        return number
 
-    frame = revision.value  # redraw whenever a control or the play loop calls refresh()
+    def next_frame() -> int:
+        number = next(counter)
+        with batch:
+            if board is not None and board.controls() != shown.current:
+                revision.set(number)
+            frame.set(number)
+        return number
+
+    _ = revision.value  # the whole page redraws when a control or the controls' state changes
     playing = board is not None and board.playing
-
-    def drawn() -> None:
-        if board is not None:
-            board.frame_drawn(frame)
-
-    solara.use_effect(drawn, None)  # after every render: tells the play loop this frame is on screen
 
     def play(cancel: object) -> None:
         if board is None or not playing:
             return
         try:
-            board.play(cancel, refresh)  # type: ignore[arg-type]
+            board.play(cancel, next_frame)  # type: ignore[arg-type]
         except Exception as exc:  # a bug must never put a traceback on the projector
             logger.exception("play loop failed")
             board.playing = False
-            board.notice = TEXT["stopped"].format(error=f"{type(exc).__name__}: {exc}")
+            board.notice = board.tr(TEXT["stopped"], error=f"{type(exc).__name__}: {exc}")
             refresh()
 
     solara.use_thread(play, dependencies=[playing], intrusive_cancel=False)
-    solara.Title(TEXT["title"])
-    solara.Style(CSS)
     if board is None:
+        solara.Title(translator()(TEXT["title"]))
         solara.Error(message)
         return
+    tr = board.tr
+    solara.Title(tr(TEXT["title"]))
+    SAVE.provide(saving.value)
+
+    def set_language(code: str | None) -> None:
+        if code in LANGUAGES and code != board.tr.language:
+            board.set_language(language_of(code))
+            refresh()
+
     state = board.controls()
-    views = board.views()
+    shown.current = state
+
+    def save_charts(kind: str) -> None:
+        serial = saving.value.serial + 1 if saving.value else 1
+        saving.set(SaveRequest(kind, serial, file_stem(board.views())))
+
+    def on_key(action: str) -> None:
+        if action == "play":
+            act(board, refresh, lambda: setattr(board, "playing", not board.playing and not board.finished))
+        elif action == "step" and not board.playing:
+            act(board, refresh, lambda: board.step(1))
+        elif action == "undo":
+            act(board, refresh, board.undo)
+
     layout = ChartLayout.of(projector.value, board.side_by_side)
     page_classes = ["colabsim-page", *(["colabsim-projector"] if projector.value else [])]
     with solara.Column(classes=page_classes, gap="0px", style={"width": "100%"}):
+        LiveAddress(board, frame, on_key)
         with solara.Row(classes=["colabsim-header"], style=HEADER_STYLE):
             solara.Button(
-                TEXT["controls"],
+                tr(TEXT["controls"]),
                 icon_name="mdi-chevron-left" if controls_open.value else "mdi-chevron-right",
                 text=True,
                 on_click=lambda: controls_open.set(not controls_open.value),
                 classes=["colabsim-toggle-controls"],
             )
             solara.Text("colabsim", classes=["colabsim-app-title"])
-            names = [v.short if projector.value and len(views) > 1 else v.title for v in views]
-            solara.Text(TEXT["vs"].join(names), classes=["colabsim-scenario-names"])
-            Clock(*board.calendar(), state.seed)
+            short = projector.value and len(board.runs) > 1
+            names = [run.choice.short if short else tr(run.choice.scenario.name) for run in board.runs]
+            title = names[0] if len(names) == 1 else tr(TEXT["vs"], left=names[0], right=names[1])
+            solara.Text(title, classes=["colabsim-scenario-names"])
+            LiveClock(board, frame, tr)
             with solara.Div(classes=["colabsim-projector-switch"]):
-                solara.Switch(label=TEXT["projector"], value=projector)
+                solara.Switch(label=tr(TEXT["projector"]), value=projector)
+            with solara.ToggleButtonsSingle(
+                value=tr.language, on_value=set_language, classes=["colabsim-language"], dense=True
+            ):
+                for code in LANGUAGES:
+                    solara.Button(code.upper(), value=code, classes=[f"colabsim-language-{code}"])
             solara.Button(
-                TEXT["info"],
+                tr(TEXT["info"]),
                 icon_name="mdi-information-outline",
                 text=True,
                 on_click=lambda: info_open.set(True),
                 classes=["colabsim-open-info"],
             )
-        InfoPanel(info_open)
+        InfoPanel(info_open, tr)
         with solara.Row(classes=["colabsim-body"], gap="12px", style={"align-items": "flex-start"}):
             if controls_open.value:
                 with solara.Column(classes=["colabsim-sidebar"], gap="10px"):
@@ -218,16 +315,14 @@ def Page() -> None:  # noqa: N802
                         solara.Warning(message)
                     if board.notice:
                         solara.Error(board.notice, classes=["colabsim-notice"])
+                    for side, run in enumerate(board.runs):
+                        ended = board.summary_key(side) if run.finished else None
+                        SummaryCard(board, side, ended, board.summary(side), tr, refresh)
                     RunControls(board, state, refresh)
                     InterventionControls(board, state, refresh)
+                    TakeHome(board, file_stem(board.views()), tr, save_charts)
+                    GroupName(board, tr, refresh)
                     ScenarioControls(board, state, refresh)
                     FactorControls(board, state, refresh)
             with solara.Column(classes=["colabsim-main"], gap="8px"):
-                if board.side_by_side:
-                    with solara.Columns([1, 1]):
-                        RunPanel(views[0], 0, True, layout, frame)
-                        RunPanel(views[1], 1, True, layout, frame)
-                    if layout.strip:
-                        DifferenceStrip(views[0], views[1], layout, frame)
-                else:
-                    RunPanel(views[0], 0, False, layout, frame)
+                LiveCharts(board, frame, layout)

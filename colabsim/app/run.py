@@ -9,7 +9,6 @@ consistent copy of what the page shows (`RunView`).
 
 from __future__ import annotations
 
-import calendar
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,13 +16,15 @@ from typing import Any
 import pandas as pd
 
 from colabsim.app.catalog import Choice
-from colabsim.app.interventions import INTERVENTIONS, Plan, apply_events, factor_event, plan
+from colabsim.app.i18n import N_, Msg, Translator, translator
+from colabsim.app.interventions import INTERVENTIONS, Plan, apply_events, factor_event, factor_label, plan
+from colabsim.app.interventions import TEXT as PLAN_TEXT
 from colabsim.model.collaboration import CollaborationModel
 from colabsim.scenario.factors import FACTORS
 from colabsim.scenario.loader import Scenario
 from colabsim.scenario.schema import EventSpec
 
-__all__ = ["MARK_KINDS", "LogEntry", "Run", "RunView", "month_label"]
+__all__ = ["MARK_KINDS", "LogEntry", "Run", "RunView"]
 
 #: Kinds of marks on the time axis and lines in the log: the scenario's scheduled events (applied,
 #: or overridden by a change of the trainer's), and the trainer's changes.
@@ -31,36 +32,36 @@ MARK_KINDS = ("scheduled", "overridden", "intervention")
 
 _BUILDS = itertools.count(1)
 
-#: The log's wording (kept together so it can be translated later).
+#: The log's wording (English; translated where shown).
 TEXT = {
-    "still_apply": " (scheduled events still apply)",
-    "overridden": "{text}: overridden ({held})",
-    "kept": "{name} kept by {by}",
-    "start value": "its start value",
-    "intervention of": "your change of",
+    "still_apply": N_("{text} (scheduled events still apply)"),
+    "overridden": N_("{text}: overridden ({held})"),
+    "kept": N_("{name} kept by {by}"),
+    "start value": N_("its start value"),
+    "intervention of": N_("your change of {date}"),
+    "slider": N_("{name} {before} → {after}"),
 }
 
 
-def _describe(event: EventSpec, overridden: tuple[tuple[str, str], ...]) -> tuple[str, str]:
+def _held_by(by: str) -> Msg:
+    """What holds a target against a scheduled event, as the model says it, to translate."""
+    if by == "start value":
+        return Msg(TEXT["start value"])
+    if by.startswith("intervention of "):
+        return Msg.of(TEXT["intervention of"], date=by.removeprefix("intervention of "))
+    return Msg(by)
+
+
+def _describe(event: EventSpec, overridden: tuple[tuple[str, str], ...]) -> tuple[Msg, str]:
     """A scheduled event's line in the log and its kind (see `MARK_KINDS`)."""
-    text = event.note or event.action.replace("_", " ")
+    text = Msg(event.note or event.action.replace("_", " "))
     if not overridden:
         return text, MARK_KINDS[0]
-    held = "; ".join(
-        TEXT["kept"].format(
-            name=target.split(":", 1)[1].replace("_", " "),
-            by=TEXT["start value"] if by == "start value" else by.replace("intervention of", TEXT["intervention of"]),
-        )
+    held = tuple(
+        Msg.of(TEXT["kept"], name=Msg(target.split(":", 1)[1].replace("_", " ")), by=_held_by(by))
         for target, by in overridden
     )
-    return TEXT["overridden"].format(text=text, held=held), MARK_KINDS[1]
-
-
-def month_label(scenario_start: tuple[int, int], month: int) -> str:
-    """``"Feb 2006"`` for month index `month` of a run starting at `scenario_start`."""
-    year, first = scenario_start
-    total = first - 1 + month
-    return f"{calendar.month_abbr[total % 12 + 1]} {year + total // 12}"
+    return Msg.of(TEXT["overridden"], text=text, held=held), MARK_KINDS[1]
 
 
 @dataclass(frozen=True)
@@ -69,19 +70,19 @@ class LogEntry:
 
     Attributes:
         month: The month from which it acts.
-        date: That month, e.g. ``"Feb 2006"``.
-        text: What was done.
+        text: What was done (translated where shown).
         events: The events applied.
         let_scheduled: Whether the scenario's later scheduled events on the same things still apply.
         factor: The factor a slider moved ("" for an intervention button).
+        intervention: The intervention button pressed ("" for a slider).
     """
 
     month: int
-    date: str
-    text: str
+    text: Msg
     events: tuple[EventSpec, ...]
     let_scheduled: bool = False
     factor: str = ""
+    intervention: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,10 +102,11 @@ class RunView:
         actors: Actors now (`CollaborationModel.actors_table`).
         ties: Ties now (`CollaborationModel.ties_table`).
         levels: Factor levels in force.
-        marks: (month, text, kind) for scheduled events and interventions; kind is one of
-            `MARK_KINDS`.
+        marks: (month, text, kind) for scheduled events and interventions, translated; kind is one
+            of `MARK_KINDS`.
         start_values: Factors set before the run (held for the whole run).
         scenario: The scenario run (names, roles and sectors for the charts' tooltips).
+        tr: The session's language (for the charts' words, numbers and dates).
         axis: The time charts' span, (year, month) of its first month and its length in months, if
             not the run's own (side by side: the shared calendar).
     """
@@ -124,6 +126,7 @@ class RunView:
     marks: tuple[tuple[int, str, str], ...]
     start_values: dict[str, float]
     scenario: Scenario
+    tr: Translator
     axis: tuple[tuple[int, int], int] | None = None
 
     @property
@@ -131,25 +134,37 @@ class RunView:
         """Whether the run has reached its horizon."""
         return self.month >= self.horizon
 
+    @property
+    def run_key(self) -> tuple[Any, ...]:
+        """Changes when the run restarts or the language changes (not every month): for a chart's fixed part."""
+        return (*self.key[:3], self.tr.language)
+
 
 @dataclass
 class Run:
-    """One run of a scenario: the model, its seed, its start values and what was done to it."""
+    """One run of a scenario: the model, its seed, its start values and what was done to it.
+
+    `tr` is the session's language: the dates and texts the run gives are in it.
+    """
 
     choice: Choice
     seed: int
     start_values: dict[str, float] = field(default_factory=dict)
+    tr: Translator = field(default_factory=translator)
 
     def __post_init__(self) -> None:
         """Build the model."""
         self.version = 0
         self._build()
 
-    def _build(self, replay: list[LogEntry] | None = None) -> None:
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario as run: the chosen one with the start values held (`Scenario.with_factors`)."""
         scenario = self.choice.scenario
-        if self.start_values:
-            scenario = scenario.with_factors(**self.start_values)
-        self.model = CollaborationModel(scenario, rng=self.seed)
+        return scenario.with_factors(**self.start_values) if self.start_values else scenario
+
+    def _build(self, replay: list[LogEntry] | None = None) -> None:
+        self.model = CollaborationModel(self.scenario, rng=self.seed)
         self.build = next(_BUILDS)
         self.log: list[LogEntry] = []
         for entry in replay or []:
@@ -189,7 +204,7 @@ class Run:
 
     def date_of(self, month: int) -> str:
         """Month index `month` as shown, e.g. ``"Feb 2006"`` (the last month for one past the end)."""
-        return month_label(self.choice.scenario.start, min(month, self.horizon - 1))
+        return self.tr.month(self.choice.scenario.start, min(month, self.horizon - 1))
 
     def step(self, months: int = 1) -> None:
         """Simulate up to `months` months (fewer at the horizon)."""
@@ -227,8 +242,8 @@ class Run:
         if abs(value - before) > 1e-9:
             event = factor_event(self.model, name, value, "slider")
             apply_events(self.model, [event], let_scheduled=let_scheduled)
-            text = f"{name} {before:.2f} → {value:.2f}"
-            self.log.append(LogEntry(self.month, self.date, text, (event,), let_scheduled, factor=name))
+            text = Msg.of(TEXT["slider"], name=factor_label(name), before=before, after=value)
+            self.log.append(LogEntry(self.month, text, (event,), let_scheduled, factor=name))
         self.version += 1
 
     def undo(self) -> bool:
@@ -246,7 +261,7 @@ class Run:
     def plans(self) -> dict[str, Plan]:
         """What each intervention button would do now."""
         if self.finished:
-            return {i.key: Plan(i.key, False, "The run has ended: press Reset to run it again.") for i in INTERVENTIONS}
+            return {i.key: Plan(i.key, False, Msg(PLAN_TEXT["ended"])) for i in INTERVENTIONS}
         return {i.key: plan(i.key, self.model) for i in INTERVENTIONS}
 
     def intervene(self, key: str, let_scheduled: bool = False) -> Plan:
@@ -254,7 +269,7 @@ class Run:
         what = self.plans()[key]
         if what.enabled:
             apply_events(self.model, what.events, let_scheduled=let_scheduled)
-            self.log.append(LogEntry(self.month, self.date, what.summary, what.events, let_scheduled))
+            self.log.append(LogEntry(self.month, what.summary, what.events, let_scheduled, intervention=key))
             self.version += 1
         return what
 
@@ -263,7 +278,7 @@ class Run:
         """Whether restarting would lose something: months simulated, changes or start values."""
         return self.month > 0 or bool(self.log) or bool(self.start_values)
 
-    def _scheduled(self) -> list[tuple[int, str, str]]:
+    def _scheduled(self) -> list[tuple[int, Msg, str]]:
         """The scenario's events as (month, text, kind): applied ones as recorded, later ones as they stand."""
         scenario = self.choice.scenario
         done = [(r.month, r.event, r.overridden) for r in self.model.events if r.scheduled]
@@ -271,34 +286,37 @@ class Run:
         rows = done + [(m, e, self.model.overrides(e)) for m, e in later]
         return [(month, *_describe(event, overridden)) for month, event, overridden in rows]
 
-    def history(self) -> list[tuple[int, str, str]]:
+    def history(self) -> list[tuple[int, Msg, str]]:
         """The run's log: scheduled events and the trainer's changes as (month, text, kind), by month.
 
         In a month, the trainer's changes come first: they act at its start, before its scheduled
         events (which they may override).
         """
         changes = [
-            (e.month, e.text + (TEXT["still_apply"] if e.let_scheduled else ""), MARK_KINDS[2]) for e in self.log
+            (e.month, Msg.of(TEXT["still_apply"], text=e.text) if e.let_scheduled else e.text, MARK_KINDS[2])
+            for e in self.log
         ]
         return sorted(changes + self._scheduled(), key=lambda row: (row[0], row[2] != MARK_KINDS[2]))
 
-    def view(self) -> RunView:
-        """A consistent copy of what the page shows."""
+    def view(self, tr: Translator | None = None) -> RunView:
+        """A consistent copy of what the page shows, in the language of `tr` (default: the run's)."""
+        tr = tr or self.tr
         scenario = self.choice.scenario
         return RunView(
-            key=(self.choice.key, self.seed, self.build, self.version),
-            title=scenario.name,
+            key=(self.choice.key, self.seed, self.build, self.version, tr.language),
+            title=tr(scenario.name),
             short=self.choice.short,
             seed=self.seed,
             month=self.month,
             horizon=self.horizon,
-            date=self.date,
+            date=tr.month(scenario.start, min(self.month, self.horizon - 1)),
             start=scenario.start,
             timeseries=self.model.timeseries(),
             actors=self.model.actors_table(),
             ties=self.model.ties_table(),
             levels={k: float(v) for k, v in self.model.levels.items()},
-            marks=tuple(self.history()),
+            marks=tuple((month, tr.render(text), kind) for month, text, kind in self.history()),
             start_values=dict(self.start_values),
             scenario=scenario,
+            tr=tr,
         )

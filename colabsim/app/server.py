@@ -101,7 +101,9 @@ def pin_settings(options: ServeOptions) -> Path:
     assets = Path(str(getattr(settings, "prefix", sys.prefix))) / "share" / "solara" / "cdn"
     settings.main.mode = "production"
     settings.main.use_pdb = False
-    settings.main.root_path = None
+    # Not None: Solara would take the root from the first request's (X-)Script-Name header, so any
+    # visitor could make every page load its scripts from another server.
+    settings.main.root_path = ""
     settings.main.base_url = ""
     settings.telemetry.mixpanel_enable = False
     settings.theme.loader = "plain"

@@ -37,15 +37,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from colabsim.app.catalog import Catalog
+from colabsim.app.i18n import N_, Translator, translator
 from colabsim.app.interventions import Plan
-from colabsim.app.run import MARK_KINDS, Run, RunView, month_label
+from colabsim.app.run import MARK_KINDS, Run, RunView
+from colabsim.app.summary import LAST_MONTHS, SEEDS, Summary, summarise
 from colabsim.scenario.loader import ScenarioError
 
-__all__ = ["SPEEDS", "Controls", "Dashboard"]
+__all__ = ["MAX_GROUP_NAME", "MAX_SEED", "SPEEDS", "Controls", "Dashboard"]
 
-#: Visible wording (kept together for translation).
-TEXT = {"waits": "starts {start}"}
+#: Visible wording (English; translated where shown).
+TEXT = {"waits": N_("starts {start}")}
 
 #: Play speeds: label -> months simulated per second.
 SPEEDS: dict[str, float] = {"slow": 2.0, "normal": 6.0, "fast": 12.0, "fastest": 36.0}
@@ -55,6 +59,8 @@ MAX_MONTHS_PER_FRAME = 24
 FRAME_TIMEOUT = 5.0
 #: Largest seed the page accepts (and draws from for "new seed").
 MAX_SEED = 999_999
+#: Longest group name kept (characters).
+MAX_GROUP_NAME = 40
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,10 @@ class Controls:
     """What the controls show, as plain comparable values (a control redraws only when they change).
 
     The run-specific fields (plans, log, levels, ...) are those of the run the controls act on.
+    Texts (labels, notes, the log) are in the session's language, `language`.
     """
+
+    language: str
 
     playing: bool
     finished: bool
@@ -75,7 +84,7 @@ class Controls:
     labels: tuple[tuple[str, str], ...]
     file_error: str
     problems: tuple[str, ...]
-    plans: tuple[Plan, ...]
+    plans: tuple[tuple[str, bool, str], ...]
     log: tuple[tuple[str, str, str], ...]
     let_scheduled: bool
     can_undo: bool
@@ -94,14 +103,16 @@ class Dashboard:
     Args:
         catalog: The scenarios to choose from.
         seed: The seed of the runs.
+        tr: The session's language (default: ``$COLABSIM_LANG``, else English).
     """
 
-    def __init__(self, catalog: Catalog, seed: int = 1) -> None:
+    def __init__(self, catalog: Catalog, seed: int = 1, tr: Translator | None = None) -> None:
         """Start with the catalog's default scenario at month 0."""
         self.catalog = catalog
         self.seed = seed
+        self.tr = tr or translator()
         self.lock = threading.RLock()
-        self.runs: list[Run] = [Run(catalog.get(catalog.default_key), seed)]
+        self.runs: list[Run] = [self._run(catalog.default_key)]
         self.target = 0
         self.playing = False
         self.speed = "normal"
@@ -113,6 +124,26 @@ class Dashboard:
         self._last_drawn = 0
         #: Months of the shared calendar simulated (from the earliest start among the runs).
         self.clock = 0
+        #: The group's name (shown in the facilitator's overview; "" for none).
+        self.group = ""
+        #: End-of-run summaries by run state (see `summary`).
+        self._summaries: dict[tuple[object, ...], Summary] = {}
+
+    def _run(self, key: str) -> Run:
+        return Run(self.catalog.get(key), self.seed, tr=self.tr)
+
+    def set_group(self, name: str) -> None:
+        """Name the group at this dashboard (spaces trimmed, at most `MAX_GROUP_NAME` characters)."""
+        with self.lock:
+            self.group = " ".join(str(name).split())[:MAX_GROUP_NAME]
+
+    def set_language(self, language: str) -> None:
+        """Show everything in `language` (a code of `colabsim.app.i18n.LANGUAGES`); the runs go on."""
+        with self.lock:
+            self.tr = translator(language)
+            for run in self.runs:
+                run.tr = self.tr
+                run.version += 1
 
     @property
     def side_by_side(self) -> bool:
@@ -157,7 +188,9 @@ class Dashboard:
         """What the controls show now."""
         with self.lock:
             acting = self.acting
+            tr = self.tr
             return Controls(
+                language=tr.language,
                 playing=self.playing,
                 finished=self.finished,
                 speed=self.speed,
@@ -166,13 +199,13 @@ class Dashboard:
                 target=min(self.target, len(self.runs) - 1),
                 selected=tuple(run.choice.key for run in self.runs),
                 shorts=tuple(run.choice.short for run in self.runs),
-                labels=tuple(self.catalog.labels().items()),
+                labels=tuple((key, tr(label)) for key, label in self.catalog.labels().items()),
                 file_error=self.file_error,
                 problems=tuple(self.catalog.problems),
                 # Without their events (dated this month): the buttons show only whether and what.
-                plans=tuple(Plan(p.key, p.enabled, p.note) for p in acting.plans().values()),
+                plans=tuple((p.key, p.enabled, tr.render(p.note)) for p in acting.plans().values()),
                 log=tuple(
-                    (acting.date_of(month), text, kind)
+                    (acting.date_of(month), tr.render(text), kind)
                     for month, text, kind in acting.history()
                     if month < acting.month or kind != MARK_KINDS[0]
                 ),
@@ -192,26 +225,33 @@ class Dashboard:
         """
         with self.lock:
             start, span = self.axis
-            return month_label(start, min(self.clock, span - 1)), self.clock, span
+            return self.tr.month(start, min(self.clock, span - 1)), self.clock, span
 
     @property
     def at_risk(self) -> bool:
         """Whether switching scenario or mode would lose a run (see `Run.at_risk`)."""
         return any(run.at_risk for run in self.runs)
 
-    def views(self) -> list[RunView]:
-        """A consistent copy of every run, for drawing."""
+    def views(self, tr: Translator | None = None) -> list[RunView]:
+        """A consistent copy of every run, for drawing, in the language of `tr` (default: the session's)."""
+        tr = tr or self.tr
         with self.lock:
             if not self.side_by_side:
-                return [run.view() for run in self.runs]
+                return [run.view(tr) for run in self.runs]
             start, months = self.axis
             views = []
             for offset, run in zip(self._offsets(), self.runs, strict=True):
-                view = dataclasses.replace(run.view(), axis=(start, months))
+                view = dataclasses.replace(run.view(tr), axis=(start, months))
                 if offset > self.clock:  # the shared date has not reached this scenario's start
-                    view = dataclasses.replace(view, date=TEXT["waits"].format(start=view.date))
+                    view = dataclasses.replace(view, date=tr(TEXT["waits"], start=view.date))
                 views.append(view)
             return views
+
+    def go_to(self, clock: int) -> None:
+        """Advance the shared calendar to month `clock` (not back: a run is never rewound here)."""
+        with self.lock:
+            self._advance(0)  # the calendar where the runs are
+            self._advance(max(0, clock - self.clock))
 
     def step(self, months: int = 1) -> None:
         """Advance the shared calendar by `months` months (a finished run stays where it is)."""
@@ -244,7 +284,7 @@ class Dashboard:
             self.file_error = ""
             if side >= len(self.runs):
                 side = len(self.runs) - 1
-            self.runs[side] = Run(self.catalog.get(key), self.seed)
+            self.runs[side] = self._run(key)
             self.clock = 0
             for i, run in enumerate(self.runs):
                 if i != side:
@@ -259,13 +299,25 @@ class Dashboard:
             data: The bytes read from the browser (see `colabsim.app.upload.read_limited`).
         """
         with self.lock:
+            key = self.add_upload(name, data)
+            if key is None:
+                return False
+            self.choose(side, key)
+            return True
+
+    def add_upload(self, name: object, data: bytes) -> str | None:
+        """Validate an uploaded scenario file and offer it in the picker; its key, or None (see `file_error`).
+
+        Nothing shown changes: `choose` shows it (the page asks first if a run would be lost).
+        """
+        with self.lock:
             try:
                 choice = self.catalog.upload(name, data)
             except ScenarioError as exc:
                 self.file_error = str(exc)
-                return False
-            self.choose(side, choice.key)
-            return True
+                return None
+            self.file_error = ""
+            return choice.key
 
     def set_side_by_side(self, on: bool) -> None:
         """Show two runs (both restart at month 0 with the same seed) or only the left one."""
@@ -276,7 +328,7 @@ class Dashboard:
                 other = self.catalog.find("darwin" if current.short != "darwin" else "vlissingen")
                 second = other or current
                 self.runs[0].reset(self.seed)
-                self.runs.append(Run(second, self.seed))
+                self.runs.append(Run(second, self.seed, tr=self.tr))
                 self.clock = 0
             elif not on and self.side_by_side:
                 self.runs = self.runs[:1]
@@ -309,6 +361,43 @@ class Dashboard:
         with self.lock:
             self.acting.clear_start_values()
             self.reset()
+
+    @staticmethod
+    def _summary_key(run: Run) -> tuple[object, ...]:
+        return (run.choice.key, run.seed, run.build, run.version)
+
+    def summary_key(self, side: int = 0) -> tuple[object, ...]:
+        """What run `side`'s summary depends on (changes with anything done to the run)."""
+        with self.lock:
+            return self._summary_key(self.runs[min(side, len(self.runs) - 1)])
+
+    def summary(self, side: int = 0) -> Summary | None:
+        """The end-of-run summary of run `side`, once `compute_summary` has made it (None before)."""
+        with self.lock:
+            if side >= len(self.runs) or not self.runs[side].finished:
+                return None
+            return self._summaries.get(self._summary_key(self.runs[side]))
+
+    def compute_summary(self, side: int = 0, seeds: int = SEEDS) -> Summary | None:
+        """Work out the summary of run `side` if it has ended, over `seeds` seeds (seconds: see `colabsim.app.summary`).
+
+        The work is done outside the session's lock, so the page stays responsive; a run changed
+        meanwhile gets its own summary at its end.
+        """
+        with self.lock:
+            if side >= len(self.runs) or not self.runs[side].finished:
+                return None
+            run = self.runs[side]
+            key = self._summary_key(run)
+            if key in self._summaries:
+                return self._summaries[key]
+            scenario, seed, log = run.scenario, run.seed, list(run.log)
+            performance = run.model.timeseries()["performance"].to_numpy(dtype=float)[-LAST_MONTHS:]
+        own = float(np.nanmean(performance)) if np.isfinite(performance).any() else 0.0
+        result = summarise(scenario, seed, log, own, seeds)
+        with self.lock:
+            self._summaries[key] = result
+        return result
 
     def frame_drawn(self, frame: int) -> None:
         """The page has drawn frame number `frame` (called after each render)."""

@@ -127,7 +127,11 @@ class ForeignMunicipality(Actor):
 
 
 class Foundation(Actor):
-    """A bridging foundation that mediates between the sides, e.g. SSVA."""
+    """A foundation: a mediator between the sides when it is on the bridging side, e.g. SSVA.
+
+    On one side it takes part like any other partner (the eye clinic, local NGOs); docs/ODD.md,
+    section 7.3, says what a mediator does.
+    """
 
     kind = "foundation"
 

@@ -124,7 +124,7 @@ _FACTORS: tuple[Factor, ...] = (
         "agency",
         "stakeholder commitment",
         0.5,
-        "Initial commitment of stakeholders on both sides.",
+        "Stakeholders' commitment on both sides: the mandate they start from and return to.",
         "commitment set-point (mandate) and initial commitment; a newcomer's commitment",
     ),
     Factor(

@@ -118,7 +118,7 @@ NOTES: dict[str, str] = {
     "TieSpec.trust": "Initial trust (default: 0.2 + 0.6 x `history` across the sides, 0.5 within one).",
     "TieSpec.mutual": "Create the tie in both directions.",
     "ProgrammeSpec.participants": "Actor ids that take part.",
-    "ProgrammeSpec.optional": "Actor ids that take part with probability `inclusion`.",
+    "ProgrammeSpec.optional": "Actor ids that take part at the intensity `inclusion`.",
     "ProgrammeSpec.status": "`dormant`: waits for its partners; `proposed`: growth may open it; "
     "`scheduled`: an `open_programme` event opens it.",
     "ProgrammeSpec.need": "Resources per month at which the programme meets its target.",

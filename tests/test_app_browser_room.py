@@ -107,6 +107,20 @@ def test_a_reload_brings_the_run_back(playwright: Any, server: str, tmp_path: Pa
 
 OUR_DARWIN = b'extends = "darwin.toml"\n[scenario]\nname = "Our Darwin"\n'
 
+#: A page script that keeps an older uploaded file (300,000 characters) and fills the rest of the
+#: origin's storage quota with other data, as a participant's browser might be after a long workshop.
+FILL_STORAGE = """() => {
+  const older = "0".repeat(64);
+  localStorage.setItem("colabsim-upload:" + older, JSON.stringify({ name: "old.toml", text: "#".repeat(300000) }));
+  localStorage.setItem("colabsim-uploads", JSON.stringify({ [older]: 1 }));
+  let n = 0;
+  for (const size of [1 << 20, 1 << 18, 1 << 16, 1 << 14, 1 << 12, 1 << 10]) {
+    for (;;) {
+      try { localStorage.setItem("other:" + n++, "x".repeat(size)); } catch (error) { break; }
+    }
+  }
+}"""
+
 
 def test_a_reload_brings_an_uploaded_files_run_back_from_the_browsers_storage(
     playwright: Any, server: str, tmp_path: Path
@@ -118,6 +132,7 @@ def test_a_reload_brings_an_uploaded_files_run_back_from_the_browsers_storage(
     assert 250_000 < len(data) <= 256 * 1024
     context, page = open_dashboard(playwright, server, tmp_path / "profile")
     try:
+        page.evaluate(FILL_STORAGE)  # an older file kept, and the rest of the quota taken by other data
         upload(page, "mine.toml", data)
         expect(page.locator(".colabsim-scenario-names")).to_have_text("Our Darwin")
         click_until(page, ".colabsim-year", 12)
@@ -130,7 +145,8 @@ def test_a_reload_brings_an_uploaded_files_run_back_from_the_browsers_storage(
             "Object.keys(localStorage).filter((k) => k.startsWith('colabsim-upload:'))"
             ".map((k) => JSON.parse(localStorage.getItem(k)).text.length)"
         )
-        assert kept == [len(data)]
+        assert kept == [len(data)]  # the older file made room; the other data is left alone
+        assert page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('other:')).length") > 0
         log = page.locator(".colabsim-log").all_text_contents()
         page.reload()
         page.locator(".colabsim-network-0").wait_for()

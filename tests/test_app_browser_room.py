@@ -122,7 +122,7 @@ FILL_STORAGE = """() => {
 }"""
 
 
-def test_a_reload_brings_an_uploaded_files_run_back_from_the_browsers_storage(
+def test_a_reload_brings_an_uploaded_files_run_back_from_the_browsers_storage_until_it_is_cleared(
     playwright: Any, server: str, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect
@@ -154,21 +154,6 @@ def test_a_reload_brings_an_uploaded_files_run_back_from_the_browsers_storage(
         expect(page.locator(".colabsim-scenario-names")).to_have_text("Our Darwin")
         assert page.locator(".colabsim-log").all_text_contents() == log
         expect(page.locator(".colabsim-notice")).to_have_count(0)
-    finally:
-        context.close()
-
-
-def test_after_the_storage_is_cleared_a_reload_says_to_upload_again(
-    playwright: Any, server: str, tmp_path: Path
-) -> None:
-    from playwright.sync_api import expect
-
-    context, page = open_dashboard(playwright, server, tmp_path / "profile")
-    try:
-        upload(page, "mine.toml", OUR_DARWIN)
-        expect(page.locator(".colabsim-scenario-names")).to_have_text("Our Darwin")
-        click_until(page, ".colabsim-step", 1)
-        expect(page).to_have_url(re.compile(r"[?&]run="))
         page.evaluate("localStorage.clear()")  # another device, or the browser's data cleared
         page.reload()
         page.locator(".colabsim-network-0").wait_for()

@@ -122,6 +122,20 @@ class CodingPlan:
     pair: PairCheck | None
 
     @property
+    def labels(self) -> list[str]:
+        """The compared scenarios that are run (the arms that are not the baseline over another window)."""
+        return [self.baseline, *(a for a in self.arms if a in self.measured_on or a in self._pair_labels)]
+
+    @property
+    def _pair_labels(self) -> tuple[str, ...]:
+        return (self.pair.strong, self.pair.weak) if self.pair is not None else ()
+
+    @property
+    def asks_something(self) -> bool:
+        """Whether a scenario can be compared with the baseline, or P1 checked."""
+        return bool(self.measured_on) or self.pair is not None
+
+    @property
     def total_runs(self) -> int:
         """Runs of every arm: codings x replications x arms."""
         return self.settings.codings * self.settings.replications * len(self.arms)
@@ -168,14 +182,21 @@ class CodingComparison:
 
     @property
     def sampled(self) -> bool:
-        """Whether any compared file codes a range (else nothing was run: no coding uncertainty)."""
+        """Whether any compared file codes a range (else there is no coding uncertainty)."""
         return not self.codings.empty
+
+    @property
+    def ran(self) -> bool:
+        """Whether anything was run: a file codes a range and a scenario or P1 could be compared."""
+        return self.sampled and self.plan.asks_something
 
     def summary(self) -> list[str]:
         """A few lines for the terminal: each scenario's share against the baseline, P1's share."""
         plan = self.plan
         if not self.sampled:
             return ["coding robustness: no compared file codes a range, so there is no coding uncertainty"]
+        if not self.ran:
+            return ["coding robustness: nothing could be compared", *(f"  {k}: {v}" for k, v in plan.notes.items())]
         head = f"coding robustness ({plan.settings.codings} codings x {plan.settings.replications} replications"
         lines = [f"{head}, {self.seconds:.0f} s):"]
         for v in self.verdicts:
@@ -291,8 +312,7 @@ def plan_codings(
             notes[label] = "codes no factor with a range: no coding uncertainty, its file's values in every coding"
         elif held:
             notes[label] = f"{', '.join(held)} held by --set, not sampled"
-    sampled = sample_codings(coded, settings.codings, stream_seed(seed, SAMPLING_STREAM))
-    arms = {label: (scenario, sampled[label]) for label, scenario in scenarios}
+    runs: dict[str, tuple[str, Scenario]] = {label: (label, scenario) for label, scenario in scenarios}
     measured_on: dict[str, str] = {}
     for label, scenario in scenarios[1:]:
         window = scenario.spec.scenario.window
@@ -300,23 +320,26 @@ def plan_codings(
             measured_on[label] = baseline_label
             continue
         arm = f"{baseline_label}_over_{'_'.join(window) if window else 'the_whole_run'}"
-        if arm not in arms:
+        if arm not in runs:
             try:
-                arms[arm] = (baseline.with_window(window), sampled[baseline_label])
+                runs[arm] = (baseline_label, baseline.with_window(window))
             except ScenarioError:
                 covered = " to ".join(window or [])
                 notes[label] = f"not compared: {baseline_label}'s runs do not cover its window ({covered})"
                 if pair is None or label not in (pair.strong, pair.weak):
-                    del arms[label]  # its runs would answer nothing
+                    del runs[label]  # its runs would answer nothing
                 continue
         measured_on[label] = arm
+    total = settings.codings * settings.replications * len(runs)
+    if total > MAX_RUNS:  # checked before sampling: a huge sample is itself slow
+        raise CodingRobustnessError(
+            f"coding robustness: {total:,} runs ({settings.codings} codings x {settings.replications} "
+            f"replications x {len(runs)} arms) is more than the limit of {MAX_RUNS:,}; ask for fewer codings"
+        )
+    sampled = sample_codings(coded, settings.codings, stream_seed(seed, SAMPLING_STREAM))
+    arms = {arm: (scenario, sampled[coding]) for arm, (coding, scenario) in runs.items()}
     check = pair if pair is not None and pair.strong in arms and pair.weak in arms else None
     plan = CodingPlan(settings, seed, baseline_label, arms, measured_on, notes, check)
-    if plan.total_runs > MAX_RUNS:
-        raise CodingRobustnessError(
-            f"coding robustness: {plan.total_runs:,} runs ({settings.codings} codings x {settings.replications} "
-            f"replications x {len(arms)} arms) is more than the limit of {MAX_RUNS:,}; ask for fewer codings"
-        )
     return plan
 
 
@@ -345,10 +368,10 @@ def run_codings(plan: CodingPlan, directory: Path, options: ExecutionOptions) ->
     """
     started = time.perf_counter()
     settings = plan.settings
-    compared = [plan.baseline, *plan.measured_on]
-    codings = pd.concat([plan.arms[label][1].add_prefix(f"{label}.") for label in compared], axis=1)
+    labels = list(dict.fromkeys(plan.labels))
+    codings = pd.concat([plan.arms[label][1].add_prefix(f"{label}.") for label in labels], axis=1)
     codings = codings.rename_axis("coding")
-    if codings.empty:
+    if codings.empty or not plan.asks_something:
         return CodingComparison(plan, [], None, pd.DataFrame(), codings, time.perf_counter() - started)
     directory.mkdir(parents=True, exist_ok=True)
     outcomes: dict[str, np.ndarray] = {}

@@ -81,6 +81,8 @@ def write_coding_section(result: CodingComparison, run_dir: Path) -> list[str]:
     ]
     if plan.notes:
         lines += [f"- `{label}`: {note}." for label, note in plan.notes.items()] + [""]
+    if not result.ran:
+        return [*lines, "No scenario could be compared with the baseline over the coding space (see above).", ""]
     lines += _scenario_lines(result)
     if result.p1 is not None and plan.pair is not None:
         low, high = plan.pair.band

@@ -14,7 +14,13 @@ import pytest
 import colabsim
 from colabsim.cli import main
 from colabsim.experiments.progress import ProgressEvent
-from colabsim.robustness.comparison import CodingRobustness, CodingRobustnessError, PairCheck, plan_codings
+from colabsim.robustness.comparison import (
+    CodingRobustness,
+    CodingRobustnessError,
+    PairCheck,
+    plan_codings,
+    run_codings,
+)
 from colabsim.robustness.spec import MAX_RUNS
 from colabsim.workflows import run_scenarios, study_pair
 
@@ -192,3 +198,12 @@ def test_bad_settings_from_python_are_clear_errors() -> None:
     scenarios = [("strong", colabsim.load_scenario(STRONG)), ("weak", colabsim.load_scenario(WEAK))]
     with pytest.raises(CodingRobustnessError, match="more than the limit"):
         plan_codings(scenarios, 1, CodingRobustness(codings=MAX_RUNS))
+
+
+def test_same_seed_same_numbers_serial_or_in_processes(tmp_path: Path) -> None:
+    scenarios = [("strong", colabsim.load_scenario(STRONG)), ("later", colabsim.load_scenario(STRONG))]
+    plan = plan_codings(scenarios, 11, CodingRobustness(codings=3, replications=2))
+    serial = run_codings(plan, tmp_path / "serial", colabsim.ExecutionOptions(executor="serial", progress=False))
+    pooled = run_codings(plan, tmp_path / "pooled", colabsim.ExecutionOptions(workers=2, progress=False))
+    pd.testing.assert_frame_equal(serial.per_coding, pooled.per_coding)
+    pd.testing.assert_frame_equal(serial.codings, pooled.codings)

@@ -35,7 +35,7 @@ from colabsim.robustness.analysis import ShareEstimate
 from colabsim.robustness.pipeline import arm_outcomes
 from colabsim.robustness.sampling import BOOTSTRAP_STREAM, SAMPLING_STREAM, sample_codings, stream_seed
 from colabsim.robustness.spec import MAX_RUNS
-from colabsim.scenario.loader import Scenario, ScenarioError, read_toml
+from colabsim.scenario.loader import Scenario, ScenarioError, read_toml, scenario_from_dict
 from colabsim.scenario.schema import FactorCoding
 
 __all__ = [
@@ -256,6 +256,18 @@ def _lineage_root(path: Path | None) -> Path | None:
     return seen[-1] if seen else None
 
 
+def _with_window(scenario: Scenario, window: list[str] | None) -> Scenario:
+    """`scenario` judged over `window` (None: every month): ``performance`` averages over these months.
+
+    Raises:
+        ScenarioError: If `window` is not inside the scenario's horizon.
+    """
+    raw = scenario.spec.model_dump()
+    raw["scenario"]["window"] = window
+    changed = scenario_from_dict(raw, scenario.path)
+    return Scenario(changed.spec, scenario.path, changed.sha256, dict(scenario.overrides))
+
+
 def _one_reading(scenarios: Sequence[tuple[str, Scenario]]) -> dict[str, dict[str, FactorCoding]]:
     """Each label's sampled factors (a ``--set`` factor is held, not sampled), one reading per shared line.
 
@@ -322,7 +334,7 @@ def plan_codings(
         arm = f"{baseline_label}_over_{'_'.join(window) if window else 'the_whole_run'}"
         if arm not in runs:
             try:
-                runs[arm] = (baseline_label, baseline.with_window(window))
+                runs[arm] = (baseline_label, _with_window(baseline, window))
             except ScenarioError:
                 covered = " to ".join(window or [])
                 notes[label] = f"not compared: {baseline_label}'s runs do not cover its window ({covered})"

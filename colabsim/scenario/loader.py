@@ -12,7 +12,6 @@ import copy
 import hashlib
 import json
 import tomllib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -238,20 +237,6 @@ class Scenario:
         if self.window is None:
             return self
         return self.until(self.window[1] - 1)
-
-    def with_window(self, window: Sequence[str] | None) -> Scenario:
-        """Return a copy judged over `window` (``["YYYY-MM", "YYYY-MM"]``; None: every month of the run).
-
-        ``performance`` averages over the window, so two scenarios compare on the same months when
-        one is given the other's window.
-
-        Raises:
-            ScenarioError: If `window` is not two months inside the scenario's horizon.
-        """
-        raw = self.spec.model_dump()
-        raw["scenario"]["window"] = list(window) if window is not None else None
-        changed = scenario_from_dict(raw, self.path)
-        return Scenario(changed.spec, self.path, changed.sha256, dict(self.overrides))
 
     def until(self, last: int | str) -> Scenario:
         """Return a copy that ends with the budget year (from the start) that holds month `last`.

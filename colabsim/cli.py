@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from colabsim._version import __version__
+from colabsim.calibration import CalibrationError, run_calibration, run_screening
 from colabsim.experiments.checks import DEFAULT_MAX_RUNS
 from colabsim.experiments.ensemble import Ensemble, compare_table
-from colabsim.experiments.executors import EXECUTORS, ExecutorError
+from colabsim.experiments.executors import EXECUTORS, ExecutorError, default_workers
 from colabsim.experiments.experiment import Experiment, load_experiment
 from colabsim.experiments.lock import FolderLockedError
 from colabsim.experiments.options import DEFAULT_CHUNK_SIZE, ExecutionOptions
@@ -201,6 +202,37 @@ def _cmd_robustness(args: argparse.Namespace) -> int:
         helps, median = result.what_if.helps, result.what_if.quantiles["q50"]
         print(f"  the what-if helps in {helps.share:.0%} of the coding space (± {helps.mc_error:.1%})", end="")
         print(f", median effect {median:+.3f}")
+    return EXIT_OK
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    _check_resume(args)
+    progress = terminal_progress(args.quiet)
+    workers = args.workers or default_workers()
+    try:
+        if args.screen:
+            folder, table = run_screening(args.file, args.out, workers=workers, progress=progress)
+        else:
+            result = run_calibration(args.file, args.out, quick=args.quick, resume=args.resume, workers=workers,
+                                     progress=progress, say=print)  # fmt: skip
+    except (StudyError, TunedSetError) as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        if progress:
+            progress.close()
+    if args.screen:
+        print(f"screening in {folder}/screening.csv; most influential on P1-P3 (mu* in band widths):")
+        for row in table.head(12).itertuples():
+            print(f"  {row.rank:>2}. {row.parameter:<28} {row.score:.3f}")
+        return EXIT_OK
+    where = result.directory
+    print(f"calibration in {result.seconds / 60:.1f} min, {result.runs:,} engine runs; results in {where}/ "
+          f"(report: {where / 'report.md'}); stopped: {result.stopped}")  # fmt: skip
+    if not result.met_every_band:
+        print("  finding: no draw met every band; the model cannot reproduce P1-P3 at once within these priors")
+    for row in result.posterior.itertuples():
+        print(f"  {row.parameter:<28} prior {row.prior_q05:.3g}-{row.prior_q95:.3g}  posterior "
+              f"{row.posterior_q05:.3g}-{row.posterior_q95:.3g}  ({row.verdict})")  # fmt: skip
     return EXIT_OK
 
 
@@ -403,6 +435,18 @@ def _parser() -> argparse.ArgumentParser:
     figure_options(discover)
     discover.set_defaults(handler=_cmd_discover)
 
+    calibrate = sub.add_parser(
+        "calibrate", help="ABC of the rule parameters against P1-P3's bands, with predictive checks (calibration file)"
+    )
+    calibrate.add_argument("file", help="calibration file (.toml), see experiments/calibration.toml")
+    calibrate.add_argument("--out", type=Path, default=None, help="run folder (default runs/calibrate-<time>)")
+    calibrate.add_argument("--workers", "-j", type=positive, default=None, help="worker processes (default: all cores)")
+    calibrate.add_argument("--quick", action="store_true", help="the file's [quick] budget: a few minutes")
+    calibrate.add_argument("--resume", action="store_true", help="continue the calibration in --out")
+    calibrate.add_argument("--screen", action="store_true", help="only the Morris screening of every parameter")
+    quiet_option(calibrate)
+    calibrate.set_defaults(handler=_cmd_calibrate)
+
     validate_model = sub.add_parser(
         "validate-model", help="the model against the study's patterns, with rival submodels: writes validation.md"
     )
@@ -443,7 +487,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FolderLockedError as exc:
         print(f"colabsim {args.command}: {exc}", file=sys.stderr)
         return EXIT_LOCKED
-    except (UsageError, ScenarioError, RunDirError, StoreError, ExecutorError, SensitivityError) as exc:
+    except (
+        UsageError,
+        ScenarioError,
+        RunDirError,
+        StoreError,
+        ExecutorError,
+        SensitivityError,
+        CalibrationError,
+    ) as exc:
         print(f"colabsim {args.command}: error:\n{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from colabsim.calibration.checks import (
 )
 from colabsim.calibration.priors import PriorSet
 from colabsim.calibration.report import write_report
+from colabsim.calibration.result import CalibrationResult
 from colabsim.calibration.screening import screen
 from colabsim.calibration.simulator import ARMS, PatternSimulator
 from colabsim.calibration.spec import Calibration, load_calibration
@@ -58,45 +58,6 @@ __all__ = ["CalibrationError", "CalibrationResult", "run_calibration", "run_scre
 
 #: Spawn keys of the checks' streams, apart from the sampler's generations (which use 0, 1, ...).
 _PREDICTIVE, _HELD_OUT, _SUBMODELS = 10_001, 10_002, 10_003
-
-
-@dataclass(frozen=True)
-class CalibrationResult:
-    """What a calibration found.
-
-    Attributes:
-        directory: The run folder.
-        generations: Every generation, generation 0 (the prior) first.
-        stopped: Why the sampler stopped.
-        posterior: `colabsim.calibration.checks.posterior_table` of the final generation.
-        prior_predictive: Band shares of generation 0 (prior draws).
-        posterior_predictive: Band shares of fresh runs of posterior draws.
-        held_out: Shares of posterior draws for which each held-out pattern holds.
-        submodels: Feasible share of each model's prior.
-        runs: Engine runs of the sampler (this session's and, on resume, the earlier ones').
-        seconds: Wall time of this session.
-    """
-
-    directory: Path
-    generations: list[Generation]
-    stopped: str
-    posterior: pd.DataFrame
-    prior_predictive: pd.DataFrame
-    posterior_predictive: pd.DataFrame
-    held_out: pd.DataFrame
-    submodels: pd.DataFrame
-    runs: int
-    seconds: float
-
-    @property
-    def final(self) -> Generation:
-        """The last complete generation."""
-        return [g for g in self.generations if g.complete][-1]
-
-    @property
-    def met_every_band(self) -> bool:
-        """Whether any draw met every band (False is a finding: the model cannot reproduce the study)."""
-        return bool(any((g.distances <= 0).any() for g in self.generations))
 
 
 def _state(calibration: Calibration, study: Study, quick: bool) -> dict[str, Any]:

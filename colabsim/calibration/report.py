@@ -16,7 +16,7 @@ from colabsim.calibration.store import generation_frame
 from colabsim.reporting import style
 
 if TYPE_CHECKING:
-    from colabsim.calibration.pipeline import CalibrationResult
+    from colabsim.calibration.result import CalibrationResult
     from colabsim.calibration.spec import Calibration
 
 __all__ = ["CONDITIONAL", "convergence_table", "write_report"]

@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from colabsim.calibration.priors import ScalarPrior
 from colabsim.calibration.simulator import ARMS
 from colabsim.calibration.store import generation_frame
 from colabsim.reporting import style
@@ -150,6 +151,9 @@ def write_report(result: CalibrationResult, calibration: Calibration, quick: boo
     coordinates = calibration.prior.coordinates
     replications = calibration.budget(quick).replications
     draws = pd.concat([generation_frame(g, coordinates) for g in result.generations], ignore_index=True)
+    for prior in calibration.prior.priors:  # a whole number's coordinate is continuous; say what the runs used
+        if isinstance(prior, ScalarPrior) and prior.kind == "integer":
+            draws[f"value.{prior.name}"] = np.array(prior.values(draws[[prior.name]].to_numpy()), dtype=np.int64)
     draws.to_parquet(folder / "draws.parquet", index=False)
     convergence = convergence_table(result, coordinates, replications)
     convergence.to_csv(folder / "convergence.csv", index=False)

@@ -215,3 +215,26 @@ def test_the_shipped_calibration_file_is_valid_and_its_priors_are_centred():
             assert abs((prior.low + prior.high) / 2 - documented) < 0.01 * documented, prior.name
         else:
             assert prior.mean == documented, prior.name
+
+
+def test_ctrl_c_keeps_the_finished_generations_and_resume_finishes_the_same_run(tmp_path, capsys, monkeypatch):
+    import colabsim.calibration.pipeline as pipeline
+
+    path = write(tmp_path, TINY)
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    assert main(["calibrate", str(path), "--out", str(whole), "-j", "1", "-q"]) == 0
+    real = pipeline.write_generation
+
+    def interrupted(folder, generation, coordinates):
+        if generation.index == 1:
+            raise KeyboardInterrupt
+        return real(folder, generation, coordinates)
+
+    monkeypatch.setattr(pipeline, "write_generation", interrupted)
+    assert main(["calibrate", str(path), "--out", str(cut), "-j", "1", "-q"]) == 130
+    assert "continue with --resume" in capsys.readouterr().err
+    assert sorted(p.name for p in (cut / "generations").glob("*.parquet")) == ["gen_000.parquet"]
+    monkeypatch.setattr(pipeline, "write_generation", real)
+    assert main(["calibrate", str(path), "--out", str(cut), "--resume", "-j", "1", "-q"]) == 0
+    a, b = pd.read_parquet(whole / "draws.parquet"), pd.read_parquet(cut / "draws.parquet")
+    pd.testing.assert_frame_equal(a, b)

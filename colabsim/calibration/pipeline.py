@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from colabsim._version import __version__
-from colabsim.calibration.abc import Generation, abc_smc, generation_seed, stop_reason
+from colabsim.calibration.abc import Generation, Settings, abc_smc, generation_seed, stop_reason
 from colabsim.calibration.checks import (
     band_shares,
     feasible_share,
@@ -46,7 +47,7 @@ from colabsim.calibration.store import (
     write_state,
 )
 from colabsim.calibration.targets import bands_hash
-from colabsim.experiments.executors import open_executor
+from colabsim.experiments.executors import cancel, open_executor, second_interrupt_exits
 from colabsim.experiments.lock import FolderLock
 from colabsim.experiments.progress import ProgressCallback, phase
 from colabsim.experiments.rundir import new_run_dir, write_manifest
@@ -168,10 +169,7 @@ def run_calibration(
     folder = _open_folder(out, resume, state)
     settings = calibration.settings(quick)
     budget = calibration.budget(quick)
-    coordinates = calibration.prior.coordinates
-    root = np.random.SeedSequence(calibration.spec.calibration.seed)
     with FolderLock(folder), open_executor("processes" if workers > 1 else "serial", workers) as executor:
-        done = read_generations(folder, coordinates)
         simulator = PatternSimulator(
             study,
             calibration.prior,
@@ -179,63 +177,81 @@ def run_calibration(
             targets=calibration.targets,
             executor=executor,
             progress=progress,
+            label="generation 0",
         )
-        generations = list(done)
-        for generation in abc_smc(calibration.prior, simulator, settings, root, done):
-            simulator.label = f"generation {generation.index + 1}"
-            write_generation(folder, generation, coordinates)
-            generations.append(generation)
-            tell(_generation_line(generation, budget.replications))
-        last = generations[-1]
-        stopped = stop_reason(last, settings) or "stopped"
-        final = [g for g in generations if g.complete][-1]
-        checks = calibration.spec.checks
-        with phase(progress, "posterior predictive check"):
-            draws = resample(final, checks.posterior_draws, generation_seed(root, _PREDICTIVE, 0))
-            simulator.replications = checks.replications
-            fresh = simulator.statistics(draws, generation_seed(root, _PREDICTIVE, 1))
-        flat = np.full(len(draws), 1.0 / len(draws))
-        with phase(progress, "held-out patterns"):
-            held_out = held_out_check(
-                study,
-                calibration.prior,
-                draws,
-                checks.replications,
-                int(generation_seed(root, _HELD_OUT, 0).generate_state(1)[0]),
-                executor,
-            )
-        simulator.replications = budget.replications
-        with phase(progress, "submodels"):
-            submodels = _submodels(calibration, simulator, checks.submodel_draws, generations[0])
-        result = CalibrationResult(
-            directory=folder,
-            generations=generations,
-            stopped=stopped,
-            posterior=posterior_table(calibration.prior, final, _documented(calibration.prior), 0),
-            prior_predictive=band_shares(calibration.targets, generations[0].statistics, generations[0].weights),
-            posterior_predictive=band_shares(calibration.targets, fresh, flat),
-            held_out=held_out,
-            submodels=submodels,
-            runs=sum(g.proposed for g in generations) * budget.replications * len(ARMS),
-            seconds=time.perf_counter() - began,
-        )
+        try:
+            generations = _sample(calibration, simulator, settings, folder, tell)
+            result = _checked(calibration, simulator, generations, quick, folder)
+        except BaseException:
+            with second_interrupt_exits():
+                cancel(executor)  # Ctrl-C: the finished generations are on disk already
+            raise
         with phase(progress, "report"):
+            result = replace(result, seconds=time.perf_counter() - began)
             write_report(result, calibration, quick)
-            write_manifest(
-                folder,
-                {
-                    "command": "calibrate",
-                    "colabsim": __version__,
-                    "file": str(calibration.path),
-                    "quick": quick,
-                    "resumed": resume,
-                    "state": state,
-                    "stopped": stopped,
-                    "finished": datetime.now(UTC).isoformat(),
-                    "seconds": result.seconds,
-                },
-            )
+            content = {
+                "command": "calibrate",
+                "colabsim": __version__,
+                "file": str(calibration.path),
+                "quick": quick,
+                "resumed": resume,
+                "state": state,
+                "stopped": result.stopped,
+                "finished": datetime.now(UTC).isoformat(),
+                "seconds": result.seconds,
+            }
+            write_manifest(folder, content)
     return result
+
+
+def _sample(
+    calibration: Calibration, simulator: PatternSimulator, settings: Settings, folder: Path, tell: Callable[[str], None]
+) -> list[Generation]:
+    """Run (or continue) the ABC-SMC, writing each generation as soon as it is finished."""
+    coordinates = calibration.prior.coordinates
+    root = np.random.SeedSequence(calibration.spec.calibration.seed)
+    done = read_generations(folder, coordinates)
+    generations = list(done)
+    simulator.label = f"generation {len(done)}"
+    for generation in abc_smc(calibration.prior, simulator, settings, root, done):
+        simulator.label = f"generation {generation.index + 1}"
+        write_generation(folder, generation, coordinates)
+        generations.append(generation)
+        tell(_generation_line(generation, simulator.replications))
+    return generations
+
+
+def _checked(
+    calibration: Calibration, simulator: PatternSimulator, generations: list[Generation], quick: bool, folder: Path
+) -> CalibrationResult:
+    """The posterior's table, the predictive checks (targets and held out) and the submodels' feasible shares."""
+    root = np.random.SeedSequence(calibration.spec.calibration.seed)
+    budget, checks, progress = calibration.budget(quick), calibration.spec.checks, simulator.progress
+    final = [g for g in generations if g.complete][-1]
+    with phase(progress, "posterior predictive check"):
+        draws = resample(final, checks.posterior_draws, generation_seed(root, _PREDICTIVE, 0))
+        simulator.replications = checks.replications
+        fresh = simulator.statistics(draws, generation_seed(root, _PREDICTIVE, 1))
+    with phase(progress, "held-out patterns"):
+        seed = int(generation_seed(root, _HELD_OUT, 0).generate_state(1)[0])
+        held_out = held_out_check(
+            simulator.study, calibration.prior, draws, checks.replications, seed, simulator.executor
+        )
+    simulator.replications = budget.replications
+    with phase(progress, "submodels"):
+        submodels = _submodels(calibration, simulator, checks.submodel_draws, generations[0])
+    return CalibrationResult(
+        directory=folder,
+        generations=generations,
+        stopped=stop_reason(generations[-1], calibration.settings(quick)) or "stopped",
+        posterior=posterior_table(calibration.prior, final, _documented(calibration.prior), 0),
+        prior_predictive=band_shares(calibration.targets, generations[0].statistics, generations[0].weights),
+        posterior_predictive=band_shares(calibration.targets, fresh, np.full(len(draws), 1.0 / len(draws))),
+        held_out=held_out,
+        submodels=submodels,
+        runs=sum(g.proposed for g in generations) * budget.replications * len(ARMS),
+        seconds=0.0,
+    )
 
 
 def _generation_line(generation: Generation, replications: int) -> str:

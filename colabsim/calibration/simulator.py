@@ -33,7 +33,7 @@ from colabsim.scenario.parameters import Parameters
 from colabsim.validation.study import Study
 from colabsim.validation.windows import REFORM_WINDOW, STUDY_WINDOW, VLISSINGEN_LAST_DECADE, Window, window_mean
 
-__all__ = ["ARMS", "CHUNK", "PatternSimulator", "engine_seeds", "pattern_statistics"]
+__all__ = ["ARMS", "CHUNK", "PatternSimulator", "arm_scenarios", "engine_seeds", "pattern_statistics", "run_chunk"]
 
 #: Most runs in one batch (the monthly series of a batch stay within about 200 MB).
 CHUNK = 1024
@@ -46,7 +46,8 @@ def engine_seeds(seed: np.random.SeedSequence, count: int) -> list[int]:
     return [int(s) for s in seed.generate_state(count, dtype=np.uint64) >> np.uint64(1)]
 
 
-def _arm_scenarios(study: Study) -> dict[str, tuple[Scenario, dict[str, float], dict[str, Window | None]]]:
+def arm_scenarios(study: Study) -> dict[str, tuple[Scenario, dict[str, float], dict[str, Window | None]]]:
+    """Each arm's scenario, the factors it holds and the windows its runs are measured over."""
     vlissingen, darwin = study["vlissingen"], study["darwin"]
     return {
         "vlissingen": (vlissingen, {}, {"eval": STUDY_WINDOW, "last_decade": VLISSINGEN_LAST_DECADE}),
@@ -56,7 +57,7 @@ def _arm_scenarios(study: Study) -> dict[str, tuple[Scenario, dict[str, float], 
     }
 
 
-def _run_chunk(
+def run_chunk(
     scenario: Scenario,
     factors: Mapping[str, float],
     windows: Mapping[str, Window | None],
@@ -120,11 +121,11 @@ class PatternSimulator:
         draws, reps = len(theta), self.replications
         parameters = [p for p in self.prior.parameters(theta, self.base) for _ in range(reps)]
         seeds = engine_seeds(seed, draws * reps)  # draw-major: a draw's seeds are the same in each of its arms
-        arms = _arm_scenarios(self.study)
+        arms = arm_scenarios(self.study)
         total = len(arms) * len(seeds)
         futures = {
             (name, start): self.executor.submit(
-                _run_chunk, scenario, factors, windows, seeds[start : start + CHUNK], parameters[start : start + CHUNK]
+                run_chunk, scenario, factors, windows, seeds[start : start + CHUNK], parameters[start : start + CHUNK]
             )
             for name, (scenario, factors, windows) in arms.items()
             for start in range(0, len(seeds), CHUNK)

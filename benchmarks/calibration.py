@@ -63,7 +63,7 @@ def engine_cpu_per_run(batch: int = 256) -> dict[str, float]:
 def calibration_file(folder: Path, particles: int) -> Path:
     """The shipped calibration file with the benchmark's budget."""
     text = (ROOT / "experiments" / "calibration.toml").read_text(encoding="utf-8")
-    head, _, priors = text.partition("[priors.")
+    priors = text.partition("[priors.")[2]
     budget = (
         f'[calibration]\nname = "benchmark"\nseed = 2026\nscenarios = "{(ROOT / "scenarios").as_posix()}"\n\n'
         f"[budget]\nparticles = {particles}\nreplications = 8\ngenerations = 12\nmax_runs = 1000000\n\n"
@@ -137,7 +137,7 @@ def section(particles: int, workers: int) -> str:
         f"({runs / measured['sampler_seconds']:.0f} runs/s) |",
         f"| CPU time, main process and workers | {cpu:.0f} s ({measured['main_cpu']:.0f} s main, "
         f"{measured['worker_cpu']:.0f} s workers) |",
-        f"| reference: the engine alone, one core, per-run parameters (CPU per run) | "
+        "| reference: the engine alone, one core, per-run parameters (CPU per run) | "
         + ", ".join(f"{name} {1000 * c:.2f} ms" for name, c in costs.items())
         + f"; {engine:.0f} s for the sampler's runs |",
         f"| CPU time over the engine's for the same runs | {cpu / engine:.2f} |",

@@ -47,6 +47,7 @@ from colabsim.calibration.store import (
     write_state,
 )
 from colabsim.calibration.targets import bands_hash
+from colabsim.calibration.variants import band_variants, prior_variants
 from colabsim.experiments.executors import cancel, open_executor, second_interrupt_exits
 from colabsim.experiments.lock import FolderLock
 from colabsim.experiments.progress import ProgressCallback, phase
@@ -249,6 +250,8 @@ def _checked(
         posterior_predictive=band_shares(calibration.targets, fresh, np.full(len(draws), 1.0 / len(draws))),
         held_out=held_out,
         submodels=submodels,
+        prior_variants=prior_variants(calibration.prior, final, _documented(calibration.prior)),
+        band_variants=band_variants(calibration.targets, generations[0], calibration.prior.coordinates),
         runs=sum(g.proposed for g in generations) * budget.replications * len(ARMS),
         seconds=0.0,
     )

@@ -168,6 +168,8 @@ def write_report(result: CalibrationResult, calibration: Calibration, quick: boo
     predictive.to_csv(folder / "predictive_targets.csv", index=False)
     result.held_out.to_csv(folder / "predictive_held_out.csv", index=False)
     result.submodels.to_csv(folder / "submodels.csv", index=False)
+    result.prior_variants.to_csv(folder / "prior_sensitivity.csv", index=False)
+    result.band_variants.to_csv(folder / "band_sensitivity.csv", index=False)
     _marginals(result, calibration, "marginals.png")
     _pairs(result, calibration, "pairs.png")
     _convergence(convergence, result, "convergence.png")
@@ -266,11 +268,27 @@ def _text(result: CalibrationResult, calibration: Calibration, quick: bool, conv
         _markdown(result.submodels.drop(columns=["source"])),
         "",
     ]
+    means = [c for c in result.prior_variants.columns if c.startswith("mean.")]
+    lines += [
+        "## How the posterior moves with the priors and the bands",
+        "",
+        "**Priors.** The final population reweighted by each narrower prior over the calibrated one (importance "
+        "sampling; no new runs): posterior means under each, and the effective sample size behind them.",
+        "",
+        _markdown(result.prior_variants[["prior", "ess", *means]].rename(columns=lambda c: c.removeprefix("mean."))),
+        "**Bands.** Validation's alternative bands, one at a time (a new lower side keeps the calibration's upper "
+        "side), by rejection on generation 0's prior draws: the share of the prior meeting every band and the "
+        "posterior means they imply, on the same draws.",
+        "",
+        _markdown(result.band_variants.rename(columns=lambda c: c.removeprefix("mean."))),
+        "",
+    ]
     lines += [
         "## Files",
         "",
         "`draws.parquet` (every generation: weight, distance, parameters, statistics), `convergence.csv`, "
         "`posterior.csv`, `predictive_targets.csv`, `predictive_held_out.csv`, `submodels.csv`, "
+        "`prior_sensitivity.csv`, `band_sensitivity.csv`, "
         "`calibration.json` (hashes of the bands, priors, scenarios, codebook and model), `manifest.json`.",
         "",
     ]

@@ -25,6 +25,8 @@ class CalibrationResult:
         posterior_predictive: Band shares of fresh runs of posterior draws.
         held_out: Shares of posterior draws for which each held-out pattern holds.
         submodels: Feasible share of each model's prior.
+        prior_variants: Posterior means and sds under narrower priors (`colabsim.calibration.variants`).
+        band_variants: Share of the prior meeting validation's alternative bands, and the means they imply.
         runs: Engine runs of the sampler (this session's and, on resume, the earlier ones').
         seconds: Wall time of this session.
     """
@@ -37,6 +39,8 @@ class CalibrationResult:
     posterior_predictive: pd.DataFrame
     held_out: pd.DataFrame
     submodels: pd.DataFrame
+    prior_variants: pd.DataFrame
+    band_variants: pd.DataFrame
     runs: int
     seconds: float
 

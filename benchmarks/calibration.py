@@ -35,6 +35,7 @@ import colabsim
 from colabsim.calibration.priors import PriorSet
 from colabsim.calibration.simulator import arm_scenarios, run_chunk
 from colabsim.calibration.spec import load_calibration
+from colabsim.scenario.parameters import Parameters
 from colabsim.validation.study import load_study
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +50,7 @@ def engine_cpu_per_run(batch: int = 256) -> dict[str, float]:
     """CPU seconds per run of each arm on the engine, per-run parameters drawn from the shipped priors."""
     calibration = load_calibration(ROOT / "experiments" / "calibration.toml")
     prior: PriorSet = calibration.prior
-    base = colabsim.Parameters()
+    base = Parameters()
     parameters = prior.parameters(prior.sample(np.random.default_rng(0), batch), base)
     costs = {}
     for name, (scenario, factors, windows) in arm_scenarios(load_study(ROOT / "scenarios")).items():

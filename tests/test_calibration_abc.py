@@ -131,7 +131,7 @@ def test_reweighting_to_a_narrower_prior_matches_sampling_under_it():
     kept, _ = rejection(wide, normal_mean(1.0), 40_000, 0.1, np.random.SeedSequence(11))
     narrow = narrowed(wide, {"mu": 0.0}, "normal")  # truncated normal, sd 2, centred on 0
     table = prior_variants(wide, kept, {"mu": 0.0})
-    reweighted = table.loc[table["prior"].str.startswith("truncated normal"), "mean.mu"].iloc[0]
+    reweighted = table.loc[table["prior"].str.startswith("every prior a truncated normal"), "mean.mu"].iloc[0]
     direct, _ = rejection(narrow, normal_mean(1.0), 40_000, 0.1, np.random.SeedSequence(12))
     assert abs(reweighted - direct.theta[:, 0].mean()) < 0.02
     assert table.loc[0, "mean.mu"] > reweighted  # the prior at 0 pulls the posterior towards it

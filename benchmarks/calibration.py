@@ -9,8 +9,8 @@ with the budget given here (generations until the tolerance reaches 0), 2 worker
 fresh process, and reports its wall time, the engine runs it made and the CPU time of it and its
 workers. The reference measured in the same run is the engine alone: the CPU time per run of the
 calibration's four arms in one batch of 256 runs with per-run parameters on one core; the
-calibration's CPU time over the engine's for the same runs is the sampler's overhead (proposals,
-weights, Parquet, the predictive checks and the submodels). The results replace the "Calibration"
+whole command's CPU time over the engine's for the sampler's runs is the overhead (proposals,
+weights, Parquet, and the predictive checks and submodels with their own runs). The results replace the "Calibration"
 section of RESULTS.md.
 """
 
@@ -141,7 +141,8 @@ def section(particles: int, workers: int) -> str:
         "| reference: the engine alone, one core, per-run parameters (CPU per run) | "
         + ", ".join(f"{name} {1000 * c:.2f} ms" for name, c in costs.items())
         + f"; {engine:.0f} s for the sampler's runs |",
-        f"| CPU time over the engine's for the same runs | {cpu / engine:.2f} |",
+        "| CPU time of the whole command over the engine's for the sampler's runs (the checks add their own "
+        f"runs) | {cpu / engine:.2f} |",
         f"| share of the prior meeting every band (generation 0) | {measured['met']:.1%} |",
         "",
         f"Goal: at least {GOAL_RUNS:,} engine runs in under {GOAL_SECONDS / 60:.0f} minutes on 2 cores: "

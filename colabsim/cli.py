@@ -15,6 +15,7 @@ from pathlib import Path
 
 from colabsim._version import __version__
 from colabsim.calibration import CalibrationError, run_calibration, run_screening
+from colabsim.calibration.posterior import load_posterior, run_with_posterior
 from colabsim.experiments.checks import DEFAULT_MAX_RUNS
 from colabsim.experiments.ensemble import Ensemble, compare_table
 from colabsim.experiments.executors import EXECUTORS, ExecutorError, default_workers
@@ -42,7 +43,7 @@ from colabsim.robustness.boxes import DiscoveryUnavailableError
 from colabsim.robustness.discovery import box_sentence, run_discovery
 from colabsim.robustness.pipeline import run_robustness
 from colabsim.scenario.factors import FACTORS, markdown_table
-from colabsim.scenario.loader import ScenarioError
+from colabsim.scenario.loader import Scenario, ScenarioError
 from colabsim.sensitivity.pipeline import SensitivityError, run_sensitivity
 from colabsim.validation.study import StudyError
 from colabsim.validation.submodels import TunedSetError
@@ -68,6 +69,8 @@ FORCE_HELP = "take over --out even if another process's lock is live (see the RE
 def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: str) -> int:
     overrides = parse_sets(args.set)
     scenarios = baseline_first(labelled_scenarios(paths, overrides, command), getattr(args, "baseline", None))
+    if args.posterior is not None:
+        return _with_posterior(args, scenarios)
     command_line = (
         "colabsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else f"colabsim {command}"
     )
@@ -81,6 +84,39 @@ def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: s
         if progress:
             progress.close()
     _print_summary(runs.ensemble, runs.directory, len(scenarios) * args.replications, runs.run_seconds)
+    return EXIT_OK
+
+
+def _with_posterior(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) -> int:
+    posterior = load_posterior(args.posterior)
+    progress = terminal_progress(args.quiet)
+    try:
+        answer = run_with_posterior(
+            scenarios,
+            posterior,
+            args.draws,
+            args.replications,
+            args.seed,
+            out=args.out,
+            workers=args.workers,
+            progress=progress,
+        )
+    finally:
+        if progress:
+            progress.close()
+    runs = args.draws * args.replications * len(scenarios)
+    print(
+        f"{runs} runs ({args.draws} posterior draws x {args.replications} seeds x {len(scenarios)} scenarios); "
+        f"results in {answer.directory}/ (report: {answer.directory / 'report.md'}); conditional on the bands"
+    )
+    for row in answer.levels.itertuples():
+        print(f"  {row.scenario:<24} performance {row.mean:.3f} (90% of draws {row.q05:.3f}-{row.q95:.3f})")
+    for row in answer.effects.itertuples():
+        print(
+            f"  {row.scenario} - {row.against}: {row.mean:+.3f} (90% of draws {row.q05:+.3f} to {row.q95:+.3f}); "
+            f"helps in {row.share_helps:.0%} of draws; variance {row.variance_parameter:.0%} parameters, "
+            f"{row.variance_seed:.0%} seeds"
+        )
     return EXIT_OK
 
 
@@ -213,8 +249,9 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         if args.screen:
             folder, table = run_screening(args.file, args.out, workers=workers, progress=progress)
         else:
-            result = run_calibration(args.file, args.out, quick=args.quick, resume=args.resume, workers=workers,
-                                     progress=progress, say=print)  # fmt: skip
+            result = run_calibration(
+                args.file, args.out, quick=args.quick, resume=args.resume, workers=workers, progress=progress, say=print
+            )
     except (StudyError, TunedSetError) as exc:
         raise UsageError(str(exc)) from None
     finally:
@@ -226,13 +263,17 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
             print(f"  {row.rank:>2}. {row.parameter:<28} {row.score:.3f}")
         return EXIT_OK
     where = result.directory
-    print(f"calibration in {result.seconds / 60:.1f} min, {result.runs:,} engine runs; results in {where}/ "
-          f"(report: {where / 'report.md'}); stopped: {result.stopped}")  # fmt: skip
+    print(
+        f"calibration in {result.seconds / 60:.1f} min, {result.runs:,} engine runs; results in {where}/ "
+        f"(report: {where / 'report.md'}); stopped: {result.stopped}"
+    )
     if not result.met_every_band:
         print("  finding: no draw met every band; the model cannot reproduce P1-P3 at once within these priors")
     for row in result.posterior.itertuples():
-        print(f"  {row.parameter:<28} prior {row.prior_q05:.3g}-{row.prior_q95:.3g}  posterior "
-              f"{row.posterior_q05:.3g}-{row.posterior_q95:.3g}  ({row.verdict})")  # fmt: skip
+        print(
+            f"  {row.parameter:<28} prior {row.prior_q05:.3g}-{row.prior_q95:.3g}  posterior "
+            f"{row.posterior_q05:.3g}-{row.posterior_q95:.3g}  ({row.verdict})"
+        )
     return EXIT_OK
 
 
@@ -355,6 +396,14 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--workers", "-j", type=positive, default=1, help="parallel processes (default 1; same numbers either way)"
         )
+        p.add_argument(
+            "--posterior",
+            type=Path,
+            default=None,
+            metavar="RUN",
+            help="run over parameter draws of the calibration in RUN (colabsim calibrate), -r seeds each",
+        )
+        p.add_argument("--draws", type=positive, default=100, help="posterior draws with --posterior (default 100)")
         quiet_option(p)
 
     run = sub.add_parser("run", help="run one scenario with replications and write a report")

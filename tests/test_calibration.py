@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from calibration_support import ROOT, TINY
 
 from colabsim.calibration import load_calibration
 from colabsim.calibration.abc import Settings, abc_smc, weighted_quantiles
@@ -19,35 +20,6 @@ from colabsim.cli import main
 from colabsim.scenario.loader import ScenarioError
 from colabsim.scenario.parameters import Parameters
 from colabsim.validation.study import load_study
-
-ROOT = Path(__file__).resolve().parents[1]
-
-TINY = f"""
-[calibration]
-name = "tiny"
-seed = 5
-scenarios = "{ROOT / "scenarios"}"
-
-[budget]
-particles = 10
-replications = 2
-generations = 2
-
-[checks]
-posterior_draws = 2
-replications = 2
-submodel_draws = 10
-
-[priors.understanding_reach]
-distribution = "uniform"
-low = 0.4
-high = 1.0
-
-[priors.success_months]
-distribution = "integer"
-low = 12
-high = 36
-"""
 
 
 @pytest.fixture(scope="module")

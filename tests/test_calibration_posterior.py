@@ -75,3 +75,12 @@ def test_a_posterior_of_another_model_version_or_other_bands_is_refused(calibrat
         assert "calibrate again" in capsys.readouterr().err
     assert main(["run", darwin, "--posterior", str(tmp_path), "-q"]) == 2
     assert "no finished calibration" in capsys.readouterr().err
+
+
+def test_posterior_and_coding_robustness_together_are_refused_before_anything_runs(calibrated, tmp_path, capsys):
+    darwin = str(ROOT / "scenarios" / "darwin.toml")
+    out = tmp_path / "both"
+    status = main(["compare", darwin, darwin, "--posterior", str(calibrated), "--coding-robustness", "20",
+                   "--out", str(out), "-q"])  # fmt: skip
+    assert status == 2 and "cannot be combined yet" in capsys.readouterr().err
+    assert not out.exists()

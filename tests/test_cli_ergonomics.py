@@ -157,6 +157,16 @@ def _sweep_command(experiment: Path, out: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "colabsim", "sweep", str(experiment), "--out", str(out), *extra]
 
 
+def _interruptible() -> None:
+    """In the child before it starts: Ctrl-C as a terminal delivers it, whatever the test process inherited.
+
+    A child inherits an ignored SIGINT, and Python then installs no KeyboardInterrupt handler.
+    pytest-xdist's workers start with SIGINT ignored (until a test such as a notebook's kernel
+    client sets a handler), so in whole-suite runs the sweep ran to its end (exit 0), never alone.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_keeps_finished_runs_marks_the_manifest_and_resume_writes_each_run_once(
     many_chunks, tmp_path, numpy_engine
 ):
@@ -165,6 +175,7 @@ def test_ctrl_c_keeps_finished_runs_marks_the_manifest_and_resume_writes_each_ru
     process = subprocess.Popen(
         _sweep_command(many_chunks, out, "--workers", "2", "--chunk-size", "3"),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=numpy_engine,
+        preexec_fn=_interruptible,
     )  # fmt: skip
     deadline = time.time() + 240
     while time.time() < deadline and len(list((out / "parts").glob("summary-*.parquet"))) < 2:

@@ -96,18 +96,25 @@ def contributions(
     mutual = 0.5 + 0.5 * levels[MUTUALITY]
     defect_scale = params[FREE_RIDE_RATE] * (1.0 - levels[RECIPROCITY_NORMS])
     fair = params[FAIR_SHARE]
+    # consensus ** w_j once per programme rather than per membership (the same pow of the same value).
+    agreed = work.programmes[1]
+    for p in range(s.n_programmes):
+        agreed[p] = consensus[p] ** w_j
     for m in range(s.n_members):
         i = s.mem_actor[m]
         p = s.mem_prog[m]
         intensity = engaged[m]
         taking_part = intensity > 0
-        trust_m = trust_sum[m] / trust_n[m] if trust_n[m] > 0 else 0.0
-        trust_m = trust_m + buffer_scale * mediated[p] * (1.0 - trust_m)
         c_m = commitment[i]
-        relational = trust_m**w_t * consensus[p] ** w_j
-        willingness = c_m * relational * mutual
         keeps_faith = not (next_double(rng) < defect_scale * (1.0 - c_m))  # a draw per membership
-        give = willingness * intensity if taking_part & keeps_faith else 0.0
+        give = 0.0
+        if taking_part & keeps_faith:
+            # Willingness only matters for what is given: the powers are skipped for the others.
+            trust_m = trust_sum[m] / trust_n[m] if trust_n[m] > 0 else 0.0
+            trust_m = trust_m + buffer_scale * mediated[p] * (1.0 - trust_m)
+            relational = trust_m**w_t * agreed[p]
+            willingness = c_m * relational * mutual
+            give = willingness * intensity
         gated = s.is_public[i] and s.prog_gated[p]
         expected_means = 0.0
         given = 0.0

@@ -68,11 +68,16 @@ def contributions(
     for m in range(s.n_members):
         n_active[s.mem_actor[m]] += 1.0 if engaged[m] > 0 else 0.0
     # Monthly means by actor and type: a twelfth of the budget at most, shared by its active programmes.
+    # Only an actor with an engaged membership gives (the others' amounts are zero whatever their
+    # means), so only its means are computed: three divisions per resource type are most of the cost.
     means = work.actor_types[2]
     for i in range(s.n_actors):
+        if n_active[i] == 0.0:
+            continue
         share = maximum(n_active[i], 1.0)
         for k in range(4):
-            means[i, k] = minimum(stock[i, k] / float(months_left), budget[i, k] / 12.0) / share
+            mean = minimum(stock[i, k] / float(months_left), budget[i, k] / 12.0)
+            means[i, k] = mean if share == 1.0 else mean / share  # x / 1.0 is x
     # i's mean trust in its co-participants, each counted as far as it takes part.
     trust_sum, trust_n = work.members[0], work.members[1]
     for m in range(s.n_members):
@@ -115,6 +120,13 @@ def contributions(
             relational = trust_m**w_t * agreed[p]
             willingness = c_m * relational * mutual
             give = willingness * intensity
+        if not taking_part:
+            # Gives nothing and expects nothing: its means (finite, not negative) times zero.
+            for k in range(4):
+                out_amount[m, k] = 0.0
+            out_reciprocity[m] = 0.0
+            out_observed[m] = False
+            continue
         gated = s.is_public[i] and s.prog_gated[p]
         expected_means = 0.0
         given = 0.0
@@ -127,7 +139,7 @@ def contributions(
             given += amount
         expected = fair * intensity * expected_means
         out_reciprocity[m] = minimum(1.0, given / maximum(expected, 1e-12)) if expected > 0 else 0.0
-        out_observed[m] = taking_part and expected > 0
+        out_observed[m] = expected > 0
 
 
 @njit

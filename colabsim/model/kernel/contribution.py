@@ -34,9 +34,23 @@ def pool_by(amounts: np.ndarray, ids: np.ndarray, n: int, out: np.ndarray) -> np
     for g in range(n):
         for k in range(4):
             out[g, k] = 0.0
+    # Sums of a run of equal ids stay in registers (memberships come grouped by programme): the
+    # same additions in the same order, without a store and a reload between two of them.
+    current = -1
+    s0 = s1 = s2 = s3 = 0.0
     for m in range(ids.shape[0]):
-        for k in range(4):
-            out[ids[m], k] += amounts[m, k]
+        g = ids[m]
+        if g != current:
+            if current >= 0:
+                out[current, 0], out[current, 1], out[current, 2], out[current, 3] = s0, s1, s2, s3
+            current = g
+            s0, s1, s2, s3 = out[g, 0], out[g, 1], out[g, 2], out[g, 3]
+        s0 += amounts[m, 0]
+        s1 += amounts[m, 1]
+        s2 += amounts[m, 2]
+        s3 += amounts[m, 3]
+    if current >= 0:
+        out[current, 0], out[current, 1], out[current, 2], out[current, 3] = s0, s1, s2, s3
     return out
 
 
@@ -83,11 +97,20 @@ def contributions(
     for m in range(s.n_members):
         trust_sum[m] = 0.0
         trust_n[m] = 0.0
+    # Pairs come grouped by their first member: its sums stay in registers while the group lasts
+    # (the same additions in the same order; see `colabsim.model.kernel.deliberation.shared_understanding`).
+    current, total, weights = -1, 0.0, 0.0
     for k in range(s.n_pairs):
         src = s.pair_src_mem[k]
+        if src != current:
+            if current >= 0:
+                trust_sum[current], trust_n[current] = total, weights
+            current, total, weights = src, trust_sum[src], trust_n[src]
         weight = (1.0 if engaged[src] > 0 else 0.0) * engaged[s.pair_dst_mem[k]]
-        trust_sum[src] += trust[s.pair_edge[k]] * weight if weight > 0 else 0.0
-        trust_n[src] += weight
+        total += trust[s.pair_edge[k]] * weight if weight > 0 else 0.0
+        weights += weight
+    if current >= 0:
+        trust_sum[current], trust_n[current] = total, weights
     mediated = work.programmes[0]
     for p in range(s.n_programmes):
         mediated[p] = 0.0

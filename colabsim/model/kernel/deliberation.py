@@ -60,11 +60,20 @@ def shared_understanding(
     for p in range(s.n_programmes):
         out[p] = 0.0
         count[p] = 0.0
+    # Pairs come grouped by programme: each group's sums are kept in registers while it lasts (the
+    # same additions in the same order, without a store and a reload between two of them).
+    current, total, weights = -1, 0.0, 0.0
     for k in range(s.n_pairs):
         p = s.pair_prog[k]
+        if p != current:
+            if current >= 0:
+                out[current], count[current] = total, weights
+            current, total, weights = p, out[p], count[p]
         weight = participation[s.pair_src_mem[k]] * participation[s.pair_dst_mem[k]]
-        out[p] += understanding[s.pair_edge[k]] * weight if weight > 0 else 0.0
-        count[p] += weight
+        total += understanding[s.pair_edge[k]] * weight if weight > 0 else 0.0
+        weights += weight
+    if current >= 0:
+        out[current], count[current] = total, weights
     for p in range(s.n_programmes):
         out[p] = out[p] / count[p] if count[p] > 0 else 0.0
     return out
@@ -95,16 +104,23 @@ def consensus_from_shared(
         sides[0, p] = 0.0
         sides[1, p] = 0.0
         sides[2, p] = 0.0
+    current, total, weights = -1, 0.0, 0.0  # memberships come grouped by programme (`shared_understanding`)
     for m in range(s.n_members):
         p = s.mem_prog[m]
+        if p != current:
+            if current >= 0:
+                support[current], support_n[current] = total, weights
+            current, total, weights = p, support[p], support_n[p]
         actor = s.mem_actor[m]
         weight = participation[m]
-        support[p] += commitment[actor] * weight if weight > 0 else 0.0
-        support_n[p] += weight
+        total += commitment[actor] * weight if weight > 0 else 0.0
+        weights += weight
         if weight > 0 and s.is_mediator[actor]:
             mediated[p] = 1.0
         if weight > 0:
             sides[s.actor_side[actor], p] = 1.0
+    if current >= 0:
+        support[current], support_n[current] = total, weights
     w_f = params[FACILITATION_WEIGHT]
     w_s = params[PURPOSE_WEIGHT]
     purpose = 1.0 - w_s + w_s * levels[SHARED_PURPOSE]

@@ -247,6 +247,8 @@ def _estimation_parts(out: Path) -> list[tuple[str, float]]:
             ),
         )
         rows = analysis.given_data_rows("sobol", problem, len(y), True)
+        if rows is None:
+            raise SystemExit("a Sobol' design has a given-data sample")
         timed(
             f"delta on the {len(rows):,} sample rows, {estimation.moment_resamples} resamples",
             lambda: analysis.delta_indices(problem, x[rows], y[rows], "performance", seed, estimation.moment_resamples),

@@ -126,7 +126,8 @@ def sweep_sections(quick: bool, costs: dict[str, float], lines: list[str]) -> No
             "## Sweeps (Vlissingen, 18 years; LHS over two factors; wall time, load average at each start)",
             "",
             "| executor | runs | load average | wall time | start-up (one-chunk sweep) | runs/s after start-up | "
-            "parallel efficiency (wall) | CPU: main + workers | efficiency on quiet cores (CPU, estimated) |",
+            "parallel efficiency (wall) | CPU after start-up: main + workers | "
+            "efficiency on quiet cores (CPU, estimated) |",
             "|---|---|---|---|---|---|---|---|---|",
         ]
         base = quiet_base = None
@@ -136,10 +137,14 @@ def sweep_sections(quick: bool, costs: dict[str, float], lines: list[str]) -> No
             ("dask local cluster, 2 workers", "dask", 2),
         ):
             load = os.getloadavg()[0]
-            _, startup, _, _ = _sweep(one_chunk, directory / f"start_{executor}_{workers}", executor, workers)
+            _, startup, start_main, start_workers = _sweep(
+                one_chunk, directory / f"start_{executor}_{workers}", executor, workers
+            )
             ran, seconds, main_cpu, worker_cpu = _sweep(
                 experiment, directory / f"sweep_{executor}_{workers}", executor, workers
             )
+            # The CPU time of the start-up (imports, cache loads, the pool) is taken out as its wall time is.
+            main_cpu, worker_cpu = max(main_cpu - start_main, 0.0), max(worker_cpu - start_workers, 0.0)
             rate = ran / max(seconds - startup, 1e-9)
             base = base or rate
             # On quiet cores the main process (collecting, writing) and the workers run side by
@@ -196,20 +201,22 @@ def _peak_rss(experiment: Path, out: Path, workers: int) -> tuple[float, float, 
 #: The Sobol' experiment of the goals, with fixed options (every factor, 1,024 base samples, S2, 10 replications).
 SOBOL_EXPERIMENT = ROOT / "benchmarks" / "sobol_all_factors.toml"
 
-#: Runs `colabsim.run_sensitivity` (what `colabsim sensitivity` runs) and prints when each phase ended.
+#: Runs `colabsim.sensitivity.run_sensitivity` (what `colabsim sensitivity` runs) and prints when each phase ended.
 _SOBOL_SCRIPT = """
 import time, colabsim
-ends = {{}}
+from colabsim.sensitivity import run_sensitivity
+first, last = {{}}, {{}}
 def timer(event):
-    ends[event.phase] = time.perf_counter()
+    now = time.perf_counter()
+    first.setdefault(event.phase, now)
+    last[event.phase] = now
 if __name__ == "__main__":
     start = time.perf_counter()
-    colabsim.run_sensitivity({experiment!r}, {out!r}, options=colabsim.ExecutionOptions(workers=2, progress=timer))
+    run_sensitivity({experiment!r}, {out!r}, options=colabsim.ExecutionOptions(workers=2, progress=timer))
     end = time.perf_counter()
-    print(end - start, *(ends.get(name, start) - start for name in {phases!r}))
+    marks = (last["OFAT runs"], last["runs"], first["figures"], last["figures"])
+    print(end - start, *(mark - start for mark in marks))
 """
-#: The phases of `run_sensitivity`, in order (each ends at its last progress event).
-SOBOL_PHASES = ("OFAT runs", "runs", "estimation: performance", "figures", "report")
 
 
 def _estimation_parts(out: Path) -> list[tuple[str, float]]:
@@ -230,7 +237,7 @@ def _estimation_parts(out: Path) -> list[tuple[str, float]]:
         parts.append((label, time.perf_counter() - start))
         return value
 
-    results = timed("reading the 409,600 results", lambda: load_results(out / "runs"))
+    results = timed("reading the stored results", lambda: load_results(out / "runs"))
     means = timed("replication means", lambda: analysis.replication_means(results, ["performance"]))
     y = means["performance"].to_numpy()
     x = experiment.plan().points.to_numpy()
@@ -271,33 +278,34 @@ def _sobol_runs() -> tuple[int, int]:
 
 
 def sobol_section(costs: dict[str, float], lines: list[str]) -> None:
-    """The Sobol' analysis of the goals end to end (`colabsim.run_sensitivity`), runs and analysis apart."""
+    """The Sobol' analysis of the goals end to end (`run_sensitivity`), runs and analysis apart."""
     runs, ofat_runs = _sobol_runs()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out"
         script = Path(tmp) / "sobol.py"
-        script.write_text(_SOBOL_SCRIPT.format(experiment=str(SOBOL_EXPERIMENT), out=str(out), phases=SOBOL_PHASES))
+        script.write_text(_SOBOL_SCRIPT.format(experiment=str(SOBOL_EXPERIMENT), out=str(out)))
         measured = watched_script(script)
         parts = _estimation_parts(out)
     total, *ends = measured.values
-    ofat_end, runs_end, estimation_end, figures_end, _ = ends
+    # Phases end at their last progress event; the estimation (one event as it starts) ends as the figures start.
+    ofat_end, runs_end, estimation_end, figures_end = ends
     rate = runs / (runs_end - ofat_end)
     numpy_rate = 2 / costs["numpy_batch"]
     analysis_time = total - runs_end
     lines += [
         "",
-        f"## A Sobol' analysis end to end (`{SOBOL_EXPERIMENT.relative_to(ROOT)}`: all 19 factors x 1,024 base "
+        f"## A Sobol' analysis end to end (`benchmarks/{SOBOL_EXPERIMENT.name}`: all 19 factors x 1,024 base "
         f"samples, second order, x 10 replications = {runs:,} runs, and {ofat_runs:,} OFAT runs; 2 workers, "
         f"wall time, load average {measured.load:.1f} at the start)",
         "",
-        "`colabsim.run_sensitivity`, the function behind `colabsim sensitivity`, in a fresh process; each phase "
-        "ends at its last progress event.",
+        "`colabsim.sensitivity.run_sensitivity`, the function behind `colabsim sensitivity`, in a fresh process; "
+        "each phase ends at its last progress event.",
         "",
         "| phase | wall time | |",
         "|---|---|---|",
         f"| OFAT pre-run ({ofat_runs:,} runs, pool start-up included) | {ofat_end:.1f} s | |",
         f"| the design's runs (pool start-up included) | {runs_end - ofat_end:.1f} s | {rate:,.0f} runs/s |",
-        f"| estimation (Sobol' with bootstrap, convergence, delta, PAWN, noise share) | "
+        f"| estimation (reading the results, Sobol' with bootstrap, convergence, delta, PAWN, noise share) | "
         f"{estimation_end - runs_end:.1f} s | |",
         f"| figures | {figures_end - estimation_end:.1f} s | |",
         f"| report and the rest | {total - figures_end:.1f} s | |",

@@ -26,6 +26,7 @@ from colabsim.experiments.store import StoreError
 from colabsim.experiments.suggest import did_you_mean
 from colabsim.inputs import (
     UsageError,
+    at_least_two,
     baseline_first,
     describe_valid_file,
     figure_format_list,
@@ -38,6 +39,7 @@ from colabsim.inputs import (
 from colabsim.reporting.report import KEY_METRICS
 from colabsim.reporting.style import figure_formats
 from colabsim.robustness.boxes import DiscoveryUnavailableError
+from colabsim.robustness.comparison import DEFAULT_REPLICATIONS, CodingRobustness, CodingRobustnessError
 from colabsim.robustness.discovery import box_sentence, run_discovery
 from colabsim.robustness.pipeline import run_robustness
 from colabsim.scenario.factors import FACTORS, markdown_table
@@ -70,17 +72,30 @@ def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: s
     command_line = (
         "colabsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else f"colabsim {command}"
     )
+    coding = _coding_option(args)
     progress = terminal_progress(args.quiet)
     try:
         runs = run_scenarios(
-            scenarios, args.seed, args.replications, args.workers,
-            out=args.out, command=command, command_line=command_line, progress=progress,
+            scenarios, args.seed, args.replications, args.workers, out=args.out, command=command,
+            command_line=command_line, progress=progress, coding_robustness=coding,
         )  # fmt: skip
     finally:
         if progress:
             progress.close()
     _print_summary(runs.ensemble, runs.directory, len(scenarios) * args.replications, runs.run_seconds)
+    for line in runs.coding.summary() if runs.coding is not None else []:
+        print(f"  {line}")
     return EXIT_OK
+
+
+def _coding_option(args: argparse.Namespace) -> CodingRobustness | None:
+    """``--coding-robustness N [--coding-replications R]`` of compare, or None."""
+    codings, replications = getattr(args, "coding_robustness", None), getattr(args, "coding_replications", None)
+    if codings is None:
+        if replications is not None:
+            raise UsageError("--coding-replications needs --coding-robustness CODINGS, the codings to sample")
+        return None
+    return CodingRobustness(codings, replications if replications is not None else DEFAULT_REPLICATIONS)
 
 
 def _print_summary(ensemble: Ensemble, run_dir: Path, total: int, run_seconds: float) -> None:
@@ -338,6 +353,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     simulation_options(compare, 30)
     figure_options(compare)
+    compare.add_argument(
+        "--coding-robustness",
+        type=at_least_two,
+        default=None,
+        metavar="CODINGS",
+        help="also compare over CODINGS codings sampled within the files' coded ranges (how sure is this?)",
+    )
+    compare.add_argument(
+        "--coding-replications",
+        type=at_least_two,
+        default=None,
+        metavar="N",
+        help=f"runs per coding and scenario for --coding-robustness (default {DEFAULT_REPLICATIONS})",
+    )
     compare.set_defaults(handler=_cmd_compare)
 
     validate = sub.add_parser(
@@ -443,7 +472,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FolderLockedError as exc:
         print(f"colabsim {args.command}: {exc}", file=sys.stderr)
         return EXIT_LOCKED
-    except (UsageError, ScenarioError, RunDirError, StoreError, ExecutorError, SensitivityError) as exc:
+    except (
+        UsageError,
+        ScenarioError,
+        RunDirError,
+        StoreError,
+        ExecutorError,
+        SensitivityError,
+        CodingRobustnessError,
+    ) as exc:
         print(f"colabsim {args.command}: error:\n{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

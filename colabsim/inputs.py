@@ -58,6 +58,11 @@ def positive(text: str) -> int:
     return _whole_number(text, 1, "must be at least 1")
 
 
+def at_least_two(text: str) -> int:
+    """A whole number of at least 2 (argparse ``type``): a count that needs a spread, e.g. codings."""
+    return _whole_number(text, 2, "must be at least 2")
+
+
 def seed_number(text: str) -> int:
     """A seed: a whole number of at least 0 (argparse ``type``)."""
     return _whole_number(text, 0, "a seed is a non-negative whole number")

@@ -30,20 +30,29 @@ from colabsim.experiments.runner import CompletionHook, ExperimentRun, ModelFunc
 from colabsim.experiments.runner import run_experiment as run_experiment_only
 from colabsim.reporting.report import write_results
 from colabsim.reporting.sweep_report import write_sweep_report
+from colabsim.robustness.comparison import CodingComparison, CodingRobustness, PairCheck, plan_codings, run_codings
+from colabsim.robustness.comparison_report import write_coding_section
+from colabsim.robustness.sampling import SAMPLING_STREAM, stream_seed
 from colabsim.scenario.loader import Scenario
+from colabsim.validation.patterns import PATTERNS, criterion
 from colabsim.validation.pipeline import FULL_PLAN, QUICK_PLAN, V2, ValidationResult, discriminating, validate_model
 from colabsim.validation.report import write_report
 
 __all__ = [
+    "CodingRobustness",  # re-exported: run_scenarios's coding_robustness, from colabsim.robustness.comparison
     "ExecutionOptions",  # re-exported: run_experiment's options, from colabsim.experiments.options
     "ScenarioRuns",
     "TerminalProgress",
     "ValidationReport",
     "run_experiment",
     "run_scenarios",
+    "study_pair",
     "terminal_progress",
     "write_validation_report",
 ]
+
+#: Pattern P1: the strong and weak scenario files (stems) and the band of their ratio.
+_P1 = next(p for p in PATTERNS if p.id == "P1")
 
 # tqdm's monitor thread is not wanted: bars here are refreshed by their own events or ticker.
 tqdm.monitor_interval = 0
@@ -179,11 +188,24 @@ class ScenarioRuns:
         ensemble: The replications of every scenario, as tidy tables.
         directory: The run directory (results, figures, report, manifest).
         run_seconds: Time spent running the model (the report and figures not counted).
+        coding: The comparison over the coding uncertainty, when asked for (else None).
     """
 
     ensemble: Ensemble
     directory: Path
     run_seconds: float
+    coding: CodingComparison | None = None
+
+
+def study_pair(labels: Sequence[str]) -> PairCheck | None:
+    """The study's strong/weak pair (P1's scenario files, by stem) with P1's band, if both are in `labels`."""
+    strong, weak = _P1.scenarios
+    if strong not in labels or weak not in labels:
+        return None
+    band = criterion("p1_ratio").band
+    if band.low is None or band.high is None:  # P1's ratio band is closed: both ends are in patterns.py
+        return None
+    return PairCheck(strong, weak, (band.low, band.high))
 
 
 def run_scenarios(
@@ -196,8 +218,16 @@ def run_scenarios(
     command: str = "run",
     command_line: str | None = None,
     progress: ProgressCallback | None = None,
+    coding_robustness: CodingRobustness | None = None,
 ) -> ScenarioRuns:
     """Run labelled scenarios with common seeds and write a run directory with a report (``colabsim run|compare``).
+
+    With `coding_robustness`, the comparison is also run over codings sampled within the files' coded
+    ranges (``colabsim compare --coding-robustness N``; `colabsim.robustness.comparison`)::
+
+        runs = run_scenarios([("vlissingen", v), ("darwin", d)], seed=1, replications=30,
+                             coding_robustness=CodingRobustness(codings=200))
+        runs.coding.p1.share, runs.coding.verdicts[0].quantiles
 
     Args:
         scenarios: (label, scenario) pairs; differences in the report are against the first.
@@ -208,10 +238,18 @@ def run_scenarios(
         command: The command's name, for the default directory and the manifest.
         command_line: The command as typed, recorded in the report and manifest.
         progress: Receives a ``runs`` event per finished run, then the report phase.
+        coding_robustness: Codings and replications per coding of the comparison over the coding
+            uncertainty (None: none). The share of codings in which each scenario beats the first,
+            the quantiles of the difference and, for the study's pair, P1's share go into the report,
+            ``coding_robustness.csv`` and a figure.
 
     Raises:
         RunDirError: If `out` exists and is not empty.
+        CodingRobustnessError: If the coding robustness would exceed its run limit (checked first).
     """
+    coding_plan = None
+    if coding_robustness is not None:
+        coding_plan = plan_codings(scenarios, seed, coding_robustness, study_pair([label for label, _ in scenarios]))
     run_dir = new_run_dir(Path(out) if out is not None else None, command)
     started = datetime.now(UTC)
     clock = time.perf_counter()
@@ -221,9 +259,16 @@ def run_scenarios(
         progress=(lambda done: progress(ProgressEvent("runs", done, total))) if progress else None,
     )  # fmt: skip
     run_seconds = time.perf_counter() - clock
+    coding = None
+    if coding_plan is not None:
+        options = ExecutionOptions(
+            executor="serial" if workers == 1 else "processes", workers=workers, progress=progress
+        )
+        coding = run_codings(coding_plan, run_dir / "coding_robustness", options)
     command_line = command_line or f"colabsim {command}"
     with phase(progress, "report and figures"):
-        write_results(run_dir, ensemble, list(scenarios), command_line)
+        sections = write_coding_section(coding, run_dir) if coding is not None else []
+        write_results(run_dir, ensemble, list(scenarios), command_line, sections)
         write_manifest(
             run_dir,
             {
@@ -237,6 +282,7 @@ def run_scenarios(
                 "replications": replications,
                 "seeds": list(ensemble.seeds),
                 "workers": workers,
+                "coding_robustness": _coding_manifest(coding),
                 "timings": {
                     "started": started.isoformat(),
                     "finished": datetime.now(UTC).isoformat(),
@@ -245,7 +291,23 @@ def run_scenarios(
                 },
             },
         )
-    return ScenarioRuns(ensemble, run_dir, run_seconds)
+    return ScenarioRuns(ensemble, run_dir, run_seconds, coding)
+
+
+def _coding_manifest(coding: CodingComparison | None) -> dict[str, Any] | None:
+    if coding is None:
+        return None
+    plan = coding.plan
+    return {
+        "codings": plan.settings.codings,
+        "replications": plan.settings.replications,
+        "root_seed": plan.seed,
+        "sampling_seed": stream_seed(plan.seed, SAMPLING_STREAM),
+        "arms": {arm: sorted(points.columns) for arm, (_, points) in plan.arms.items()},
+        "compared_with": plan.measured_on,
+        "notes": plan.notes,
+        "seconds": round(coding.seconds, 3),
+    }
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,10 @@ def many_chunks(tmp_path: Path) -> Path:
 
     The grid of ``tests/experiments/small.toml`` (9 points) with 16 replications each, on Vlissingen
     cut to three years, no series kept: 144 runs, 48 chunks at ``--chunk-size 3``. A chunk costs a
-    tenth of a second, so a signal sent once the first parts are written lands well before the end,
-    and the resume is quick; what is tested is the mechanism, not the volume.
+    tenth of a second on the numpy engine, so a signal sent once the first parts are written lands
+    well before the end, and the resume is quick; what is tested is the mechanism, not the volume.
+    Tests that stop such a sweep run it in the `numpy_engine` environment: on the compiled kernel
+    the whole sweep can end before a loaded machine lets the signal go out.
     """
     short = tmp_path / "vlissingen_3_years.toml"
     vlissingen = (ROOT / "scenarios" / "vlissingen.toml").as_posix()
@@ -52,6 +54,12 @@ def many_chunks(tmp_path: Path) -> Path:
         .replace('series = ["performance"]', "series = []")
     )
     return experiment
+
+
+@pytest.fixture
+def numpy_engine() -> dict[str, str]:
+    """The environment of a subprocess that must run on the numpy engine (see `many_chunks`)."""
+    return {**os.environ, "COLABSIM_KERNEL": "off"}
 
 
 @pytest.fixture(scope="module")

@@ -157,12 +157,14 @@ def _sweep_command(experiment: Path, out: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "colabsim", "sweep", str(experiment), "--out", str(out), *extra]
 
 
-def test_ctrl_c_keeps_finished_runs_marks_the_manifest_and_resume_writes_each_run_once(many_chunks, tmp_path):
+def test_ctrl_c_keeps_finished_runs_marks_the_manifest_and_resume_writes_each_run_once(
+    many_chunks, tmp_path, numpy_engine
+):
     total = load_experiment(many_chunks).total_runs
     out = tmp_path / "interrupted"
     process = subprocess.Popen(
         _sweep_command(many_chunks, out, "--workers", "2", "--chunk-size", "3"),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=numpy_engine,
     )  # fmt: skip
     deadline = time.time() + 240
     while time.time() < deadline and len(list((out / "parts").glob("summary-*.parquet"))) < 2:
@@ -178,7 +180,7 @@ def test_ctrl_c_keeps_finished_runs_marks_the_manifest_and_resume_writes_each_ru
     assert 2 <= kept < total // 3, "stopped part-way, finished chunks kept"
     resumed = subprocess.run(
         _sweep_command(many_chunks, out, "--resume", "--executor", "serial"),
-        capture_output=True, text=True, timeout=600,
+        capture_output=True, text=True, timeout=600, env=numpy_engine,
     )  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr
     table = load_results(out)

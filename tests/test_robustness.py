@@ -271,3 +271,16 @@ def test_bad_robustness_files_are_clear_errors(tmp_path: Path, capsys, case: str
 def test_a_bad_what_if_on_the_command_line_is_a_clear_error(tmp_path: Path, capsys) -> None:
     assert main(["robustness", str(STUDY), "--out", str(tmp_path / "o"), "--what-if", "luck=0.5"]) == 2
     assert "unknown factor 'luck'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("what_if", ["luck=0.5", "legal_frame=1.5"])
+def test_a_bad_what_if_on_a_resumed_study_leaves_its_folder_as_it_was(tmp_path: Path, capsys, what_if: str) -> None:
+    out = tmp_path / "earlier"
+    out.mkdir()
+    (out / "manifest.json").write_text("{}", encoding="utf-8")
+    argv = ["robustness", str(STUDY), "--out", str(out), "--resume", "--what-if", what_if]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert ("unknown factor 'luck'" in err or "allowed: 0.0 to 1.0" in err) and "Traceback" not in err
+    assert [p.name for p in out.iterdir()] == ["manifest.json"]
+    assert (out / "manifest.json").read_text(encoding="utf-8") == "{}"

@@ -67,6 +67,7 @@ BAD_FILES: dict[str, tuple[str, str]] = {
     "coded_range_unknown_key.toml": ("factors.kinship.source", "allowed keys: value, range, distribution"),
     "coded_range_bad_group.toml": ("factors.kinship.group", "lower-case letters, digits and '_'"),
     "coded_range_in_event.toml": ("events[0].factors.legal_frame", "must be a number"),
+    "coded_group_on_unknown_factor.toml": ("factors.luck", "unknown factor 'luck'; allowed: history, kinship"),
 }
 
 

@@ -34,9 +34,9 @@ SEEDS = seed_range(20220501, 32)
 #: Submodels that do not fail a pattern v2 passes yet: name -> where it stands.
 NOT_YET: dict[str, str] = {
     "mediation_as_resource": (
-        "passes P3 with the codebook's central_support (0.6 in both sister cities): closed share 0.311, CI "
-        "0.308-0.315, against 0.301 (CI from 0.298, failing) with the files' earlier 0.7/0.5; its set was tuned "
-        "on those files: re-tune it on the coded files"
+        "re-tuned on the coded files (full budget, loss 4.56) it meets P1 and P3-P8 (P3 closed share 0.316, "
+        "CI 0.312-0.320) and fails only P2, which its change removes: the study's patterns tell the mediator's "
+        "brokerage from its resources only through conclusion 3 itself (docs/ODD.md, section 1)"
     ),
 }
 

@@ -104,11 +104,13 @@ def test_a_failing_run_in_a_batch_is_isolated(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(table.loc[ok, ["run", "performance"]], clean.loc[ok, ["run", "performance"]])
 
 
-def test_killed_then_resumed_has_every_run_exactly_once(many_chunks, tmp_path):
+def test_killed_then_resumed_has_every_run_exactly_once(many_chunks, tmp_path, numpy_engine):
     total = load_experiment(many_chunks).total_runs
     out = tmp_path / "killed"
     command = [sys.executable, "-m", "colabsim", "sweep", str(many_chunks), "--out", str(out)]
-    process = subprocess.Popen([*command, "--executor", "serial", "--chunk-size", "3"], stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [*command, "--executor", "serial", "--chunk-size", "3"], stderr=subprocess.DEVNULL, env=numpy_engine
+    )
     deadline = time.time() + 120
     while time.time() < deadline and len(list((out / "parts").glob("summary-*.parquet"))) < 3:
         time.sleep(0.05)

@@ -111,8 +111,17 @@ def write_results(
     ensemble: Ensemble,
     scenarios: Sequence[tuple[str, Scenario]],
     command_line: str,
+    sections: Sequence[str] = (),
 ) -> dict[str, Path]:
     """Write the tables, figures and report of `ensemble` into `run_dir`.
+
+    Args:
+        run_dir: The run directory.
+        ensemble: The replications of every scenario.
+        scenarios: (label, scenario) pairs as run; differences are from the first.
+        command_line: The command as typed, shown under "Reproduce".
+        sections: Markdown lines of further analyses (e.g. the coding robustness), shown after the
+            findings; whoever made them wrote their files.
 
     Returns:
         The paths written, by name.
@@ -177,7 +186,7 @@ def write_results(
         "",
     ]
     lines += _results_table(table, labels)
-    lines += ["", "## What the runs show", "", *_findings(table, labels), ""]
+    lines += ["", "## What the runs show", "", *_findings(table, labels), "", *sections]
     lines += ["## Figures", ""]
     for name, caption in (
         ("performance.png", "Programme performance over time (mean and 10-90% band across runs)"),

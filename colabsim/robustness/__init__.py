@@ -9,7 +9,9 @@ a pattern holds (P1 for the strong/weak pair) and in which a what-if helps, with
 misclassification errors.
 
 Holds the robustness file format (`spec`), the sampling of codings (`sampling`), the estimators
-(`analysis`, pure functions over arrays), the pipeline (`pipeline`) and its report (`report`).
+(`analysis`, pure functions over arrays), the pipeline (`pipeline`) and its report (`report`); the
+same over a comparison's scenarios (`comparison`, ``colabsim compare --coding-robustness``) and its
+section of compare's report (`comparison_report`).
 
 May import: `colabsim.reporting`, `colabsim.experiments`, `colabsim.model`, `colabsim.scenario`,
 `colabsim.stats` and `colabsim._version`; it is independent of the other analyses.

@@ -16,6 +16,7 @@ of codings in the manner of exploratory modelling; Kwakkel 2017, and the EMA Wor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,9 +28,11 @@ __all__ = [
     "ShareEstimate",
     "effect_quantiles",
     "flip_probability",
+    "higher",
     "paired_effects",
     "pattern_p1",
     "share",
+    "verdict_flips",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -117,13 +120,38 @@ def flip_probability(
     The replications of the two arms are resampled together (the same seeds in both: common
     random numbers), `resamples` times.
     """
-    verdict = pattern_p1(strong, weak, band)
-    codings, replications = strong.shape
+    return verdict_flips(lambda s, w: pattern_p1(s, w, band), strong, weak, rng, resamples)
+
+
+def higher(first: FloatArray, second: FloatArray) -> BoolArray:
+    """Whether, in each coding, the mean over `first`'s replications is above `second`'s."""
+    return np.asarray(np.nanmean(first, axis=1) > np.nanmean(second, axis=1), dtype=bool)
+
+
+def verdict_flips(
+    verdict: Callable[[FloatArray, FloatArray], BoolArray],
+    first: FloatArray,
+    second: FloatArray,
+    rng: np.random.Generator,
+    resamples: int = 200,
+) -> FloatArray:
+    """Per coding, the probability that resampled replications reverse `verdict` (bootstrap).
+
+    Args:
+        verdict: Per coding, a yes or no from two (codings, replications) arrays.
+        first: (codings, replications) outcomes of one arm.
+        second: The same of the other arm, with the same seeds: the replications of the two are
+            resampled together (common random numbers).
+        rng: Source of the resampling.
+        resamples: Bootstrap resamples.
+    """
+    observed = verdict(first, second)
+    codings, replications = first.shape
     flips = np.zeros(codings)
     rows = np.arange(codings)[:, None]
     for _ in range(resamples):
         pick = rng.integers(0, replications, size=(codings, replications))
-        flips += pattern_p1(strong[rows, pick], weak[rows, pick], band) != verdict
+        flips += verdict(first[rows, pick], second[rows, pick]) != observed
     return np.asarray(flips / resamples, dtype=np.float64)
 
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from colabsim._version import __version__
-from colabsim.experiments.experiment import RunPlan, run_seed
+from colabsim.experiments.experiment import RunPlan
 from colabsim.experiments.options import ExecutionOptions
 from colabsim.experiments.progress import relabel
 from colabsim.experiments.rundir import new_run_dir, write_manifest
@@ -35,21 +35,21 @@ from colabsim.robustness import analysis
 from colabsim.robustness.boxes import DiscoveryUnavailableError, prim_box
 from colabsim.robustness.report import write_report
 from colabsim.robustness.result import FailureBox, RobustnessResult, WhatIfResult
-from colabsim.robustness.sampling import sample_codings, sampled_dimensions
+from colabsim.robustness.sampling import (
+    BOOTSTRAP_STREAM,
+    SAMPLING_STREAM,
+    sample_codings,
+    sampled_dimensions,
+    stream_seed,
+)
 from colabsim.robustness.spec import RobustnessStudy, load_robustness, run_scenario
 
-__all__ = ["MIN_EACH_SIDE", "run_robustness", "where_p1_fails"]
+__all__ = ["MIN_EACH_SIDE", "arm_outcomes", "run_robustness", "where_p1_fails"]
 
-#: Spawn keys of the sampling's and the bootstrap's own streams, apart from the runs'.
-_SAMPLING_STREAM = 2**32 - 3
-_BOOTSTRAP_STREAM = 2**32 - 4
+#: Spawn key of PRIM's own stream (the sampling's and the bootstrap's are in `sampling`).
 _FAILURES_STREAM = 2**32 - 7
 #: Fewest codings on each side of P1's verdict for a box of where it fails to mean something.
 MIN_EACH_SIDE = 20
-
-
-def _stream_seed(root: int, stream: int) -> int:
-    return run_seed(root, stream) % (2**32)
 
 
 def _arms(study: RobustnessStudy, sampled: dict[str, pd.DataFrame]) -> dict[str, tuple[Any, pd.DataFrame]]:
@@ -84,7 +84,7 @@ def where_p1_fails(study: RobustnessStudy, codings: pd.DataFrame, holds: np.ndar
             f"to find where it fails (at least {MIN_EACH_SIDE} each)"
         )
         return FailureBox(None, stands_for, note)
-    seed = _stream_seed(study.spec.robustness.seed, _FAILURES_STREAM)
+    seed = stream_seed(study.spec.robustness.seed, _FAILURES_STREAM)
     try:
         box, _ = prim_box(codings[columns], fails, seed)
     except DiscoveryUnavailableError as exc:
@@ -92,7 +92,8 @@ def where_p1_fails(study: RobustnessStudy, codings: pd.DataFrame, holds: np.ndar
     return FailureBox(box, {k: v for k, v in stands_for.items() if k in box.limits}, "")
 
 
-def _outcomes(directory: Path, metric: str, codings: int, replications: int) -> np.ndarray:
+def arm_outcomes(directory: Path, metric: str, codings: int, replications: int) -> np.ndarray:
+    """One arm's `metric` as a (codings, replications) array read from its results; a failed run is NaN."""
     table = load_results(directory)
     values = table[metric].to_numpy(dtype=np.float64).copy()
     values[table["status"].to_numpy() != "ok"] = np.nan
@@ -162,14 +163,14 @@ def run_robustness(
     sampled = sample_codings(
         {role: s.codings for role, s in study.scenarios.items()},
         meta.codings,
-        _stream_seed(meta.seed, _SAMPLING_STREAM),
+        stream_seed(meta.seed, SAMPLING_STREAM),
     )
     arms = _arms(study, sampled)
     outcomes: dict[str, np.ndarray] = {}
     for arm, (scenario, points) in arms.items():
         arm_options = replace(options, progress=relabel(options.callback, f"runs: {arm}"))
         run_experiment(_plan(study, arm, scenario, points), directory / arm, arm_options, resume=resume)
-        outcomes[arm] = _outcomes(directory / arm, meta.metric, meta.codings, meta.replications)
+        outcomes[arm] = arm_outcomes(directory / arm, meta.metric, meta.codings, meta.replications)
     codings = pd.concat([frame.add_prefix(f"{role}.") for role, frame in sampled.items()], axis=1).rename_axis("coding")
     codings.reset_index().to_parquet(directory / "codings.parquet", index=False)
     per_coding = pd.DataFrame({f"{arm}_mean": np.nanmean(v, axis=1) for arm, v in outcomes.items()})
@@ -178,7 +179,7 @@ def run_robustness(
     if study.spec.pair is not None:
         band = (study.spec.pair.ratio[0], study.spec.pair.ratio[1])
         holds = analysis.pattern_p1(outcomes["strong"], outcomes["weak"], band)
-        rng = np.random.default_rng(_stream_seed(meta.seed, _BOOTSTRAP_STREAM))
+        rng = np.random.default_rng(stream_seed(meta.seed, BOOTSTRAP_STREAM))
         flips = analysis.flip_probability(outcomes["strong"], outcomes["weak"], band, rng)
         per_coding["p1_holds"] = holds
         per_coding["p1_flip_probability"] = flips
@@ -216,7 +217,7 @@ def _manifest(
             for role, s in study.scenarios.items()
         },
         "root_seed": meta.seed,
-        "sampling_seed": _stream_seed(meta.seed, _SAMPLING_STREAM),
+        "sampling_seed": stream_seed(meta.seed, SAMPLING_STREAM),
         "codings": meta.codings,
         "replications": meta.replications,
         "metric": meta.metric,

@@ -20,9 +20,28 @@ from numpy.typing import NDArray
 from scipy import stats
 from scipy.stats import qmc
 
+from colabsim.experiments.experiment import run_seed
 from colabsim.scenario.schema import FactorCoding
 
-__all__ = ["coding_dimensions", "coding_quantile", "sample_codings", "sampled_dimensions"]
+__all__ = [
+    "BOOTSTRAP_STREAM",
+    "SAMPLING_STREAM",
+    "coding_dimensions",
+    "coding_quantile",
+    "sample_codings",
+    "sampled_dimensions",
+    "stream_seed",
+]
+
+#: Spawn keys of the sampling's and the bootstrap's own streams, apart from the runs' (run ``k`` of a
+#: study has spawn key ``k``; `colabsim.experiments.experiment.run_seed`).
+SAMPLING_STREAM = 2**32 - 3
+BOOTSTRAP_STREAM = 2**32 - 4
+
+
+def stream_seed(root: int, stream: int) -> int:
+    """The seed of an analysis's own random stream `stream` under the root seed `root`."""
+    return run_seed(root, stream) % (2**32)
 
 
 def coding_dimensions(codings: Mapping[str, FactorCoding]) -> list[tuple[str, ...]]:
@@ -87,4 +106,4 @@ def sample_codings(arms: Mapping[str, Mapping[str, FactorCoding]], codings: int,
     for j, members in enumerate(layout.values()):
         for arm, name in members:
             columns[arm][name] = coding_quantile(arms[arm][name], unit[:, j])
-    return {arm: pd.DataFrame({name: columns[arm][name] for name in arms[arm]}) for arm in arms}
+    return {arm: pd.DataFrame({name: columns[arm][name] for name in arms[arm]}, index=range(codings)) for arm in arms}

@@ -98,6 +98,16 @@ SUBMODELS: tuple[Submodel, ...] = (
         "lets partners give through it, nor facilitates: the reading in which SSVA matters for its money",
         removes=("P2",),
     ),
+    Submodel(
+        name="commitment_as_mandate",
+        title="commitment as a mandate",
+        fixed={"commitment_gain": 0.0, "commitment_loss": 0.0, "leadership_upkeep": 0.0, "affect_weight": 0.0},
+        reason="each actor's commitment is the mandate its organisation gives it (the commitment factor) and "
+        "nothing in the process moves it: no small wins or frustration, no pull of facilitation, no close ties "
+        "across the partnership; the reading in which commitment is an input, not built (against Ansell & Gash "
+        "2008's cycle)",
+        removes=(),
+    ),
 )
 
 

@@ -14,9 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from colabsim._version import __version__
+from colabsim.calibration import CalibrationError, run_calibration, run_screening
+from colabsim.calibration.posterior import load_posterior, run_with_posterior
 from colabsim.experiments.checks import DEFAULT_MAX_RUNS
 from colabsim.experiments.ensemble import Ensemble, compare_table
-from colabsim.experiments.executors import EXECUTORS, ExecutorError
+from colabsim.experiments.executors import EXECUTORS, ExecutorError, default_workers
 from colabsim.experiments.experiment import Experiment, load_experiment
 from colabsim.experiments.lock import FolderLockedError
 from colabsim.experiments.options import DEFAULT_CHUNK_SIZE, ExecutionOptions
@@ -43,7 +45,7 @@ from colabsim.robustness.comparison import DEFAULT_REPLICATIONS, CodingRobustnes
 from colabsim.robustness.discovery import box_sentence, run_discovery
 from colabsim.robustness.pipeline import run_robustness
 from colabsim.scenario.factors import FACTORS, markdown_table
-from colabsim.scenario.loader import ScenarioError
+from colabsim.scenario.loader import Scenario, ScenarioError
 from colabsim.sensitivity.pipeline import SensitivityError, run_sensitivity
 from colabsim.validation.study import StudyError
 from colabsim.validation.submodels import TunedSetError
@@ -69,6 +71,11 @@ FORCE_HELP = "take over --out even if another process's lock is live (see the RE
 def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: str) -> int:
     overrides = parse_sets(args.set)
     scenarios = baseline_first(labelled_scenarios(paths, overrides, command), getattr(args, "baseline", None))
+    if args.posterior is not None:
+        if getattr(args, "coding_robustness", None) is not None:
+            raise UsageError("--posterior and --coding-robustness cannot be combined yet (codings x parameter draws "
+                             "is not built); run them one at a time")  # fmt: skip
+        return _with_posterior(args, scenarios)
     command_line = (
         "colabsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else f"colabsim {command}"
     )
@@ -85,6 +92,39 @@ def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: s
     _print_summary(runs.ensemble, runs.directory, len(scenarios) * args.replications, runs.run_seconds)
     for line in runs.coding.summary() if runs.coding is not None else []:
         print(f"  {line}")
+    return EXIT_OK
+
+
+def _with_posterior(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) -> int:
+    posterior = load_posterior(args.posterior)
+    progress = terminal_progress(args.quiet)
+    try:
+        answer = run_with_posterior(
+            scenarios,
+            posterior,
+            args.draws,
+            args.replications,
+            args.seed,
+            out=args.out,
+            workers=args.workers,
+            progress=progress,
+        )
+    finally:
+        if progress:
+            progress.close()
+    runs = args.draws * args.replications * len(scenarios)
+    print(
+        f"{runs} runs ({args.draws} posterior draws x {args.replications} seeds x {len(scenarios)} scenarios); "
+        f"results in {answer.directory}/ (report: {answer.directory / 'report.md'}); conditional on the bands"
+    )
+    for row in answer.levels.itertuples():
+        print(f"  {row.scenario:<24} performance {row.mean:.3f} (90% of draws {row.q05:.3f}-{row.q95:.3f})")
+    for row in answer.effects.itertuples():
+        print(
+            f"  {row.scenario} - {row.against}: {row.mean:+.3f} (90% of draws {row.q05:+.3f} to {row.q95:+.3f}); "
+            f"helps in {row.share_helps:.0%} of draws; variance {row.variance_parameter:.0%} parameters, "
+            f"{row.variance_seed:.0%} seeds"
+        )
     return EXIT_OK
 
 
@@ -219,6 +259,42 @@ def _cmd_robustness(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    _check_resume(args)
+    progress = terminal_progress(args.quiet)
+    workers = args.workers or default_workers()
+    try:
+        if args.screen:
+            folder, table = run_screening(args.file, args.out, workers=workers, progress=progress)
+        else:
+            result = run_calibration(
+                args.file, args.out, quick=args.quick, resume=args.resume, workers=workers, progress=progress, say=print
+            )
+    except (StudyError, TunedSetError) as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        if progress:
+            progress.close()
+    if args.screen:
+        print(f"screening in {folder}/screening.csv; most influential on P1-P3 (mu* in band widths):")
+        for row in table.head(12).itertuples():
+            print(f"  {row.rank:>2}. {row.parameter:<28} {row.score:.3f}")
+        return EXIT_OK
+    where = result.directory
+    print(
+        f"calibration in {result.seconds / 60:.1f} min, {result.runs:,} engine runs; results in {where}/ "
+        f"(report: {where / 'report.md'}); stopped: {result.stopped}"
+    )
+    if not result.met_every_band:
+        print("  finding: no draw met every band; the model cannot reproduce P1-P3 at once within these priors")
+    for row in result.posterior.itertuples():
+        print(
+            f"  {row.parameter:<28} prior {row.prior_q05:.3g}-{row.prior_q95:.3g}  posterior "
+            f"{row.posterior_q05:.3g}-{row.posterior_q95:.3g}  ({row.verdict})"
+        )
+    return EXIT_OK
+
+
 def _cmd_discover(args: argparse.Namespace) -> int:
     _check_resume(args)
     progress = terminal_progress(args.quiet)
@@ -338,6 +414,14 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--workers", "-j", type=positive, default=1, help="parallel processes (default 1; same numbers either way)"
         )
+        p.add_argument(
+            "--posterior",
+            type=Path,
+            default=None,
+            metavar="RUN",
+            help="run over parameter draws of the calibration in RUN (colabsim calibrate), -r seeds each",
+        )
+        p.add_argument("--draws", type=positive, default=100, help="posterior draws with --posterior (default 100)")
         quiet_option(p)
 
     run = sub.add_parser("run", help="run one scenario with replications and write a report")
@@ -432,6 +516,18 @@ def _parser() -> argparse.ArgumentParser:
     figure_options(discover)
     discover.set_defaults(handler=_cmd_discover)
 
+    calibrate = sub.add_parser(
+        "calibrate", help="ABC of the rule parameters against P1-P3's bands, with predictive checks (calibration file)"
+    )
+    calibrate.add_argument("file", help="calibration file (.toml), see experiments/calibration.toml")
+    calibrate.add_argument("--out", type=Path, default=None, help="run folder (default runs/calibrate-<time>)")
+    calibrate.add_argument("--workers", "-j", type=positive, default=None, help="worker processes (default: all cores)")
+    calibrate.add_argument("--quick", action="store_true", help="the file's [quick] budget: a few minutes")
+    calibrate.add_argument("--resume", action="store_true", help="continue the calibration in --out")
+    calibrate.add_argument("--screen", action="store_true", help="only the Morris screening of every parameter")
+    quiet_option(calibrate)
+    calibrate.set_defaults(handler=_cmd_calibrate)
+
     validate_model = sub.add_parser(
         "validate-model", help="the model against the study's patterns, with rival submodels: writes validation.md"
     )
@@ -479,6 +575,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         StoreError,
         ExecutorError,
         SensitivityError,
+        CalibrationError,
         CodingRobustnessError,
     ) as exc:
         print(f"colabsim {args.command}: error:\n{exc}", file=sys.stderr)

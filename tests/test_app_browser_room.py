@@ -105,6 +105,66 @@ def test_a_reload_brings_the_run_back(playwright: Any, server: str, tmp_path: Pa
         context.close()
 
 
+OUR_DARWIN = b'extends = "darwin.toml"\n[scenario]\nname = "Our Darwin"\n'
+
+#: A page script that keeps an older uploaded file (300,000 characters) and fills the rest of the
+#: origin's storage quota with other data, as a participant's browser might be after a long workshop.
+FILL_STORAGE = """() => {
+  const older = "0".repeat(64);
+  localStorage.setItem("colabsim-upload:" + older, JSON.stringify({ name: "old.toml", text: "#".repeat(300000) }));
+  localStorage.setItem("colabsim-uploads", JSON.stringify({ [older]: 1 }));
+  let n = 0;
+  for (const size of [1 << 20, 1 << 18, 1 << 16, 1 << 14, 1 << 12, 1 << 10]) {
+    for (;;) {
+      try { localStorage.setItem("other:" + n++, "x".repeat(size)); } catch (error) { break; }
+    }
+  }
+}"""
+
+
+def test_a_reload_brings_an_uploaded_files_run_back_from_the_browsers_storage_until_it_is_cleared(
+    playwright: Any, server: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    # Nearly the upload limit (256 KiB), padded with comments: it fits in the browser's storage.
+    data = OUR_DARWIN + b"# a note the workshop kept with its scenario\n" * 5_600
+    assert 250_000 < len(data) <= 256 * 1024
+    context, page = open_dashboard(playwright, server, tmp_path / "profile")
+    try:
+        page.evaluate(FILL_STORAGE)  # an older file kept, and the rest of the quota taken by other data
+        upload(page, "mine.toml", data)
+        expect(page.locator(".colabsim-scenario-names")).to_have_text("Our Darwin")
+        click_until(page, ".colabsim-year", 12)
+        page.locator(".colabsim-do-renew_mou").click()
+        expect(page.locator(".colabsim-log-intervention")).to_have_count(1)
+        click_until(page, ".colabsim-step", 13)
+        expect(page).to_have_url(re.compile(r"[?&]run="))
+        assert len(page.url) < 1000  # the address holds the file's hash, the browser's storage its text
+        kept = page.evaluate(
+            "Object.keys(localStorage).filter((k) => k.startsWith('colabsim-upload:'))"
+            ".map((k) => JSON.parse(localStorage.getItem(k)).text.length)"
+        )
+        assert kept == [len(data)]  # the older file made room; the other data is left alone
+        assert page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('other:')).length") > 0
+        log = page.locator(".colabsim-log").all_text_contents()
+        page.reload()
+        page.locator(".colabsim-network-0").wait_for()
+        expect(page.locator(".colabsim-month")).to_have_text("month 13 of 252")
+        expect(page.locator(".colabsim-scenario-names")).to_have_text("Our Darwin")
+        assert page.locator(".colabsim-log").all_text_contents() == log
+        expect(page.locator(".colabsim-notice")).to_have_count(0)
+        page.evaluate("localStorage.clear()")  # another device, or the browser's data cleared
+        page.reload()
+        page.locator(".colabsim-network-0").wait_for()
+        expect(page.locator(".colabsim-notice")).to_contain_text(
+            "Your own file mine.toml is not kept on the server: upload it again"
+        )
+        expect(page.locator(".colabsim-month")).to_have_text("month 0 of 216")
+    finally:
+        context.close()
+
+
 def test_the_facilitator_sees_every_group_and_puts_one_on_the_projector(
     playwright: Any, server: str, tmp_path: Path
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -141,3 +142,44 @@ def test_keys_play_step_and_undo(monkeypatch: pytest.MonkeyPatch) -> None:
         assert "run=" not in keys.state and keys.state  # the run's state for the address
     finally:
         rc.close()
+
+
+def test_a_reloaded_page_asks_its_browser_for_the_kept_file_before_it_restores(
+    monkeypatch: pytest.MonkeyPatch, scenario_dir: Path
+) -> None:
+    from colabsim.app.catalog import Catalog
+    from colabsim.app.restore import encode, snapshot
+    from colabsim.app.session import Dashboard
+    from colabsim.app.upload import digest_of
+
+    monkeypatch.delenv("COLABSIM_SCENARIO", raising=False)
+    monkeypatch.delenv("COLABSIM_LANG", raising=False)
+    data = b'extends = "darwin.toml"\n[scenario]\nname = "Mine"\n'
+    before = Dashboard(Catalog([scenario_dir]), seed=1)
+    before.upload_file(0, "mine.toml", data)
+    before.step(5)
+    before.intervene("renew_mou")
+    text = encode(snapshot(before))
+
+    @solara.component
+    def Reloaded() -> None:  # noqa: N802
+        solara.routing.router_context.provide(solara.routing.Router(f"/?run={text}", []))
+        Page()
+
+    for answer, month, notice in (
+        ({digest_of(data): data.decode()}, "month 5 of 252", None),
+        ({}, "month 0 of 216", "upload it again"),
+    ):
+        box, rc = solara.render(Reloaded(), handle_error=False)
+        try:
+            browser = next(w for w in _find_all(box) if type(w).__name__ == "BrowserWidget")
+            assert browser.wanted == [digest_of(data)] and browser.state is None  # the address is left alone
+            browser.vue_stored({**answer, "f" * 64: "not asked for"})
+            assert _text(box, "colabsim-month") == month and browser.wanted == []
+            if notice is None:
+                assert _text(box, "colabsim-scenario-names") == "Mine" and _find(box, "colabsim-log-intervention")
+                assert browser.state == text and set(browser.keep) == {digest_of(data)}
+            else:
+                assert notice in _text(box, "colabsim-notice") and browser.keep == {}
+        finally:
+            rc.close()

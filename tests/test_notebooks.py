@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-WITH_FIGURES = ("01_quickstart", "02_what_if_policy", "03_sensitivity_academic", "05_how_sure")
+WITH_FIGURES = ("01_quickstart", "02_what_if_policy", "03_sensitivity_academic", "05_how_sure", "06_calibration")
 
 
 def _renderer():
@@ -27,7 +27,14 @@ def _renderer():
 
 def test_there_are_notebooks_for_each_audience():
     names = {path.stem for path in NOTEBOOKS}
-    audiences = {"01_quickstart", "02_what_if_policy", "03_sensitivity_academic", "04_workshop_guide", "05_how_sure"}
+    audiences = {
+        "01_quickstart",
+        "02_what_if_policy",
+        "03_sensitivity_academic",
+        "04_workshop_guide",
+        "05_how_sure",
+        "06_calibration",
+    }
     assert audiences <= names
 
 

@@ -11,10 +11,10 @@ never a traceback.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from colabsim.app.upload import UPLOAD_LIMIT, UploadError, display_name, scenario_from_upload
+from colabsim.app.upload import UPLOAD_LIMIT, UploadError, digest_of, display_name, scenario_from_upload
 from colabsim.scenario.loader import Scenario, ScenarioError, load_scenario
 
 __all__ = ["MAX_UPLOADS", "Catalog", "Choice", "scenario_dirs"]
@@ -40,11 +40,15 @@ class Choice:
         key: Stable identifier: the file's resolved path, or ``upload/NAME`` for an upload.
         label: What the picker shows.
         scenario: The validated scenario.
+        source: An upload's text, as uploaded (the browser keeps it, see `colabsim.app.restore`); "" for a file.
+        digest: The SHA-256 of an upload's bytes (`colabsim.app.upload.digest_of`); "" for a file.
     """
 
     key: str
     label: str
     scenario: Scenario
+    source: str = field(default="", repr=False, compare=False)
+    digest: str = ""
 
     @property
     def short(self) -> str:
@@ -103,12 +107,13 @@ class Catalog:
             path = Path(first)
             self.default_key = self._add(path, load_scenario(path)).key
 
-    def _add(self, path: Path, scenario: Scenario, key: str = "") -> Choice:
+    def _add(self, path: Path, scenario: Scenario, key: str = "", data: bytes = b"") -> Choice:
         key = key or str(path.resolve())
         label = scenario.name
         if any(c.label == label and c.key != key for c in self.choices):
             label = f"{label} ({path.name})"
-        choice = Choice(key, label, scenario)
+        # An upload that passed validation is UTF-8 (a BOM included), so its text gives back the same bytes.
+        choice = Choice(key, label, scenario, data.decode("utf-8"), digest_of(data) if data else "")
         for i, existing in enumerate(self.choices):
             if existing.key == key:
                 self.choices[i] = choice
@@ -137,7 +142,7 @@ class Catalog:
         uploads = [c for c in self.choices if c.key.startswith(UPLOAD_KEY) and c.key != key]
         if len(uploads) >= MAX_UPLOADS:
             self.choices.remove(uploads[0])
-        return self._add(Path(display_name(name)), scenario, key)
+        return self._add(Path(display_name(name)), scenario, key, data)
 
     def get(self, key: str) -> Choice:
         """The choice with identifier `key`.

@@ -6,7 +6,9 @@ Solara gives every browser page (tab) its own virtual kernel. So every page has 
 seed and play loop, and two people in a workshop never share or disturb a run. (Mesa's SolaraViz
 takes a model instance made at import time, which all sessions would share; this page does not
 use it for that reason.) A reload of the page starts a fresh session, which replays the run the
-page kept in its address (``?run=...``, `colabsim.app.restore`). ``?facilitator=1`` opens the
+page kept in its address (``?run=...``, `colabsim.app.restore`); a run of an uploaded file first
+gets the file's text back from the browser's storage (`colabsim.app.browser`), since the server
+keeps no participant's file beyond its session. ``?facilitator=1`` opens the
 facilitator's overview of every session instead (`colabsim.app.facilitator`).
 
 Projector mode (the header's switch, or ``?projector=1`` in the address) is made for 1280x720 on
@@ -26,14 +28,14 @@ import itertools
 import logging
 import os
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import cast
 
 import reacton.core
 import solara
 
-from colabsim.app.browser import Browser
+from colabsim.app.browser import Browser, StoredFiles
 from colabsim.app.catalog import Catalog
 from colabsim.app.controls import FactorControls, InterventionControls, RunControls, ScenarioControls, act
 from colabsim.app.export import file_stem
@@ -41,14 +43,23 @@ from colabsim.app.facilitator import TEXT as FACILITATOR_TEXT
 from colabsim.app.facilitator import Facilitator
 from colabsim.app.i18n import LANGUAGES, N_, Msg, Translator, language_of, translator
 from colabsim.app.restore import TEXT as RESTORE_TEXT
-from colabsim.app.restore import RestoreError, decode, encode, restore, snapshot
+from colabsim.app.restore import RestoreError, decode, encode, files_wanted, kept_files, restore, snapshot
 from colabsim.app.room import ROOM
 from colabsim.app.session import Controls, Dashboard
 from colabsim.app.takehome import GroupName, SummaryCard, TakeHome
 from colabsim.app.views import SAVE, ChartLayout, Clock, DifferenceStrip, InfoPanel, RunPanel, SaveRequest
 from colabsim.scenario.loader import ScenarioError
 
-__all__ = ["ENV_SCENARIO", "Layout", "Page", "new_dashboard", "query_value", "wants_projector"]
+__all__ = [
+    "ENV_SCENARIO",
+    "Layout",
+    "Page",
+    "files_in_address",
+    "new_dashboard",
+    "query_value",
+    "start_from_address",
+    "wants_projector",
+]
 
 #: Environment variable with the scenario file to show first (set by ``colabsim serve FILE``).
 ENV_SCENARIO = "COLABSIM_SCENARIO"
@@ -89,11 +100,26 @@ def wants_projector(search: str | None) -> bool:
 HEADER_STYLE = {"align-items": "center", "column-gap": "28px"}
 
 
-def start_from_address(board: Dashboard, search: str | None) -> str:
+def files_in_address(search: str | None) -> tuple[str, ...]:
+    """The hashes of the uploaded files the run in the address (``run=...``) needs from the browser."""
+    text = query_value(search, "run")
+    try:
+        return tuple(files_wanted(decode(text))) if text else ()
+    except RestoreError:
+        return ()  # `start_from_address` says what is wrong with it
+
+
+def start_from_address(board: Dashboard, search: str | None, files: Mapping[str, object] | None = None) -> str:
     """Set `board` up as the address asks; return a message to show ("" for none).
 
     ``run=...`` restores a run (`colabsim.app.restore`, after a reload); otherwise ``scenario=STEM``
     and ``seed=N`` start the run a facilitator's start link names. ``group=NAME`` names the group.
+
+    Args:
+        board: A fresh session's dashboard.
+        search: The address's query.
+        files: The texts of uploaded files the browser kept, by hash. None: not asked yet, so a run
+            that needs some (`files_in_address`) is left for a second call with the browser's answer.
     """
     group = query_value(search, "group")
     if group:
@@ -101,7 +127,10 @@ def start_from_address(board: Dashboard, search: str | None) -> str:
     text = query_value(search, "run")
     if text:
         try:
-            restore(board, decode(text))
+            shot = decode(text)
+            if files is None and files_wanted(shot):
+                return ""
+            restore(board, shot, files)
         except RestoreError as exc:
             return board.tr.render(exc.message)
         return ""
@@ -173,10 +202,17 @@ def LiveClock(board: Dashboard, frame: solara.Reactive[int], tr: Translator) -> 
 
 
 @solara.component
-def LiveAddress(board: Dashboard, frame: solara.Reactive[int], on_key: Callable[[str], None]) -> None:  # noqa: N802
-    """The page's behaviour in the browser, with the run's state for the address, every frame."""
+def LiveAddress(  # noqa: N802
+    board: Dashboard, frame: solara.Reactive[int], on_key: Callable[[str], None], files: StoredFiles
+) -> None:
+    """The page's behaviour in the browser, with the run's state for the address, every frame.
+
+    While the browser is asked for a restored run's files (`files.wanted`), the address is left
+    alone: it still holds the run to restore.
+    """
     _ = frame.value
-    Browser(board.tr.language, encode(snapshot(board)), on_key)
+    state = None if files.wanted else encode(snapshot(board))
+    Browser(board.tr.language, state, on_key, files=StoredFiles(kept_files(board), files.wanted, files.on_stored))
 
 
 @solara.component
@@ -211,6 +247,8 @@ def DashboardPage(search: str | None) -> None:  # noqa: N802
     revision = solara.use_reactive(0)
     frame = solara.use_reactive(0)
     shown = solara.use_ref(cast(Controls | None, None))
+    wanted = solara.use_memo(lambda: files_in_address(search), [])
+    waiting = solara.use_reactive(bool(wanted))  # for the browser's kept files (see `start_from_address`)
     saving = solara.use_reactive(cast(SaveRequest | None, None))
     counter = solara.use_memo(lambda: itertools.count(1), [])
 
@@ -275,10 +313,16 @@ def DashboardPage(search: str | None) -> None:  # noqa: N802
         elif action == "undo":
             act(board, refresh, board.undo)
 
+    def stored(found: dict[str, str]) -> None:
+        if waiting.value:
+            board.notice = start_from_address(board, search, found)
+            waiting.set(False)
+            refresh()
+
     layout = ChartLayout.of(projector.value, board.side_by_side)
     page_classes = ["colabsim-page", *(["colabsim-projector"] if projector.value else [])]
     with solara.Column(classes=page_classes, gap="0px", style={"width": "100%"}):
-        LiveAddress(board, frame, on_key)
+        LiveAddress(board, frame, on_key, StoredFiles(wanted=wanted if waiting.value else (), on_stored=stored))
         with solara.Row(classes=["colabsim-header"], style=HEADER_STYLE):
             solara.Button(
                 tr(TEXT["controls"]),

@@ -6,9 +6,15 @@ and the trainer's changes with their months (`Run.log`). `snapshot` writes these
 `colabsim.app.browser`), and `restore` replays it: the same scenario and seed, each change pressed
 again at its month, then on to the month shown. Replaying Darwin to its end takes about 0.2 s.
 
-Only scenarios the server offers can come back: a participant's uploaded file is not kept on the
-server, so its run says so and starts afresh (upload it again). A text that is not a run (edited by
-hand, or from another version) is refused with a message, never a traceback.
+A participant's uploaded file is not kept on the server beyond the session: the participant's own
+browser keeps its text (``localStorage``, under the SHA-256 of its bytes, `kept_files`), and the
+snapshot records that hash beside the file's name. On a reload the page first asks the browser for
+the files the run needs (`files_wanted`); `restore` takes their texts, checks each against its
+hash and sends it through the same validation as an upload (`colabsim.app.catalog.Catalog.upload`:
+the size limit, TOML data only, ``extends`` only in the shipped catalogue, the size bounds). A file
+the browser no longer has (another device, storage cleared) or whose hash differs makes the run say
+so and start afresh (upload it again). A text that is not a run (edited by hand, or from another
+version) is refused with a message, never a traceback.
 """
 
 from __future__ import annotations
@@ -17,14 +23,26 @@ import base64
 import binascii
 import json
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from colabsim.app.catalog import UPLOAD_KEY
 from colabsim.app.i18n import N_, Msg
 from colabsim.app.run import Run
 from colabsim.app.session import MAX_SEED, Dashboard
+from colabsim.app.upload import UPLOAD_LIMIT, digest_of, display_name
 
-__all__ = ["RestoreError", "Snapshot", "decode", "encode", "restore", "snapshot"]
+__all__ = [
+    "RestoreError",
+    "Snapshot",
+    "decode",
+    "encode",
+    "files_wanted",
+    "kept_files",
+    "restore",
+    "snapshot",
+]
 
 #: Version of the format (a text of another version is refused).
 VERSION = 1
@@ -34,6 +52,9 @@ MAX_TEXT = 16_384
 TEXT = {
     "bad": N_("The run in this address could not be restored ({why}); a new run starts."),
     "upload": N_("Your own file {name} is not kept on the server: upload it again to go on with it."),
+    "invalid": N_(
+        "Your own file {name}, kept in this browser, cannot be opened here any more ({error}); a new run starts."
+    ),
     "unknown": N_("The scenario {name} is not offered here; a new run starts."),
 }
 
@@ -53,6 +74,8 @@ class Snapshot:
 
     Attributes:
         scenarios: The scenario of each run shown (its catalogue key's file stem, or ``upload/NAME``).
+        files: For each run of an uploaded file, the SHA-256 of its bytes (the browser keeps the
+            file under it); "" for a shipped scenario.
         seed: The seed.
         clock: Months of the shared calendar simulated.
         target: The run the controls act on (side by side).
@@ -68,6 +91,7 @@ class Snapshot:
     let_scheduled: bool
     start_values: tuple[dict[str, float], ...]
     changes: tuple[tuple[tuple[int, str, str, float, bool], ...], ...]
+    files: tuple[str, ...] = ()
 
 
 def _name_of(run: Run) -> str:
@@ -93,6 +117,7 @@ def snapshot(board: Dashboard) -> Snapshot:
             let_scheduled=board.let_scheduled,
             start_values=tuple(dict(run.start_values) for run in board.runs),
             changes=tuple(changes),
+            files=tuple(run.choice.digest for run in board.runs),
         )
 
 
@@ -107,6 +132,7 @@ def encode(shot: Snapshot) -> str:
         "l": int(shot.let_scheduled),
         "sv": [dict(values) for values in shot.start_values],
         "c": [[list(row) for row in rows] for rows in shot.changes],
+        "f": list(shot.files),
     }
     packed = zlib.compress(json.dumps(data, separators=(",", ":")).encode(), 9)
     return base64.urlsafe_b64encode(packed).decode().rstrip("=")
@@ -153,6 +179,9 @@ def decode(text: str) -> Snapshot:
         raise _bad("runs")
     if not all(isinstance(v, dict) and all(isinstance(x, int | float) for x in v.values()) for v in values):
         raise _bad("start values")
+    files = data.get("f", [""] * len(scenarios))  # a text written before files were kept has none
+    if not (isinstance(files, list) and len(files) == len(scenarios) and all(_is_digest(f) for f in files)):
+        raise _bad("files")
     return Snapshot(
         scenarios=tuple(scenarios),
         seed=_int(data.get("seed"), 0, MAX_SEED, "seed"),
@@ -161,7 +190,47 @@ def decode(text: str) -> Snapshot:
         let_scheduled=bool(data.get("l")),
         start_values=tuple({str(k): float(x) for k, x in v.items()} for v in values),
         changes=tuple(tuple(_row(row) for row in rows) for rows in changes),
+        files=tuple(files),
     )
+
+
+def _is_digest(text: object) -> bool:
+    return isinstance(text, str) and (text == "" or (len(text) == 64 and all(c in "0123456789abcdef" for c in text)))
+
+
+def files_wanted(shot: Snapshot) -> dict[str, str]:
+    """The uploaded files `shot` needs from the browser: file name by SHA-256 (empty for shipped scenarios)."""
+    return {
+        digest: name.removeprefix(UPLOAD_KEY)
+        for name, digest in zip(shot.scenarios, shot.files, strict=False)
+        if name.startswith(UPLOAD_KEY) and digest
+    }
+
+
+def kept_files(board: Dashboard) -> dict[str, dict[str, str]]:
+    """The uploaded files `board` shows, for the browser to keep: ``{sha256: {"name", "text"}}``."""
+    with board.lock:
+        return {
+            run.choice.digest: {"name": run.choice.key.removeprefix(UPLOAD_KEY), "text": run.choice.source}
+            for run in board.runs
+            if run.choice.digest
+        }
+
+
+def _file_bytes(name: str, digest: str, stored: Mapping[str, object]) -> bytes:
+    """The bytes of uploaded file `name` from the browser's `stored` texts, if they have its `digest`.
+
+    The text comes from the browser, so it is untrusted: anything but a string, or a text longer
+    than an upload may be, cut to one byte over the limit (the upload's own check refuses it), is
+    what `read_limited` would have given. A text whose hash differs is not the run's file.
+    """
+    text = stored.get(digest) if digest else None
+    if isinstance(text, str):
+        # A lone surrogate cannot be UTF-8: kept as is, it fails the hash (and the upload's UTF-8 check).
+        data = text[: UPLOAD_LIMIT + 1].encode("utf-8", "surrogatepass")[: UPLOAD_LIMIT + 1]
+        if digest_of(data) == digest:
+            return data
+    raise RestoreError(Msg.of(TEXT["upload"], name=name))
 
 
 def _replay(run: Run, start_values: dict[str, float], rows: tuple[tuple[int, str, str, float, bool], ...]) -> None:
@@ -177,27 +246,38 @@ def _replay(run: Run, start_values: dict[str, float], rows: tuple[tuple[int, str
             run.set_factor(factor, value, let)
 
 
-def restore(board: Dashboard, shot: Snapshot) -> None:
+def restore(board: Dashboard, shot: Snapshot, stored: Mapping[str, object] | None = None) -> None:
     """Make `board` show the run of `shot`: scenarios, seed, start values, changes, month.
 
+    Args:
+        board: The session's dashboard.
+        shot: The run to show.
+        stored: The texts of uploaded files the browser kept, by SHA-256 (see `files_wanted`);
+            each goes through the upload's validation again.
+
     Raises:
-        RestoreError: If a scenario is not offered (an upload, or a file this server lacks) or a
-            change does not fit the run; `board` then shows a fresh run of its default scenario.
+        RestoreError: If a scenario is not offered (a file this server lacks, an upload the browser
+            no longer has or that is no longer valid) or a change does not fit the run; `board` then
+            shows a fresh run of its default scenario.
     """
-    keys = []
-    for name in shot.scenarios:
-        if name.startswith("upload/"):
-            raise RestoreError(Msg.of(TEXT["upload"], name=name.removeprefix("upload/")))
+    sources: list[str | tuple[str, bytes]] = []  # a shipped scenario's key, or an upload's name and bytes
+    for name, digest in zip(shot.scenarios, shot.files or ("",) * len(shot.scenarios), strict=True):
+        if name.startswith(UPLOAD_KEY):
+            shown = display_name(name.removeprefix(UPLOAD_KEY))  # the address is the browser's: no name on trust
+            sources.append((shown, _file_bytes(shown, digest, stored or {})))
+            continue
         choice = board.catalog.find(name)
         if choice is None:
             raise RestoreError(Msg.of(TEXT["unknown"], name=name))
-        keys.append(choice.key)
+        sources.append(choice.key)
     with board.lock:
         try:
             board.set_seed(shot.seed)
-            board.set_side_by_side(len(keys) == 2)
-            for side, key in enumerate(keys):
-                board.choose(side, key)
+            board.set_side_by_side(len(sources) == 2)
+            for side, source in enumerate(sources):
+                # Each upload is offered just before it is shown: two files of the same name replace
+                # each other in the picker, but each run keeps its own.
+                board.choose(side, source if isinstance(source, str) else _offer(board, *source))
             for run, values, rows in zip(board.runs, shot.start_values, shot.changes, strict=True):
                 _replay(run, values, rows)
             board.target = min(shot.target, len(board.runs) - 1)
@@ -209,3 +289,11 @@ def restore(board: Dashboard, shot: Snapshot) -> None:
             if isinstance(exc, RestoreError):
                 raise
             raise _bad(type(exc).__name__) from None
+
+
+def _offer(board: Dashboard, name: str, data: bytes) -> str:
+    """Offer an uploaded file again, through the upload's own validation; its key."""
+    key = board.add_upload(name, data)
+    if key is None:
+        raise RestoreError(Msg.of(TEXT["invalid"], name=name, error=board.file_error))
+    return key

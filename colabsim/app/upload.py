@@ -9,6 +9,7 @@ never shows, or depends on, a path of the server.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from collections.abc import Mapping
@@ -17,7 +18,15 @@ from typing import Any, BinaryIO
 
 from colabsim.scenario.loader import Scenario, ScenarioError, _merge, scenario_from_dict
 
-__all__ = ["UPLOAD_BOUNDS", "UPLOAD_LIMIT", "UploadError", "display_name", "read_limited", "scenario_from_upload"]
+__all__ = [
+    "UPLOAD_BOUNDS",
+    "UPLOAD_LIMIT",
+    "UploadError",
+    "digest_of",
+    "display_name",
+    "read_limited",
+    "scenario_from_upload",
+]
 
 #: Largest upload accepted, in bytes (the shipped scenarios are 2 to 12 KiB).
 UPLOAD_LIMIT = 256 * 1024
@@ -62,6 +71,11 @@ def read_limited(stream: BinaryIO, limit: int = UPLOAD_LIMIT) -> bytes:
         chunks.append(bytes(chunk[:wanted]))
         wanted -= len(chunks[-1])
     return b"".join(chunks)
+
+
+def digest_of(data: bytes) -> str:
+    """The SHA-256 of an uploaded file's bytes, in hex: the browser keeps the file under it (`colabsim.app.restore`)."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def _text(name: str, data: bytes, limit: int) -> str:

@@ -1,0 +1,295 @@
+"""The calibration's tables, figures and report.md (every figure and table conditional on the bands)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from colabsim.calibration.priors import ScalarPrior
+from colabsim.calibration.simulator import ARMS
+from colabsim.calibration.store import generation_frame
+from colabsim.reporting import style
+
+if TYPE_CHECKING:
+    from colabsim.calibration.result import CalibrationResult
+    from colabsim.calibration.spec import Calibration
+
+__all__ = ["CONDITIONAL", "convergence_table", "write_report"]
+
+CONDITIONAL = (
+    "**Conditional on the bands.** The study's patterns are bands translated from its wording, not data with an "
+    "error model: this posterior is the *pattern-constrained, non-implausible region* of the priors (the parameter "
+    "sets whose P1-P3 point estimates lie within the bands), weighted by the priors. Every figure and table below is "
+    "conditional on these bands (their hash is in calibration.json) and on the parameters not calibrated staying at "
+    "their documented values."
+)
+
+
+def convergence_table(result: CalibrationResult, coordinates: tuple[str, ...], replications: int) -> pd.DataFrame:
+    """Per generation: tolerance, acceptance, ESS, runs, time, share meeting every band, posterior means and sds."""
+    rows = []
+    for g in result.generations:
+        row = {
+            "generation": g.index,
+            "epsilon": g.epsilon,
+            "proposed": g.proposed,
+            "acceptance": g.acceptance,
+            "ess": g.ess,
+            "runs": g.proposed * replications * len(ARMS),
+            "seconds": g.seconds,
+            "complete": g.complete,
+            "meet_every_band": float(np.sum(g.weights[g.distances <= 0])),
+        }
+        for k, name in enumerate(coordinates):
+            mean = float(np.average(g.theta[:, k], weights=g.weights))
+            row[f"mean.{name}"] = mean
+            row[f"sd.{name}"] = float(np.sqrt(np.average((g.theta[:, k] - mean) ** 2, weights=g.weights)))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _marginals(result: CalibrationResult, calibration: Calibration, path: str) -> None:
+    names = calibration.prior.coordinates
+    prior = calibration.prior.sample(np.random.default_rng(0), 20_000)
+    final = result.final
+    columns = min(4, len(names))
+    rows = -(-len(names) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 2.4 * rows), squeeze=False)
+    documented = dict(zip(result.posterior["parameter"], result.posterior["documented"], strict=True))
+    for k, name in enumerate(names):
+        ax = axes[k // columns][k % columns]
+        bins = np.linspace(prior[:, k].min(), prior[:, k].max(), 30)
+        ax.hist(prior[:, k], bins=bins, density=True, color="0.8", label="prior")
+        ax.hist(
+            final.theta[:, k],
+            bins=bins,
+            weights=final.weights,
+            density=True,
+            histtype="step",
+            linewidth=1.8,
+            color=style.OKABE_ITO[0],
+            label="posterior",
+        )
+        ax.axvline(documented[name], color=style.OKABE_ITO[1], linestyle="--", linewidth=1, label="documented")
+        ax.set_title(name, fontsize=9)
+        ax.tick_params(labelsize=7)
+    for k in range(len(names), rows * columns):
+        axes[k // columns][k % columns].axis("off")
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle("Prior and pattern-constrained posterior (conditional on the bands)", fontsize=10)
+    fig.tight_layout()
+    style.save(fig, result.directory / "figures" / path)
+    plt.close(fig)
+
+
+def _pairs(result: CalibrationResult, calibration: Calibration, path: str) -> None:
+    names = calibration.prior.coordinates
+    final = result.final
+    n = len(names)
+    fig, axes = plt.subplots(n, n, figsize=(1.6 * n + 1, 1.6 * n + 1), squeeze=False)
+    size = 4 + 40 * final.weights / final.weights.max()
+    for i in range(n):
+        for j in range(n):
+            ax = axes[i][j]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i == j:
+                ax.hist(final.theta[:, i], bins=20, weights=final.weights, color=style.OKABE_ITO[0])
+            elif i > j:
+                ax.scatter(final.theta[:, j], final.theta[:, i], s=size, alpha=0.4, color=style.OKABE_ITO[0])
+            else:
+                ax.axis("off")
+            if j == 0:
+                ax.set_ylabel(names[i], fontsize=6, rotation=0, ha="right")
+            if i == n - 1:
+                ax.set_xlabel(names[j], fontsize=6, rotation=30, ha="right")
+    fig.suptitle("Posterior pairs (final generation; size: weight; conditional on the bands)", fontsize=10)
+    style.save(fig, result.directory / "figures" / path)
+    plt.close(fig)
+
+
+def _convergence(table: pd.DataFrame, result: CalibrationResult, path: str) -> None:
+    fig, ax = plt.subplots(figsize=(6.0, 3.6))
+    shown = table[table["generation"] > 0]
+    ax.plot(shown["generation"], shown["epsilon"], marker="o", color=style.OKABE_ITO[0], label="tolerance")
+    ax.plot(
+        table["generation"],
+        table["meet_every_band"],
+        marker="s",
+        color=style.OKABE_ITO[1],
+        label="weight meeting every band",
+    )
+    ax.set_xlabel("generation")
+    ax.set_ylabel("band widths / share")
+    ax.legend(fontsize=8)
+    ax.set_title("Convergence of the ABC-SMC", fontsize=10)
+    fig.tight_layout()
+    style.save(fig, result.directory / "figures" / path)
+    plt.close(fig)
+
+
+def _markdown(frame: pd.DataFrame, digits: int = 3) -> str:
+    def cell(value: object) -> str:
+        if isinstance(value, float):
+            return "-" if np.isnan(value) else f"{value:.{digits}g}" if abs(value) >= 1000 else f"{value:.{digits}f}"
+        return str(value)
+
+    lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(result: CalibrationResult, calibration: Calibration, quick: bool) -> None:
+    """Write draws.parquet, the CSV tables, the figures and report.md into the run folder."""
+    folder = result.directory
+    coordinates = calibration.prior.coordinates
+    replications = calibration.budget(quick).replications
+    draws = pd.concat([generation_frame(g, coordinates) for g in result.generations], ignore_index=True)
+    for prior in calibration.prior.priors:  # a whole number's coordinate is continuous; say what the runs used
+        if isinstance(prior, ScalarPrior) and prior.kind == "integer":
+            draws[f"value.{prior.name}"] = np.array(prior.values(draws[[prior.name]].to_numpy()), dtype=np.int64)
+    draws.to_parquet(folder / "draws.parquet", index=False)
+    convergence = convergence_table(result, coordinates, replications)
+    convergence.to_csv(folder / "convergence.csv", index=False)
+    result.posterior.to_csv(folder / "posterior.csv", index=False)
+    predictive = pd.concat(
+        [
+            result.prior_predictive.assign(check="prior predictive"),
+            result.posterior_predictive.assign(check="posterior predictive"),
+        ],
+        ignore_index=True,
+    )
+    predictive.to_csv(folder / "predictive_targets.csv", index=False)
+    result.held_out.to_csv(folder / "predictive_held_out.csv", index=False)
+    result.submodels.to_csv(folder / "submodels.csv", index=False)
+    result.prior_variants.to_csv(folder / "prior_sensitivity.csv", index=False)
+    result.band_variants.to_csv(folder / "band_sensitivity.csv", index=False)
+    _marginals(result, calibration, "marginals.png")
+    _pairs(result, calibration, "pairs.png")
+    _convergence(convergence, result, "convergence.png")
+    folder.joinpath("report.md").write_text(_text(result, calibration, quick, convergence), encoding="utf-8")
+
+
+def _text(result: CalibrationResult, calibration: Calibration, quick: bool, convergence: pd.DataFrame) -> str:
+    spec = calibration.spec
+    budget = calibration.budget(quick)
+    final = result.final
+    posterior = result.posterior
+    identified = posterior.loc[posterior["verdict"] == "identified", "parameter"].tolist()
+    partly = posterior.loc[posterior["verdict"] == "partly", "parameter"].tolist()
+    at_prior = posterior.loc[posterior["verdict"] == "stays at the prior", "parameter"].tolist()
+    met = result.met_every_band
+    lines = [
+        f"# Calibration: {spec.calibration.name}" + (" (quick budget)" if quick else ""),
+        "",
+        CONDITIONAL,
+        "",
+        "## Summary",
+        "",
+        f"- {len(result.generations) - 1} ABC-SMC generations after the prior, {budget.particles} particles x "
+        f"{budget.replications} replications x 4 arms; {result.runs:,} engine runs; stopped because {result.stopped}.",
+        f"- Final tolerance {final.epsilon:.3g} band widths (0: every band met on the point estimates); ESS "
+        f"{final.ess:.0f}.",
+        "- Identified by the patterns (posterior sd under half the prior's): "
+        + (", ".join(identified) or "none")
+        + ".",
+        "- Partly (under 80%): "
+        + (", ".join(partly) or "none")
+        + "; stay at the prior: "
+        + (", ".join(at_prior) or "none")
+        + ".",
+    ]
+    if not met:
+        lines.append(
+            "- **Finding: no draw met every band.** The model cannot reproduce P1-P3 at once within these "
+            "priors; the posterior above is the ABC approximation at the last tolerance, not the "
+            "non-implausible region."
+        )
+    lines += ["", "## Targets and bands", "", "| target | pattern | band | where it comes from |", "|---|---|---|---|"]
+    lines += [f"| {t.key} | {t.pattern} | {t.text()} | {t.note} |" for t in calibration.targets]
+    lines += [
+        "",
+        "## Priors and posterior",
+        "",
+        _markdown(posterior),
+        "",
+        "![marginals](figures/marginals.png)",
+        "",
+        "![pairs](figures/pairs.png)",
+        "",
+    ]
+    lines += [
+        "## Convergence",
+        "",
+        _markdown(
+            convergence[
+                ["generation", "epsilon", "proposed", "acceptance", "ess", "runs", "seconds", "meet_every_band"]
+            ]
+        ),
+        "![convergence](figures/convergence.png)",
+        "",
+    ]
+    lines += [
+        "## Predictive checks",
+        "",
+        "**Targets (P1-P3, calibrated on).** Share of draws whose point estimates meet each band: the prior "
+        "predictive (generation 0) and the posterior predictive (fresh runs of draws resampled from the final "
+        f"generation, {spec.checks.replications} replications each).",
+        "",
+        _markdown(
+            result.prior_predictive.assign(check="prior")[
+                ["check", "target", "band", "share_in_band", "q05", "median", "q95"]
+            ]
+        ),
+        _markdown(
+            result.posterior_predictive.assign(check="posterior")[
+                ["check", "target", "band", "share_in_band", "q05", "median", "q95"]
+            ]
+        ),
+        f"**Held out (P4-P8, never calibrated on).** Share of {spec.checks.posterior_draws} posterior draws for "
+        f"which each pattern holds, judged as docs/validation.md judges it (its CIs over "
+        f"{spec.checks.replications} common seeds), with Wilson 95% intervals.",
+        "",
+        _markdown(result.held_out),
+        "",
+    ]
+    lines += [
+        "## The null and alternative models",
+        "",
+        "Share of each model's prior (the calibration's priors of the parameters it does not fix; the rest at "
+        "its tuned values) whose P1-P3 point estimates meet every band (rejection ABC at tolerance 0).",
+        "",
+        _markdown(result.submodels.drop(columns=["source"])),
+        "",
+    ]
+    means = [c for c in result.prior_variants.columns if c.startswith("mean.")]
+    lines += [
+        "## How the posterior moves with the priors and the bands",
+        "",
+        "**Priors.** The final population reweighted by each narrower prior over the calibrated one (importance "
+        "sampling; no new runs): posterior means under each, and the effective sample size behind them.",
+        "",
+        _markdown(result.prior_variants[["prior", "ess", *means]].rename(columns=lambda c: c.removeprefix("mean."))),
+        "**Bands.** Validation's alternative bands, one at a time (a new lower side keeps the calibration's upper "
+        "side), by rejection on generation 0's prior draws: the share of the prior meeting every band and the "
+        "posterior means they imply, on the same draws.",
+        "",
+        _markdown(result.band_variants.rename(columns=lambda c: c.removeprefix("mean."))),
+        "",
+    ]
+    lines += [
+        "## Files",
+        "",
+        "`draws.parquet` (every generation: weight, distance, parameters, statistics), `convergence.csv`, "
+        "`posterior.csv`, `predictive_targets.csv`, `predictive_held_out.csv`, `submodels.csv`, "
+        "`prior_sensitivity.csv`, `band_sensitivity.csv`, "
+        "`calibration.json` (hashes of the bands, priors, scenarios, codebook and model), `manifest.json`.",
+        "",
+    ]
+    return "\n".join(lines)

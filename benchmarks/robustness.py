@@ -16,23 +16,23 @@ replace the "Coding robustness" section of RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psutil  # with the dev extra (through dask[distributed])
-
 import colabsim
 from colabsim.model.batch import run_batch
 from colabsim.robustness.spec import run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from measure import watched_script  # noqa: E402
+
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 BEGIN = "<!-- BEGIN benchmarks/robustness.py -->"
 END = "<!-- END benchmarks/robustness.py -->"
@@ -59,21 +59,8 @@ def per_run_cpu(name: str, batch: int = 256) -> float:
     return (time.process_time() - start) / batch
 
 
-def _descendants_cpu(process: psutil.Process, seen: dict[int, float]) -> None:
-    """Record the CPU time (user + system) of each process below `process`, as last seen."""
-    for child in process.children(recursive=True):
-        with contextlib.suppress(psutil.Error):  # it may have ended since it was listed
-            times = child.cpu_times()
-            seen[child.pid] = times.user + times.system
-
-
 def whole_study(codings: int, replications: int, workers: int) -> dict[str, float]:
-    """Run the study in a fresh process; its wall time and CPU time (itself and its workers), in seconds.
-
-    The workers start from a fork server, so their CPU time is not in the main process's
-    ``RUSAGE_CHILDREN``: it is read from each worker every quarter second while the study runs
-    (a worker's last quarter second may be missed).
-    """
+    """Run the study in a fresh process; its wall time and CPU time (itself and its workers), in seconds."""
     with tempfile.TemporaryDirectory() as tmp:
         study = Path(tmp) / "study.toml"
         study.write_text(STUDY.format(codings=codings, replications=replications, root=ROOT.as_posix()))
@@ -90,19 +77,10 @@ def whole_study(codings: int, replications: int, workers: int) -> dict[str, floa
         )
         script = Path(tmp) / "study.py"
         script.write_text(code)
-        load = os.getloadavg()[0]
-        main = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
-        seen: dict[int, float] = {}
-        watched = psutil.Process(main.pid)
-        while main.poll() is None:
-            with contextlib.suppress(psutil.Error):
-                _descendants_cpu(watched, seen)
-            time.sleep(0.25)
-        out, _ = main.communicate()
-        if main.returncode != 0:
-            raise SystemExit(f"the study failed (exit {main.returncode})")
-    wall, main_cpu, share = (float(v) for v in out.split())
-    return {"wall": wall, "main_cpu": main_cpu, "worker_cpu": sum(seen.values()), "share": share, "load": load}
+        measured = watched_script(script)
+    wall, main_cpu, share = measured.values
+    workers_cpu = measured.worker_cpu
+    return {"wall": wall, "main_cpu": main_cpu, "worker_cpu": workers_cpu, "share": share, "load": measured.load}
 
 
 def section(codings: int, replications: int, workers: int) -> str:

@@ -212,10 +212,14 @@ def main() -> None:
     print("\n".join(lines))
 
 
+#: Sections of RESULTS.md that other scripts write (the dashboard scripts, robustness.py, calibration.py).
+_OTHER_SCRIPTS = ("Dashboard", "Workshop dashboard", "Coding robustness", "Calibration")
+
+
 def _dashboard_sections(text: str) -> str:
-    """RESULTS.md's dashboard sections: measured by the dashboard scripts, kept as they are."""
+    """RESULTS.md's sections measured by the other scripts, kept as they are (with their markers)."""
     sections = text.split("\n## ")
-    return "".join(f"\n## {s.rstrip()}\n" for s in sections[1:] if s.startswith(("Dashboard", "Workshop dashboard")))
+    return "".join(f"\n## {s.rstrip()}\n" for s in sections[1:] if s.startswith(_OTHER_SCRIPTS))
 
 
 if __name__ == "__main__":

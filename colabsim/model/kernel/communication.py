@@ -36,6 +36,8 @@ from colabsim.model.kernel.segments import clip, maximum, minimum
 
 __all__ = [
     "apply_contacts",
+    "brokered_chances",
+    "contact_base",
     "contact_chances",
     "contact_intensity",
     "contact_probability",
@@ -76,6 +78,64 @@ def legal_flow(levels: np.ndarray, params: np.ndarray) -> float:
 
 
 @njit
+def contact_base(
+    structure: KernelStructure,
+    levels: np.ndarray,
+    params: np.ndarray,
+    closeness: np.ndarray,
+    out_missed: np.ndarray,
+    out_expected: np.ndarray,
+) -> None:
+    """What `contact_chances` takes from the levels alone, per tie: the formal and informal channels.
+
+    `out_missed` is the chance that neither channel brings contact, ``(1 - p_formal) * (1 -
+    p_informal)``, `out_expected` their expected contacts ``p_formal + p_informal``: the first
+    steps of `contact_chances`' products and sums in their order, so the same numbers.
+    """
+    s = structure
+    flow = legal_flow(levels, params)
+    formal = params[FORMAL_RATE] * levels[FORMAL_COMMUNICATION] * levels[ADMIN_CAPACITY]
+    informal = params[INFORMAL_RATE] * levels[INFORMAL_COMMUNICATION]
+    for e in range(s.n_ties):
+        direct = 1.0 if s.tie_kind[e] != LATENT else 0.0
+        legal = flow if s.tie_border[e] else 1.0
+        p_formal = formal * legal * direct
+        p_informal = informal * closeness[e] * direct
+        out_missed[e] = (1.0 - p_formal) * (1.0 - p_informal)
+        out_expected[e] = p_formal + p_informal
+
+
+@njit
+def brokered_chances(
+    structure: KernelStructure,
+    levels: np.ndarray,
+    params: np.ndarray,
+    trust: np.ndarray,
+    active: np.ndarray,
+    base: tuple[np.ndarray, np.ndarray],
+    out_probability: np.ndarray,
+    out_intensity: np.ndarray,
+) -> None:
+    """`contact_chances` from its `contact_base` (``(missed, expected)``): adds the brokered channel.
+
+    Entry by entry, so the outputs may be the base's arrays.
+    """
+    s = structure
+    missed, expected = base
+    brokered = params[BROKERED_RATE] * levels[MEDIATION]
+    for e in range(s.n_ties):
+        both = active[s.tie_src[e]] and active[s.tie_dst[e]]
+        missed_e, expected_e = missed[e], expected[e]
+        broker = s.broker[e]
+        present = 1.0 if broker >= 0 and active[max(broker, 0)] else 0.0
+        broker_trust = minimum(trust[s.broker_src_edge[e]], trust[s.broker_dst_edge[e]])
+        p_brokered = brokered * (0.5 + 0.5 * broker_trust) * present
+        p = 1.0 - missed_e * (1.0 - p_brokered)
+        out_probability[e] = clip(p, 0.0, 1.0) if both else 0.0
+        out_intensity[e] = expected_e + p_brokered if both else 0.0
+
+
+@njit
 def contact_chances(
     structure: KernelStructure,
     levels: np.ndarray,
@@ -86,25 +146,15 @@ def contact_chances(
     out_probability: np.ndarray,
     out_intensity: np.ndarray,
 ) -> None:
-    """Each tie's monthly contact probability and intensity (expected contacts), in one pass."""
-    s = structure
-    flow = legal_flow(levels, params)
-    formal = params[FORMAL_RATE] * levels[FORMAL_COMMUNICATION] * levels[ADMIN_CAPACITY]
-    informal = params[INFORMAL_RATE] * levels[INFORMAL_COMMUNICATION]
-    brokered = params[BROKERED_RATE] * levels[MEDIATION]
-    for e in range(s.n_ties):
-        both = active[s.tie_src[e]] and active[s.tie_dst[e]]
-        direct = 1.0 if s.tie_kind[e] != LATENT else 0.0
-        legal = flow if s.tie_border[e] else 1.0
-        p_formal = formal * legal * direct
-        p_informal = informal * closeness[e] * direct
-        broker = s.broker[e]
-        present = 1.0 if broker >= 0 and active[max(broker, 0)] else 0.0
-        broker_trust = minimum(trust[s.broker_src_edge[e]], trust[s.broker_dst_edge[e]])
-        p_brokered = brokered * (0.5 + 0.5 * broker_trust) * present
-        p = 1.0 - (1.0 - p_formal) * (1.0 - p_informal) * (1.0 - p_brokered)
-        out_probability[e] = clip(p, 0.0, 1.0) if both else 0.0
-        out_intensity[e] = p_formal + p_informal + p_brokered if both else 0.0
+    """Each tie's monthly contact probability and intensity (expected contacts).
+
+    ``p = 1 - (1 - p_formal) (1 - p_informal) (1 - p_brokered)`` among present ends, intensity
+    their sum: `contact_base` (the levels' part, which the whole-run kernel prepares once) then
+    `brokered_chances` (this month's part), in place in the outputs.
+    """
+    contact_base(structure, levels, params, closeness, out_probability, out_intensity)
+    base = (out_probability, out_intensity)
+    brokered_chances(structure, levels, params, trust, active, base, out_probability, out_intensity)
 
 
 @njit

@@ -5,6 +5,13 @@
 state can be a set of views into a batch's arrays). `advance` applies processes 1-8 in the order of
 the numpy `colabsim.model.engine.advance`, calling the kernel rules, and writes the new state over
 the old one; `MonthBuffers` holds the month's intermediate results.
+
+What a month reads that depends only on the structure, the factor levels and the parameters (each
+tie's closeness, reach, trust floor and memory, each actor's turnover factor, mandate, newcomer
+commitment, capacity and affective set-point, each membership's participation before presence) is
+computed by `prepare` into the buffers, and `advance` reads it there: the whole-run kernel prepares
+at the start of a run and again after a month whose events may have changed the levels, rather
+than every month (the same rule functions on the same inputs, so the same numbers to the last bit).
 """
 
 from __future__ import annotations
@@ -31,7 +38,15 @@ from colabsim.model.kernel.layout import (
 )
 from colabsim.model.kernel.segments import maximum
 
-__all__ = ["MonthBuffers", "RunState", "advance", "initial_commitment", "initial_state", "member_participation"]
+__all__ = [
+    "MonthBuffers",
+    "RunState",
+    "advance",
+    "initial_commitment",
+    "initial_state",
+    "member_participation",
+    "prepare",
+]
 
 #: Noise sources in the order of `colabsim.model.streams.NOISE_SOURCES` (a run's stream rows).
 TURNOVER_STREAM, CONTACTS_STREAM, DEFECTION_STREAM, SECTORS_STREAM, JOINING_STREAM = range(5)
@@ -64,11 +79,17 @@ class RunState(NamedTuple):
 
 
 class MonthBuffers(NamedTuple):
-    """A month's intermediate results, by what they run over (allocated once per batch)."""
+    """A month's intermediate results, by what they run over (allocated once per batch).
+
+    Rows written by `prepare` (kept between months): ``actor_float`` 0-3 and 6 (turnover factor,
+    mandate, newcomer commitment, capacity, set-point), ``tie_float`` 0, 4 and 6-9 (closeness,
+    trust floor, reach, memory, the formal and informal channels' `contact_base`) and
+    ``member_float`` 3 (participation before presence).
+    """
 
     actor_float: np.ndarray  # (8, N)
     actor_bool: np.ndarray  # (4, N)
-    tie_float: np.ndarray  # (8, E)
+    tie_float: np.ndarray  # (10, E)
     tie_bool: np.ndarray  # (1, E)
     member_float: np.ndarray  # (4, M)
     member_bool: np.ndarray  # (4, M)
@@ -84,7 +105,7 @@ def new_buffers(structure: KernelStructure) -> MonthBuffers:
     return MonthBuffers(
         actor_float=np.zeros((8, s.n_actors)),
         actor_bool=np.zeros((4, s.n_actors), dtype=np.bool_),
-        tie_float=np.zeros((8, s.n_ties)),
+        tie_float=np.zeros((10, s.n_ties)),
         tie_bool=np.zeros((1, s.n_ties), dtype=np.bool_),
         member_float=np.zeros((4, s.n_members)),
         member_bool=np.zeros((4, s.n_members), dtype=np.bool_),
@@ -147,6 +168,32 @@ def initial_state(structure: KernelStructure, levels: np.ndarray, months_left: i
     out.sectors_opened[0] = 0
 
 
+@njit
+def prepare(
+    structure: KernelStructure, levels: np.ndarray, params: np.ndarray, buffers: MonthBuffers, work: Work
+) -> None:
+    """Compute what `advance` reads that depends only on the structure, `levels` and `params`.
+
+    Call it before the first month of a run and whenever the levels or parameters change.
+    """
+    s = structure
+    b = buffers
+    shocks.turnover_level(s.turnover_override, levels, b.actor_float[0])
+    mandate = initial_commitment(s, levels, b.actor_float[1])
+    shocks.newcomer_commitment(mandate, levels, b.actor_float[2])
+    closeness = comm.tie_closeness(s, levels, b.tie_float[0])
+    comm.understanding_reach(s, params, closeness, b.tie_float[6])
+    comm.contact_base(s, levels, params, closeness, b.tie_float[8], b.tie_float[9])
+    member_participation(s, levels, b.member_float[3])
+    production.actor_capacity(s, levels, b.actor_float[3])
+    renewal.trust_floor(closeness, params, b.tie_float[4])
+    learning.affective_setpoint(s, params, mandate, closeness, b.actor_float[6], work)
+    remembered = b.tie_float[7]
+    for e in range(s.n_ties):
+        # Only partners who have met remember each other's ways: a latent tie has no floor.
+        remembered[e] = params[MEMORY_WEIGHT] * closeness[e] * (1.0 if s.tie_kind[e] != LATENT else 0.0)
+
+
 @njit_inline
 def advance(
     structure: KernelStructure,
@@ -161,7 +208,8 @@ def advance(
 ) -> None:
     """Advance one run one month (processes 1-8), writing the new state over `state`.
 
-    `streams` holds the run's noise streams (``(N_STREAMS, 4)``, rows in `NOISE_SOURCES` order).
+    `streams` holds the run's noise streams (``(N_STREAMS, 4)``, rows in `NOISE_SOURCES` order);
+    `buffers` must have been prepared (`prepare`) for the current levels and parameters.
     """
     s = structure
     b = buffers
@@ -169,9 +217,7 @@ def advance(
     for i in range(s.n_actors):
         old_active[i] = state.active[i]
     # 1. Events: random leadership turnover (the mandate serves turnover, learning and joining).
-    turnover = shocks.turnover_level(s.turnover_override, levels, b.actor_float[0])
-    mandate = initial_commitment(s, levels, b.actor_float[1])
-    newcomer = shocks.newcomer_commitment(mandate, levels, b.actor_float[2])
+    turnover, mandate, newcomer = b.actor_float[0], b.actor_float[1], b.actor_float[2]
     shocks.leadership_turnover(
         state.commitment,
         state.understanding,
@@ -186,27 +232,31 @@ def advance(
         b.actor_bool[1],
     )
     # 2. Communication.
-    closeness = comm.tie_closeness(s, levels, b.tie_float[0])
     probability, intensity, depth = b.tie_float[1], b.tie_float[2], b.tie_float[3]
-    comm.contact_chances(s, levels, params, state.trust, state.active, closeness, probability, intensity)
+    base = (b.tie_float[8], b.tie_float[9])
+    comm.brokered_chances(s, levels, params, state.trust, state.active, base, probability, intensity)
     comm.draw_contacts(probability, streams[CONTACTS_STREAM], state.contact)
     for e in range(s.n_ties):
         depth[e] = intensity[e] / maximum(probability[e], 1e-12) if probability[e] > 0 else 1.0
-    reach = comm.understanding_reach(s, params, closeness, b.tie_float[6])
+    reach = b.tie_float[6]
     comm.apply_contacts(
         state.trust, state.understanding, state.contact, params, levels[SHARED_PURPOSE], depth, reach,
         state.trust, state.understanding,
     )  # fmt: skip
     # 3. Deliberation. Outside its funding window (a donor's project) an actor does not take part at all.
-    participation = member_participation(s, levels, b.member_float[1])
+    participation, base = b.member_float[1], b.member_float[3]
     member_live = b.member_bool[0]
     for m in range(s.n_members):
         actor = s.mem_actor[m]
-        participation[m] = participation[m] * (1.0 if state.active[actor] and state.funded[actor] else 0.0)
+        participation[m] = base[m] * (1.0 if state.active[actor] and state.funded[actor] else 0.0)
         member_live[m] = participation[m] > 0
     viable = b.programme_bool[0]
-    deliberation.programme_consensus(
-        s, levels, params, state.commitment, state.understanding, participation, state.consensus, viable, work
+    # The pairs' mean understanding, read by consensus here and by coordination efficiency in process 5.
+    shared = deliberation.shared_understanding(
+        s, state.understanding, participation, b.programme_float[2], b.programme_float[3]
+    )
+    deliberation.consensus_from_shared(
+        s, levels, params, state.commitment, participation, shared, state.consensus, viable, work
     )
     deliberation.update_programme_status(state.status, viable, state.status)
     running = b.programme_bool[1]
@@ -225,14 +275,12 @@ def advance(
     contribution.pool_by(amount, s.mem_actor, s.n_actors, state.contributed)
     contribution.pool_by(amount, s.mem_prog, s.n_programmes, state.pooled)
     # 5. Production.
-    capacity = production.actor_capacity(s, levels, b.actor_float[3])
+    capacity = b.actor_float[3]
     joint = production.joint_capacity(s, levels, params, capacity, participation, b.programme_float[0], work)
-    efficiency = production.coordination_efficiency(
-        s, params, capacity, state.understanding, participation, joint, b.programme_float[1], work
-    )
+    efficiency = production.efficiency_from_shared(s, params, participation, joint, shared, b.programme_float[1], work)
     production.programme_performance(state.pooled, s.prog_need, efficiency, running, params, state.performance, work)
     # 6. Learning.
-    floor = renewal.trust_floor(closeness, params, b.tie_float[4])
+    floor = b.tie_float[4]
     learning.update_trust(s, levels, params, state.trust, reciprocity, observed, engaged, floor, state.trust, work)
     live_programme = b.programme_bool[2]
     for p in range(s.n_programmes):
@@ -240,7 +288,7 @@ def advance(
     benefit, involved = b.actor_float[4], b.actor_bool[2]
     learning.realised_benefit(s, state.performance, member_live, live_programme, benefit, involved, work)
     facilitated = learning.facilitation(s, levels, params, member_live, live_programme, b.actor_float[5], work)
-    setpoint = learning.affective_setpoint(s, params, mandate, closeness, b.actor_float[6], work)
+    setpoint = b.actor_float[6]
     learned = learning.update_commitment(
         levels, params, state.commitment, benefit, involved, facilitated, setpoint, b.actor_float[7]
     )
@@ -251,11 +299,12 @@ def advance(
     remembered, spared = b.tie_float[7], b.tie_bool[0]
     for e in range(s.n_ties):
         # A relation does not fade before both ends are there (passed as contact, as numpy does).
-        spared[e] = state.contact[e] | (not (old_active[s.tie_src[e]] and old_active[s.tie_dst[e]]))
-        # Only partners who have met remember each other's ways: a latent tie has no floor.
-        remembered[e] = params[MEMORY_WEIGHT] * closeness[e] * (1.0 if s.tie_kind[e] != LATENT else 0.0)
+        # Arithmetic rather than branches: contacts are random, a branch on them mispredicts (this
+        # loop took 8 cycles a tie with the branches, measured on the 30-actor network).
+        met = state.contact[e]
+        spared[e] = met | (not (old_active[s.tie_src[e]] & old_active[s.tie_dst[e]]))
         # Months since the last contact (this month's contacts are drawn; nothing below reads it).
-        state.since_contact[e] = 0 if state.contact[e] else state.since_contact[e] + 1
+        state.since_contact[e] = (state.since_contact[e] + 1) * (1 - int(met))
     renewal.decay_ties(
         state.trust, state.understanding, spared, floor, params, remembered, state.trust, state.understanding
     )

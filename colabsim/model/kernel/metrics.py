@@ -97,16 +97,20 @@ def observe(structure: KernelStructure, state: RunState, full: bool, out: np.nda
         n_running += running[p]
         n_live += live[p]
     both, partnership = work.ties[0], work.ties[1]
-    recent = 0.0
-    n_both = 0.0
-    n_partnership = 0.0
+    # Counted in integers (a float sum of ones is the same number, but each float addition waits
+    # for the last one), with `&` rather than `and`: whether a tie had contact lately is random,
+    # and a branch on it mispredicts.
+    recent = 0
+    n_both = 0
+    n_partnership = 0
     for e in range(s.n_ties):
-        present = state.active[s.tie_src[e]] and state.active[s.tie_dst[e]]
+        present = state.active[s.tie_src[e]] & state.active[s.tie_dst[e]]
+        shared = present & s.tie_cross[e]
         both[e] = 1.0 if present else 0.0
-        partnership[e] = 1.0 if present and s.tie_cross[e] else 0.0
-        n_both += both[e]
-        n_partnership += partnership[e]
-        recent += 1.0 if present and state.since_contact[e] < 12 else 0.0
+        partnership[e] = 1.0 if shared else 0.0
+        n_both += int(present)
+        n_partnership += int(shared)
+        recent += int(present & (state.since_contact[e] < 12))
     actors = work.actors[0]
     n_active = 0.0
     for i in range(s.n_actors):
@@ -114,9 +118,10 @@ def observe(structure: KernelStructure, state: RunState, full: bool, out: np.nda
         n_active += actors[i]
     stack = work.stack
     out[PERFORMANCE] = _masked_mean(state.performance, live, n_live, 0.0, stack)
-    out[TRUST] = _masked_mean(state.trust, partnership, n_partnership, 0.0, stack)
-    out[TRUST_ALL] = _masked_mean(state.trust, both, n_both, 0.0, stack) if full else np.nan
-    out[UNDERSTANDING] = _masked_mean(state.understanding, partnership, n_partnership, 0.0, stack) if full else np.nan
+    shared_count, both_count = float(n_partnership), float(n_both)
+    out[TRUST] = _masked_mean(state.trust, partnership, shared_count, 0.0, stack)
+    out[TRUST_ALL] = _masked_mean(state.trust, both, both_count, 0.0, stack) if full else np.nan
+    out[UNDERSTANDING] = _masked_mean(state.understanding, partnership, shared_count, 0.0, stack) if full else np.nan
     out[COMMITMENT] = _masked_mean(state.commitment, actors, n_active, 0.0, stack)
     column = work.programmes[2]
     for k in range(4):
@@ -138,7 +143,7 @@ def observe(structure: KernelStructure, state: RunState, full: bool, out: np.nda
             _masked_mean(state.performance, in_sector, n_in, np.nan, stack) if full else np.nan
         )
     out[ACTIVE_SECTORS] = sectors
-    out[ACTIVE_TIES] = recent
+    out[ACTIVE_TIES] = float(recent)
     out[ACTIVE_ACTORS] = n_active
     out[ALIVE] = 1.0 if n_running > 0 else 0.0
     out[REPUTATION] = state.reputation[0]

@@ -12,6 +12,7 @@ import numpy as np
 
 from colabsim.model.kernel._jit import njit
 from colabsim.model.kernel.communication import legal_flow
+from colabsim.model.kernel.deliberation import shared_understanding
 from colabsim.model.kernel.layout import (
     ADMIN_CAPACITY,
     ARRANGEMENT_WEIGHT,
@@ -30,7 +31,14 @@ from colabsim.model.kernel.layout import (
 )
 from colabsim.model.kernel.segments import clip, maximum, minimum
 
-__all__ = ["actor_capacity", "ces_output", "coordination_efficiency", "joint_capacity", "programme_performance"]
+__all__ = [
+    "actor_capacity",
+    "ces_output",
+    "coordination_efficiency",
+    "efficiency_from_shared",
+    "joint_capacity",
+    "programme_performance",
+]
 
 
 @njit
@@ -98,6 +106,34 @@ def joint_capacity(
 
 
 @njit
+def efficiency_from_shared(
+    structure: KernelStructure,
+    params: np.ndarray,
+    participation: np.ndarray,
+    joint: np.ndarray,
+    shared: np.ndarray,
+    out: np.ndarray,
+    work: Work,
+) -> np.ndarray:
+    """`coordination_efficiency` given its `colabsim.model.kernel.deliberation.shared_understanding`."""
+    s = structure
+    knows = work.programmes[2]
+    for p in range(s.n_programmes):
+        knows[p] = 0.0
+    for m in range(s.n_members):
+        # A university brings its knowledge as far as it takes part.
+        knows[s.mem_prog[m]] += participation[m] * (1.0 if s.is_university[s.mem_actor[m]] else 0.0)
+    floor = params[EFFICIENCY_FLOOR]
+    u_floor = params[UNDERSTANDING_FLOOR]
+    bonus = params[KNOWLEDGE_BONUS]
+    for p in range(s.n_programmes):
+        understood = u_floor + (1.0 - u_floor) * shared[p]
+        knowledge = minimum(knows[p], 1.0)
+        out[p] = (floor + (1.0 - floor) * joint[p]) * understood * (1.0 - bonus + bonus * knowledge)
+    return out
+
+
+@njit
 def coordination_efficiency(
     structure: KernelStructure,
     params: np.ndarray,
@@ -108,29 +144,12 @@ def coordination_efficiency(
     out: np.ndarray,
     work: Work,
 ) -> np.ndarray:
-    """Coordination efficiency of each programme: capacity, shared understanding, knowledge (by participation)."""
-    s = structure
-    shared, shared_n, knows = work.programmes[0], work.programmes[1], work.programmes[2]
-    for p in range(s.n_programmes):
-        shared[p] = 0.0
-        shared_n[p] = 0.0
-        knows[p] = 0.0
-    for k in range(s.n_pairs):
-        p = s.pair_prog[k]
-        weight = participation[s.pair_src_mem[k]] * participation[s.pair_dst_mem[k]]
-        shared[p] += understanding[s.pair_edge[k]] * weight if weight > 0 else 0.0
-        shared_n[p] += weight
-    for m in range(s.n_members):
-        # A university brings its knowledge as far as it takes part.
-        knows[s.mem_prog[m]] += participation[m] * (1.0 if s.is_university[s.mem_actor[m]] else 0.0)
-    floor = params[EFFICIENCY_FLOOR]
-    u_floor = params[UNDERSTANDING_FLOOR]
-    bonus = params[KNOWLEDGE_BONUS]
-    for p in range(s.n_programmes):
-        mean_shared = shared[p] / shared_n[p] if shared_n[p] > 0 else 0.0
-        understood = u_floor + (1.0 - u_floor) * mean_shared
-        knowledge = minimum(knows[p], 1.0)
-        out[p] = (floor + (1.0 - floor) * joint[p]) * understood * (1.0 - bonus + bonus * knowledge)
+    """Coordination efficiency of each programme: capacity, shared understanding, knowledge (by participation).
+
+    `capacity` enters through `joint` (`joint_capacity`); it is taken for the numpy rule's arguments.
+    """
+    shared = shared_understanding(structure, understanding, participation, work.programmes[8], work.programmes[9])
+    efficiency_from_shared(structure, params, participation, joint, shared, out, work)
     return out
 
 

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from colabsim.model.kernel._jit import njit, njit_inline
-from colabsim.model.kernel.engine import MonthBuffers, RunState, advance, initial_state, new_buffers
+from colabsim.model.kernel.engine import MonthBuffers, RunState, advance, initial_state, new_buffers, prepare
 from colabsim.model.kernel.layout import KernelStructure, Work, new_work
 from colabsim.model.kernel.metrics import METRIC_ORDER, SUMMARY_ORDER, observe, summarise_series
 from colabsim.model.kernel.pcg64 import seed_streams
@@ -108,7 +108,12 @@ def step(
     buffers: MonthBuffers,
     work: Work,
 ) -> None:
-    """One month of one run after its events: `advance`, then `observe` into `metrics` (all of them if `full`)."""
+    """One month of one run after its events: `prepare`, `advance`, `observe` into `metrics` (all if `full`).
+
+    For a model stepped month by month, whose levels may change between any two months; the
+    whole-run kernel prepares only when they may have changed.
+    """
+    prepare(structure, levels, params, buffers, work)
     advance(structure, state, levels, params, months_left, renew, streams, buffers, work)
     observe(structure, state, full, metrics, work)
 
@@ -148,13 +153,17 @@ def run_batch(
         row = 0
         while row < events.month.shape[0] and events.month[row] < 0:
             row += 1
+        prepare(s, levels, params[r], buffers, work)
         for month in range(months):
             calendar_month = (first_month - 1 + month) % 12 + 1
             months_left = 13 - calendar_month
-            while row < events.month.shape[0] and events.month[row] == month:
-                row = apply_event(s, state, levels, held[r], months_left, events, row, work)
+            if row < events.month.shape[0] and events.month[row] == month:
+                while row < events.month.shape[0] and events.month[row] == month:
+                    row = apply_event(s, state, levels, held[r], months_left, events, row, work)
+                prepare(s, levels, params[r], buffers, work)  # an event may have set a factor
             renew = calendar_month == 12
-            step(s, state, levels, params[r], months_left, renew, run_streams, keep_series, metrics, buffers, work)
+            advance(s, state, levels, params[r], months_left, renew, run_streams, buffers, work)
+            observe(s, state, keep_series, metrics, work)
             for k in range(metrics.shape[0]):
                 run_series[k, month] = metrics[k]
             if keep_series:

@@ -51,12 +51,19 @@ def leadership_turnover(
     src, dst = tie_ends
     rate = params[TURNOVER_RATE]
     loss = params[TURNOVER_LOSS]
+    any_changed = False
     for i in range(commitment.shape[0]):
         draw = next_double(rng)
         changed = active[i] and draw < rate * turnover[i]
         out_changed[i] = changed
+        any_changed = any_changed or changed
         c = commitment[i]
         out_commitment[i] = (1.0 - loss) * c + loss * newcomer[i] if changed else c
+    if not any_changed:
+        # Most months nobody changes: the ties keep their understanding, without looking up their ends.
+        for e in range(understanding.shape[0]):
+            out_understanding[e] = understanding[e]
+        return
     for e in range(understanding.shape[0]):
         u = understanding[e]
         out_understanding[e] = u * (1.0 - loss) if out_changed[src[e]] or out_changed[dst[e]] else u

@@ -51,7 +51,12 @@ def ces_output(inputs: FloatArray, weights: tuple[float, ...], rho: float, shift
         # Unshifted complements: a floor only avoids division by zero; a missing input means no output.
         aggregate = np.sum(w * np.maximum(x, 1e-12) ** rho, axis=-1) ** (1.0 / rho)
         return np.asarray(np.where(np.any(inputs <= 0.0, axis=-1), 0.0, aggregate))
-    return np.asarray(np.maximum(np.sum(w * x**rho, axis=-1) ** (1.0 / rho) - shift, 0.0))
+    # The shift is taken off as the CES of the shift itself (equal to `shift` analytically): the two
+    # terms are then rounded alike, so all inputs 0 give exactly 0 in numpy and in the kernel
+    # alike (subtracting `shift` left about 1e-17 of either sign, which a saturation exponent
+    # below 1 magnifies to 1e-9).
+    at_zero = np.sum(w * np.full_like(w, shift) ** rho) ** (1.0 / rho)
+    return np.asarray(np.maximum(np.sum(w * x**rho, axis=-1) ** (1.0 / rho) - at_zero, 0.0))
 
 
 def joint_capacity(

@@ -2,7 +2,7 @@
 
 Each handler takes the parsed arguments and returns an exit status (`EXIT_OK`, ...); bad input
 raises one of the errors `colabsim.cli.main` turns into a one-paragraph message and status 2.
-Kept apart from the parser so that neither grows past a screenful of screens.
+Kept apart from the parser (`colabsim.cli`) so that each module stays short.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 Operations of one month, counted from the rules as issue 15 did: about 67 per tie, 60 per
 membership and 130 per programme (12 of them ``pow``), and one uniform per tie, per actor (twice:
-turnover and joining), per membership (twice: defection and the inclusion draw) and per programme
-(plus one) for the random rules. The core's rate is measured on a plain compiled loop over arrays
-that stay in cache, ``out[i] = mask[i] ? a * x[idx[i]] + y[i] : y[i]``, counted as four operations
+turnover and joining), per membership (once: defection; v2 has no inclusion draw) and per
+programme (plus one) for the random rules. The core's rate is measured on a plain compiled loop
+over arrays that stay in cache, ``out[i] = mask[i] ? a * x[idx[i]] + y[i] : y[i]``, counted as four operations
 (a gather, a multiply, an add, a select) per element: the kind of work the rules do, without the
 rules. The limit of a run is its operations at that rate; each path's distance is its CPU time
 per run over the limit.
@@ -29,7 +29,7 @@ PER_TIE, PER_MEMBER, PER_PROGRAMME, PER_UNIFORM = 67, 60, 130, 10
 def run_operations(scenario: colabsim.Scenario) -> tuple[float, float]:
     """Operations and uniforms of one run of `scenario`, as counted in the module's docstring."""
     s = build_structure(scenario.spec)
-    uniforms = s.n_ties + 2 * s.n_actors + 2 * s.n_members + s.n_programmes + 1
+    uniforms = s.n_ties + 2 * s.n_actors + s.n_members + s.n_programmes + 1
     month = PER_TIE * s.n_ties + PER_MEMBER * s.n_members + PER_PROGRAMME * s.n_programmes
     return float(month * scenario.horizon_months), float(uniforms * scenario.horizon_months)
 

@@ -229,8 +229,8 @@ def probe_uploads(server_url: str, pid: int, playwright: Any, work: Path) -> tup
             found.append(f"server touched {hit[0]}")
             counts["touched"] += 1
         table.add(f"name / extends = {path!r}", f"{named[0]} / {extended[0]}", "; ".join(found))
-    for request, outcome, found in extras:
-        table.add(request, outcome, found)
+    for request, outcome, finding in extras:
+        table.add(request, outcome, finding)
     visitor, fresh = open_session(playwright, server_url, work / "visitor")
     fresh.locator(".colabsim-step").click()
     fresh.get_by_text("month 1 of").wait_for()
@@ -295,7 +295,7 @@ def _hostile_files(playwright: Any, url: str, pid: int, work: Path) -> list[tupl
         ("name with HTML", INVALID.encode(), {"name": "<img src=x onerror=alert(1)>.toml"},
          lambda a: a.startswith("error")),
     ]  # fmt: skip
-    rows = []
+    rows: list[tuple[str, str, str]] = []
     for what, data, sent, expected in cases:
         uploader = Uploader(playwright, url, work / f"hostile{len(rows)}")  # its own session: it may break
         before = rss_mb(pid)

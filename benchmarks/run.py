@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import subprocess
 import sys
@@ -40,11 +41,11 @@ from sweeps import sobol_section, sweep_sections  # noqa: E402
 def numpy_engine() -> Iterator[None]:
     """Run the numpy engine (as without numba) within the block."""
     available = kernel.available
-    kernel.available = lambda: False  # type: ignore[assignment]
+    kernel.available = lambda: False
     try:
         yield
     finally:
-        kernel.available = available  # type: ignore[assignment]
+        kernel.available = available
 
 
 def per_run(work: Callable[[], object], runs: int, repeats: int) -> float:
@@ -122,7 +123,7 @@ def scale_section(quick: bool, lines: list[str]) -> None:
     for n in sizes:
         scenario = synthetic_scenario(n, seed=1, horizon_years=18)
         e = build_structure(scenario.spec).n_ties
-        cost = cpu_seconds(lambda scenario=scenario: colabsim.simulate(scenario, 1), 1 if n >= 10000 else 3)
+        cost = cpu_seconds(functools.partial(colabsim.simulate, scenario, 1), 1 if n >= 10000 else 3)
         ties.append(e)
         seconds.append(cost)
         lines.append(f"| {n:,} | {e:,} | {cost:.2f} s | {1e9 * cost / e / 216:.0f} |")

@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from colabsim.calibration import run_calibration, run_screening
@@ -74,6 +75,17 @@ EXIT_OK, EXIT_BAD_INPUT, EXIT_LOCKED, EXIT_RUNS_FAILED, EXIT_INTERRUPTED = 0, 2,
 FORCE_HELP = "take over --out even if another process's lock is live (see the README's folder lock)"
 
 
+@contextmanager
+def _shown_progress(quiet: bool) -> Iterator[TerminalProgress | None]:
+    """The terminal's progress display for a command (None if quiet or not a terminal), closed after it."""
+    progress = terminal_progress(quiet)
+    try:
+        yield progress
+    finally:
+        if progress:
+            progress.close()
+
+
 def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: str) -> int:
     overrides = parse_sets(args.set)
     scenarios = baseline_first(labelled_scenarios(paths, overrides, command), getattr(args, "baseline", None))
@@ -86,15 +98,11 @@ def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: s
         "colabsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else f"colabsim {command}"
     )
     coding = _coding_option(args)
-    progress = terminal_progress(args.quiet)
-    try:
+    with _shown_progress(args.quiet) as progress:
         runs = run_scenarios(
             scenarios, args.seed, args.replications, args.workers, out=args.out, command=command,
             command_line=command_line, progress=progress, coding_robustness=coding,
         )  # fmt: skip
-    finally:
-        if progress:
-            progress.close()
     _print_summary(runs.ensemble, runs.directory, len(scenarios) * args.replications, runs.run_seconds)
     for line in runs.coding.summary() if runs.coding is not None else []:
         print(f"  {line}")
@@ -103,8 +111,7 @@ def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: s
 
 def _with_posterior(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) -> int:
     posterior = load_posterior(args.posterior)
-    progress = terminal_progress(args.quiet)
-    try:
+    with _shown_progress(args.quiet) as progress:
         answer = run_with_posterior(
             scenarios,
             posterior,
@@ -115,9 +122,6 @@ def _with_posterior(args: argparse.Namespace, scenarios: list[tuple[str, Scenari
             workers=args.workers,
             progress=progress,
         )
-    finally:
-        if progress:
-            progress.close()
     runs = args.draws * args.replications * len(scenarios)
     print(
         f"{runs} runs ({args.draws} posterior draws x {args.replications} seeds x {len(scenarios)} scenarios); "
@@ -203,13 +207,9 @@ def _execution(args: argparse.Namespace, progress: TerminalProgress | None) -> E
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``colabsim sweep``: an experiment file's design, in parallel, resumable."""
     _check_resume(args)
-    progress = terminal_progress(args.quiet)
-    try:
+    with _shown_progress(args.quiet) as progress:
         experiment = _load_design(args, progress)
         result = run_experiment(experiment, args.out, _execution(args, progress), resume=args.resume)
-    finally:
-        if progress:
-            progress.close()
     rate = result.ran / result.seconds if result.seconds > 0 else float("nan")
     print(
         f"{result.ran} runs in {result.seconds:.1f} s ({rate:.0f} runs/s); {result.total_runs} in the experiment, "
@@ -228,13 +228,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``colabsim sensitivity``: Morris or Sobol' indices with their report."""
     _check_resume(args)
-    progress = terminal_progress(args.quiet)
-    try:
+    with _shown_progress(args.quiet) as progress:
         experiment = _load_design(args, progress)
         result = run_sensitivity(experiment, args.out, _execution(args, progress), resume=args.resume)
-    finally:
-        if progress:
-            progress.close()
     print(
         f"analysis in {result.seconds:.0f} s; results in {result.directory}/ (report: {result.directory / 'report.md'})"
     )
@@ -251,13 +247,9 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     """``colabsim robustness``: the patterns and a what-if over the coded ranges."""
     _check_resume(args)
     what_if = what_if_factors(args.what_if)
-    progress = terminal_progress(args.quiet)
-    try:
+    with _shown_progress(args.quiet) as progress:
         options = _execution(args, progress)
         result = run_robustness(args.file, args.out, what_if=what_if, options=options, resume=args.resume)
-    finally:
-        if progress:
-            progress.close()
     where = result.directory
     print(f"robustness in {result.seconds:.0f} s; results in {where}/ (report: {where / 'report.md'})")
     if result.p1 is not None:
@@ -274,20 +266,23 @@ def cmd_robustness(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """``colabsim calibrate``: screening or ABC against the pattern bands."""
     _check_resume(args)
-    progress = terminal_progress(args.quiet)
     workers = args.workers or default_workers()
-    try:
-        if args.screen:
-            folder, table = run_screening(args.file, args.out, workers=workers, progress=progress)
-        else:
-            result = run_calibration(
-                args.file, args.out, quick=args.quick, resume=args.resume, workers=workers, progress=progress, say=print
-            )
-    except (StudyError, TunedSetError) as exc:
-        raise UsageError(str(exc)) from None
-    finally:
-        if progress:
-            progress.close()
+    with _shown_progress(args.quiet) as progress:
+        try:
+            if args.screen:
+                folder, table = run_screening(args.file, args.out, workers=workers, progress=progress)
+            else:
+                result = run_calibration(
+                    args.file,
+                    args.out,
+                    quick=args.quick,
+                    resume=args.resume,
+                    workers=workers,
+                    progress=progress,
+                    say=print,
+                )
+        except (StudyError, TunedSetError) as exc:
+            raise UsageError(str(exc)) from None
     if args.screen:
         print(f"screening in {folder}/screening.csv; most influential on P1-P3 (mu* in band widths):")
         for row in table.head(12).itertuples():
@@ -311,14 +306,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def cmd_discover(args: argparse.Namespace) -> int:
     """``colabsim discover``: PRIM boxes and a tree of where an outcome concentrates."""
     _check_resume(args)
-    progress = terminal_progress(args.quiet)
-    try:
-        result = run_discovery(args.file, args.out, options=_execution(args, progress), resume=args.resume)
-    except DiscoveryUnavailableError as exc:
-        raise UsageError(str(exc)) from None
-    finally:
-        if progress:
-            progress.close()
+    with _shown_progress(args.quiet) as progress:
+        try:
+            result = run_discovery(args.file, args.out, options=_execution(args, progress), resume=args.resume)
+        except DiscoveryUnavailableError as exc:
+            raise UsageError(str(exc)) from None
     where = result.directory
     print(f"discovery in {result.seconds:.0f} s; results in {where}/ (report: {where / 'report.md'})")
     print("  PRIM: " + box_sentence(result.prim, "of interest").replace("**", ""))
@@ -329,14 +321,11 @@ def cmd_validate_model(args: argparse.Namespace) -> int:
     """``colabsim validate-model``: the pattern-oriented validation report."""
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out {args.out}: not a folder; give the folder validation.md is written to (e.g. docs)")
-    progress = terminal_progress(args.quiet)
-    try:
-        report = write_validation_report(args.out, quick=args.quick, scenario_dir=args.scenarios, progress=progress)
-    except (StudyError, TunedSetError) as exc:
-        raise UsageError(str(exc)) from None
-    finally:
-        if progress:
-            progress.close()
+    with _shown_progress(args.quiet) as progress:
+        try:
+            report = write_validation_report(args.out, quick=args.quick, scenario_dir=args.scenarios, progress=progress)
+        except (StudyError, TunedSetError) as exc:
+            raise UsageError(str(exc)) from None
     where = report.path.parent / "validation"
     print(f"validation in {report.seconds / 60:.1f} min; report {report.path} (figures in {where}/)")
     for line in report.summary():

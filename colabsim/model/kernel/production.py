@@ -59,14 +59,13 @@ def ces_output(inputs: np.ndarray, weights: np.ndarray, rho: float, shift: float
     w0, w1 = weights[0] / total_weight, weights[1] / total_weight
     w2, w3 = weights[2] / total_weight, weights[3] / total_weight
     complements = rho < 0 and shift <= 0.0
-    # The CES of the shift itself, taken off instead of `shift` (see the numpy rule): exactly 0 at
-    # zero inputs.
+    # The CES of the shift itself, taken off instead of `shift` (see the numpy rule): the same
+    # additions as the loop below makes for zero inputs, so those give exactly 0; the shift's power
+    # once, not once per resource type (this runs every month).
     at_zero = 0.0
     if not complements:
-        for k in range(4):
-            w = w0 if k == 0 else w1 if k == 1 else w2 if k == 2 else w3
-            at_zero += w * shift**rho
-        at_zero = at_zero ** (1.0 / rho)
+        q = shift**rho
+        at_zero = (w0 * q + w1 * q + w2 * q + w3 * q) ** (1.0 / rho)
     for p in range(inputs.shape[0]):
         aggregate = 0.0
         missing = False

@@ -78,6 +78,13 @@ class Posterior:
             found.append(base.updated(values))
         return found
 
+    def resample(self, draws: int, seed: np.random.SeedSequence) -> np.ndarray:
+        """`draws` rows of ``theta`` by their weights (systematic resampling: low variance, reproducible)."""
+        rng = np.random.default_rng(seed)
+        positions = (rng.random() + np.arange(draws)) / draws
+        picks = np.searchsorted(np.cumsum(self.weights), positions)
+        return self.theta[np.minimum(picks, len(self.theta) - 1)]
+
 
 def load_posterior(folder: Path) -> Posterior:
     """Read the final generation of the calibration in `folder`.
@@ -149,13 +156,6 @@ def _variance_split(effect: np.ndarray) -> tuple[float, float]:
     return (between / total, within / total) if total > 0 else (float("nan"), float("nan"))
 
 
-def _resample(posterior: Posterior, draws: int, seed: np.random.SeedSequence) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    positions = (rng.random() + np.arange(draws)) / draws
-    picks = np.searchsorted(np.cumsum(posterior.weights), positions)
-    return posterior.theta[np.minimum(picks, len(posterior.theta) - 1)]
-
-
 def _run(scenario: Scenario, seeds: list[int], parameters: list[Parameters]) -> np.ndarray:
     return run_batch(scenario, seeds, parameters=parameters, keep_series=False).summary[METRIC]
 
@@ -177,7 +177,7 @@ def run_with_posterior(
     """
     folder = new_run_dir(out, "posterior")
     root = np.random.SeedSequence(seed)
-    theta = _resample(posterior, draws, generation_seed(root, 0, 0))
+    theta = posterior.resample(draws, generation_seed(root, 0, 0))
     parameters = [p for p in posterior.parameters(theta, Parameters()) for _ in range(replications)]
     seeds = [int(s) for s in generation_seed(root, 0, 1).generate_state(draws * replications, np.uint64) >> 1]
     values: dict[str, np.ndarray] = {}

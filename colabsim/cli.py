@@ -231,6 +231,13 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--quick", action="store_true", help="the file's [quick] budget: a few minutes")
     calibrate.add_argument("--resume", action="store_true", help="continue the calibration in --out")
     calibrate.add_argument("--screen", action="store_true", help="only the Morris screening of every parameter")
+    calibrate.add_argument(
+        "--bands",
+        default=None,
+        metavar="NAME",
+        help="calibrate on a named set of bands instead of the file's: 'default' or one of validation's band "
+        "variants, e.g. 'P2 >= 20%%' (colabsim.validation.patterns.BAND_VARIANTS)",
+    )
     quiet_option(calibrate)
     calibrate.set_defaults(handler=cmd_calibrate)
 

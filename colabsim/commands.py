@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from colabsim.calibration import run_calibration, run_screening
+from colabsim.calibration.bands import BandsError, named_bands
 from colabsim.calibration.posterior import load_posterior, run_with_posterior
 from colabsim.experiments.checks import DEFAULT_MAX_RUNS
 from colabsim.experiments.ensemble import Ensemble, compare_table
@@ -266,11 +267,16 @@ def cmd_robustness(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """``colabsim calibrate``: screening or ABC against the pattern bands."""
     _check_resume(args)
+    if args.bands is not None:
+        try:
+            named_bands(args.bands)
+        except BandsError as exc:
+            raise UsageError(f"--bands: {exc}") from None
     workers = args.workers or default_workers()
     with _shown_progress(args.quiet) as progress:
         try:
             if args.screen:
-                folder, table = run_screening(args.file, args.out, workers=workers, progress=progress)
+                folder, table = run_screening(args.file, args.out, workers=workers, progress=progress, bands=args.bands)
             else:
                 result = run_calibration(
                     args.file,
@@ -280,6 +286,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                     workers=workers,
                     progress=progress,
                     say=print,
+                    bands=args.bands,
                 )
         except (StudyError, TunedSetError) as exc:
             raise UsageError(str(exc)) from None

@@ -192,6 +192,7 @@ def _text(result: CalibrationResult, calibration: Calibration, quick: bool, conv
         "",
         "## Summary",
         "",
+        f"- Calibrated on the bands: **{calibration.bands}** (see below; their hash is in calibration.json).",
         f"- {len(result.generations) - 1} ABC-SMC generations after the prior, {budget.particles} particles x "
         f"{budget.replications} replications x 4 arms; {result.runs:,} engine runs; stopped because {result.stopped}.",
         f"- Final tolerance {final.epsilon:.3g} band widths (0: every band met on the point estimates); ESS "

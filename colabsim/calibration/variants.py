@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 
 from colabsim.calibration.abc import Generation, effective_sample_size
+from colabsim.calibration.bands import variant_targets
 from colabsim.calibration.priors import PriorSet, ScalarPrior
-from colabsim.calibration.targets import Target, distances, with_bands
+from colabsim.calibration.targets import Target, distances
 from colabsim.validation.patterns import BAND_VARIANTS
 
 __all__ = ["band_variants", "narrowed", "prior_variants", "variant_bands"]
@@ -97,18 +98,7 @@ def prior_variants(prior: PriorSet, final: Generation, documented: Mapping[str, 
 
 def variant_bands(targets: tuple[Target, ...]) -> list[tuple[str, tuple[Target, ...]]]:
     """Validation's band variants as two-sided targets (a new lower side keeps the calibration's upper side)."""
-    by_key = {t.key: t for t in targets}
-    found = []
-    for label, bands in BAND_VARIANTS:
-        moved = {}
-        for key, band in bands.items():
-            target = by_key[key]
-            moved[key] = (
-                band.low if band.low is not None else target.low,
-                band.high if band.high is not None else target.high,
-            )
-        found.append((label, with_bands(targets, moved)))
-    return found
+    return [(label, variant_targets(label, targets)) for label, _ in BAND_VARIANTS]
 
 
 def band_variants(targets: tuple[Target, ...], prior_sample: Generation, coordinates: tuple[str, ...]) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from colabsim.commands import (
     EXIT_RUNS_FAILED,
     FORCE_HELP,
     cmd_calibrate,
+    cmd_calibrate_compare,
     cmd_compare,
     cmd_discover,
     cmd_factors,
@@ -240,6 +241,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     quiet_option(calibrate)
     calibrate.set_defaults(handler=cmd_calibrate)
+
+    calibrate_compare = sub.add_parser(
+        "calibrate-compare",
+        help="what moves between finished calibrations (other bands, other priors): tables against the first",
+    )
+    calibrate_compare.add_argument("runs", nargs="+", metavar="RUN", help="folders of finished calibrations")
+    calibrate_compare.add_argument(
+        "--out", type=Path, default=None, help="folder of the comparison (default runs/calibrate-compare-<time>)"
+    )
+    quiet_option(calibrate_compare)
+    calibrate_compare.set_defaults(handler=cmd_calibrate_compare)
 
     validate_model = sub.add_parser(
         "validate-model", help="the model against the study's patterns, with rival submodels: writes validation.md"

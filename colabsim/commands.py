@@ -16,6 +16,7 @@ from pathlib import Path
 
 from colabsim.calibration import run_calibration, run_screening
 from colabsim.calibration.bands import BandsError, named_bands
+from colabsim.calibration.comparison import compare_calibrations
 from colabsim.calibration.posterior import load_posterior, run_with_posterior
 from colabsim.experiments.checks import DEFAULT_MAX_RUNS
 from colabsim.experiments.ensemble import Ensemble, compare_table
@@ -57,6 +58,7 @@ __all__ = [
     "EXIT_RUNS_FAILED",
     "FORCE_HELP",
     "cmd_calibrate",
+    "cmd_calibrate_compare",
     "cmd_compare",
     "cmd_discover",
     "cmd_factors",
@@ -307,6 +309,18 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             f"  {row.parameter:<28} prior {row.prior_q05:.3g}-{row.prior_q95:.3g}  posterior "
             f"{row.posterior_q05:.3g}-{row.posterior_q95:.3g}  ({row.verdict})"
         )
+    return EXIT_OK
+
+
+def cmd_calibrate_compare(args: argparse.Namespace) -> int:
+    """``colabsim calibrate-compare``: finished calibrations side by side, against the first."""
+    comparison = compare_calibrations(args.runs, args.out)
+    where = comparison.directory
+    print(f"{len(args.runs)} calibrations compared; results in {where}/ (report: {where / 'report.md'})")
+    for row in comparison.runs.itertuples():
+        print(f"  {row.run}: bands {row.bands}, {row.feasible_share:.1%} of the prior meets every band")
+    parameter, run, shift = comparison.largest_shift()
+    print(f"  largest shift against {comparison.runs['run'].iloc[0]}: {parameter} in {run}, {shift:+.2f} posterior sd")
     return EXIT_OK
 
 

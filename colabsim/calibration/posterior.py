@@ -26,8 +26,8 @@ from scipy import stats
 
 from colabsim._version import __version__
 from colabsim.calibration.abc import generation_seed
+from colabsim.calibration.bands import DEFAULT_BANDS, band_names, bands_name
 from colabsim.calibration.store import STATE_FILE, CalibrationError, model_version
-from colabsim.calibration.targets import DEFAULT_TARGETS, bands_hash
 from colabsim.experiments.executors import open_executor
 from colabsim.experiments.progress import ProgressCallback, ProgressEvent
 from colabsim.experiments.rundir import new_run_dir, write_manifest
@@ -52,6 +52,7 @@ class Posterior:
         weights: Their normalised weights.
         coordinates: Calibrated parameters (a Dirichlet weight as ``name.label``).
         verdicts: What the patterns said of each (``identified``, ``partly``, ``stays at the prior``).
+        bands: The bands it was calibrated on (``default`` or a band variant's name).
     """
 
     folder: Path
@@ -59,6 +60,7 @@ class Posterior:
     weights: np.ndarray
     coordinates: tuple[str, ...]
     verdicts: dict[str, str]
+    bands: str = DEFAULT_BANDS
 
     def parameters(self, rows: np.ndarray, base: Parameters) -> list[Parameters]:
         """Each row of ``theta`` as rule parameters on top of `base` (whole numbers rounded, weights completed)."""
@@ -105,10 +107,13 @@ def load_posterior(folder: Path) -> Posterior:
         for key, value in state.get("model", {}).items()
         if model_version([]).get(key) != value
     ]
-    if state.get("bands") != bands_hash(DEFAULT_TARGETS):
+    # A posterior on the default bands or on one of validation's band variants may be used (its
+    # report names them); one on bands nobody can name again may not.
+    bands = bands_name(state.get("bands"))
+    if bands is None:
         problems.append(
-            f"{state_path}: bands: the posterior was calibrated on other bands than the current ones "
-            "(colabsim.calibration.targets)"
+            f"{state_path}: bands: the posterior was calibrated on bands that are neither the current default bands "
+            f"nor one of validation's band variants ({', '.join(band_names())}; colabsim.calibration.bands)"
         )
     if problems:
         raise CalibrationError(
@@ -127,7 +132,7 @@ def load_posterior(folder: Path) -> Posterior:
     verdicts = dict(zip(table.get("parameter", []), table.get("verdict", []), strict=True))
     weights = final["weight"].to_numpy(dtype=np.float64)
     theta = final[list(coordinates)].to_numpy(dtype=np.float64)
-    return Posterior(folder, theta, weights / weights.sum(), coordinates, verdicts)
+    return Posterior(folder, theta, weights / weights.sum(), coordinates, verdicts, bands or DEFAULT_BANDS)
 
 
 @dataclass(frozen=True)
@@ -271,7 +276,7 @@ def _write(answer: PosteriorAnswer, posterior: Posterior, draws: int, replicatio
         "",
         f"Mean programme performance over the evaluation window (`{METRIC}`), for {draws} parameter sets drawn from "
         f"the posterior in `{posterior.folder}` x {replications} seeds each, the same seeds in every scenario within "
-        "a draw. **Conditional on the bands** the posterior was calibrated on (P1-P3; see its report): the "
+        f"a draw. **Conditional on the bands** it was calibrated on (P1-P3, {posterior.bands}; see its report): the "
         "intervals cover the parameters' pattern-constrained uncertainty and the seeds' noise, not the coding of "
         "the factors (see `colabsim robustness`) nor the parameters that were not calibrated (fixed at their "
         "documented values).",

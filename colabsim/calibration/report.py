@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from colabsim.calibration.result import CalibrationResult
     from colabsim.calibration.spec import Calibration
 
-__all__ = ["CONDITIONAL", "convergence_table", "write_report"]
+__all__ = ["CONDITIONAL", "convergence_table", "markdown_table", "write_report"]
 
 CONDITIONAL = (
     "**Conditional on the bands.** The study's patterns are bands translated from its wording, not data with an "
@@ -143,6 +143,10 @@ def _markdown(frame: pd.DataFrame, digits: int = 3) -> str:
     lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join(lines) + "\n"
+
+
+#: A table as Markdown (numbers to 3 decimals or significant digits, NaN as ``-``), for the calibration's other reports.
+markdown_table = _markdown
 
 
 def write_report(result: CalibrationResult, calibration: Calibration, quick: bool) -> None:

@@ -92,6 +92,9 @@ def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: s
     scenarios = baseline_first(labelled_scenarios(paths, overrides, command), getattr(args, "baseline", None))
     if args.posterior is not None:
         return _with_posterior(args, scenarios)
+    if command == "run" and args.coding_robustness is not None:
+        raise UsageError("run --coding-robustness samples codings x posterior draws and needs --posterior RUN; "
+                         "for one file's codings alone see `colabsim robustness`")  # fmt: skip
     command_line = (
         "colabsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else f"colabsim {command}"
     )

@@ -106,6 +106,16 @@ def test_a_file_compared_with_itself_over_codings_and_draws_shows_no_effect_in_a
     assert answer.effects.iloc[0]["mean"] == 0 and answer.effects.iloc[0]["share_helps"] == 0
 
 
+def test_run_samples_codings_with_a_posterior_and_refuses_codings_without_one(calibrated, tmp_path, capsys):
+    darwin = str(ROOT / "scenarios" / "darwin.toml")
+    args = ["--draws", "2", "-r", "2", "--coding-robustness", "3", "-q"]
+    assert main(["run", darwin, "--posterior", str(calibrated), *args, "--out", str(tmp_path / "r")]) == 0
+    level = pd.read_csv(tmp_path / "r" / "posterior_levels.csv").iloc[0]
+    assert level["variance_coding"] > 0 and np.isclose(level.filter(like="variance_").sum(), 1.0)
+    assert main(["run", darwin, *args, "--out", str(tmp_path / "none")]) == 2
+    assert "needs --posterior RUN" in capsys.readouterr().err and not (tmp_path / "none").exists()
+
+
 def test_coding_replications_is_refused_with_a_posterior_before_anything_runs(calibrated, tmp_path, capsys):
     darwin = str(ROOT / "scenarios" / "darwin.toml")
     out = tmp_path / "both"

@@ -106,7 +106,7 @@ def write_answer(answer: PosteriorAnswer, source: Path, settings: Mapping[str, i
         "",
         _coverage(answer, source, settings),
         "",
-        "## Levels (quantiles over the cells of each cell's mean)",
+        "## Levels (quantiles over the cells of each cell's mean; `variance_*`: the level's variance split)",
         "",
         _table(answer.levels),
     ]

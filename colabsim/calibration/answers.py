@@ -80,9 +80,20 @@ def _clustered_error(per_coding: np.ndarray, per_cell: np.ndarray) -> float:
 
 
 def level_row(label: str, values: np.ndarray) -> dict[str, object]:
-    """A scenario's level: mean and quantiles over cells of the cells' means (`values`: codings x draws x seeds)."""
+    """A scenario's level: mean and quantiles over cells of the cells' means, and its variance split.
+
+    `values`: codings x draws x seeds.
+    """
     cells = values.mean(axis=2)
-    return {"scenario": label, "mean": float(cells.mean()), **_quantiles(cells.ravel())}
+    coding_share, parameter_share, seed_share = nested_variance_shares(values)
+    return {
+        "scenario": label,
+        "mean": float(cells.mean()),
+        **_quantiles(cells.ravel()),
+        "variance_coding": coding_share,
+        "variance_parameter": parameter_share,
+        "variance_seed": seed_share,
+    }
 
 
 def effect_row(label: str, against: str, effect: np.ndarray) -> dict[str, object]:

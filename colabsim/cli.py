@@ -258,6 +258,22 @@ def _parser() -> argparse.ArgumentParser:
     calibrate_compare.add_argument(
         "--out", type=Path, default=None, help="folder of the comparison (default runs/calibrate-compare-<time>)"
     )
+    calibrate_compare.add_argument(
+        "--scenario", default=None, metavar="FILE", help="with --what-if: the scenario the what-if changes"
+    )
+    calibrate_compare.add_argument(
+        "--what-if",
+        action="append",
+        default=[],
+        metavar="FACTOR=VALUE",
+        help="also run this what-if of --scenario over each calibration's posterior (repeatable)",
+    )
+    calibrate_compare.add_argument("--draws", type=positive, default=100, help="posterior draws per run (default 100)")
+    calibrate_compare.add_argument(
+        "--replications", "-r", type=positive, default=4, help="seeds per draw with --what-if (default 4)"
+    )
+    calibrate_compare.add_argument("--seed", type=seed_number, default=1, help="root seed of the what-if (default 1)")
+    calibrate_compare.add_argument("--workers", "-j", type=positive, default=1, help="parallel processes (default 1)")
     quiet_option(calibrate_compare)
     calibrate_compare.set_defaults(handler=cmd_calibrate_compare)
 

@@ -147,7 +147,7 @@ def test_a_band_rerun_against_the_default_run_checks_the_re_rejection(runs, tmp_
     check = comparison.bands_check.set_index("quantity")
     # The same seed and priors give the same generation 0: the re-rejection's share is the rerun's exactly.
     share = check.loc["share of the prior meeting every band"]
-    assert share["re_rejection"] == share["rerun_value"]
+    assert share["estimate"] == share["rerun"]
     assert set(comparison.parameters["run"]) == {"tiny", "p3"}
     report = (tmp_path / "bands" / "report.md").read_text()
     assert "## The reweighting answers against the reruns" in report and "P3 >= 20%" in report
@@ -156,14 +156,15 @@ def test_a_band_rerun_against_the_default_run_checks_the_re_rejection(runs, tmp_
 def test_a_wider_prior_reweights_to_the_narrower_one_but_not_the_other_way(runs, tmp_path):
     comparison = compare_calibrations([runs["tiny"], runs["wide"]], tmp_path / "priors")
     check = comparison.priors_check
-    narrow_from_wide = check[(check["to"] == "tiny") & (check["reweighted_from"] == "wide")]
+    narrow_from_wide = check[(check["to"] == "tiny") & (check["from"] == "wide")]
     assert set(narrow_from_wide["quantity"]) == {"posterior mean of understanding_reach",
                                                  "posterior mean of success_months"}  # fmt: skip
-    assert (narrow_from_wide["target_prior_outside_source"] == 0).all()
-    wide_from_narrow = check[(check["to"] == "wide") & (check["reweighted_from"] == "tiny")].iloc[0]
+    assert (narrow_from_wide["prior_out_of_reach"] == 0).all()
+    assert (narrow_from_wide["effective_draws"] > 1).all()
+    wide_from_narrow = check[(check["to"] == "wide") & (check["from"] == "tiny")].iloc[0]
     assert wide_from_narrow["quantity"] == "not reachable by reweighting"
     # A quarter of the wide prior of understanding_reach ([0.2, 0.4) of [0.2, 1]) lies outside the narrow one.
-    assert wide_from_narrow["target_prior_outside_source"] == pytest.approx(0.25, abs=0.01)
+    assert wide_from_narrow["prior_out_of_reach"] == pytest.approx(0.25, abs=0.01)
 
 
 def test_comparing_what_is_no_finished_calibration_of_the_same_parameters_is_refused(runs, tmp_path, capsys):
@@ -213,3 +214,31 @@ def test_the_wide_prior_file_holds_the_shipped_priors_twice_as_wide_where_the_ra
         assert broad.kind == narrow.kind and (broad.sd is None) == (narrow.sd is None), narrow.name
         if broad.sd is not None and narrow.sd is not None:
             assert broad.sd == 2 * narrow.sd, narrow.name
+
+
+def test_a_what_if_over_each_posterior_gives_the_same_answer_for_the_same_posterior(runs, tmp_path, capsys):
+    darwin = str(ROOT / "scenarios" / "darwin.toml")
+    folders = [str(runs["tiny"]), str(runs["tiny"]), str(runs["p3"])]
+    status = main(["calibrate-compare", *folders, "--scenario", darwin, "--what-if", "legal_frame=0.9",
+                   "--draws", "3", "-r", "2", "--out", str(tmp_path / "w"), "-q"])  # fmt: skip
+    assert status == 0, capsys.readouterr().err
+    table = pd.read_csv(tmp_path / "w" / "what_if.csv")
+    assert list(table["bands"]) == ["default", "default", "P3 >= 20%"]
+    assert table.loc[0, "mean"] == table.loc[1, "mean"] and table.loc[0, "q95"] == table.loc[1, "q95"]
+    assert (tmp_path / "w" / "what-if" / "p3" / "report.md").is_file()
+    assert "what-if in p3: effect" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (["--what-if", "legal_frame=0.9"], "--what-if FACTOR=VALUE and --scenario FILE go together"),
+        (["--what-if", "legal_frame=1.9", "--scenario", str(ROOT / "scenarios" / "darwin.toml")], "out of range"),
+        (["--what-if", "legal_fame=0.9", "--scenario", str(ROOT / "scenarios" / "darwin.toml")], "unknown factor"),
+    ],
+)
+def test_a_bad_what_if_is_refused_before_anything_is_written(runs, tmp_path, capsys, options, words):
+    out = tmp_path / "w"
+    assert main(["calibrate-compare", str(runs["tiny"]), str(runs["p3"]), *options, "--out", str(out), "-q"]) == 2
+    error = capsys.readouterr().err
+    assert words in error and "Traceback" not in error and not out.exists()

@@ -11,7 +11,7 @@ from colabsim.calibration.report import markdown_table
 from colabsim.experiments.rundir import write_manifest
 
 if TYPE_CHECKING:
-    from colabsim.calibration.comparison import CalibrationComparison, CalibrationRun
+    from colabsim.calibration.comparison_runs import CalibrationComparison, CalibrationRun
 
 __all__ = ["MOVED", "write_comparison"]
 
@@ -53,6 +53,22 @@ def _summary(comparison: CalibrationComparison, labels: Sequence[str]) -> list[s
             text += f"; moved by {MOVED} sd or more against {labels[0]}: {shifts or 'none'}"
         lines.append(text + ".")
     return lines
+
+
+def _what_if(comparison: CalibrationComparison) -> list[str]:
+    if comparison.what_if.empty:
+        return []
+    first = comparison.what_if.iloc[0]
+    return [
+        "## A what-if over each posterior",
+        "",
+        f"`{first['what_if']}` against `{first['against']}`: the effect on mean programme performance over draws "
+        "of each run's posterior, the same seeds in every run (each run's own report under `what-if/`). `mean` "
+        "with its Monte Carlo error, `q05`-`q95`: 90% of the draws' effects, `share_helps`: share of draws in "
+        "which it helps, `variance_parameter`: the share of the effect's variance from the parameter draw.",
+        "",
+        markdown_table(comparison.what_if.drop(columns=["what_if", "against"])),
+    ]
 
 
 def _report(comparison: CalibrationComparison, runs: Sequence[CalibrationRun]) -> str:
@@ -116,7 +132,10 @@ def _report(comparison: CalibrationComparison, runs: Sequence[CalibrationRun]) -
         "A check of `colabsim.calibration.variants`. **Bands**: a default run's generation 0 rejected again "
         "under the rerun's band variant (its report's band sensitivity) against the rerun itself; with the "
         "same seed and priors, generation 0 is the same draws, so the shares agree exactly, and the posterior "
-        "means differ by what a few prior draws can say against a full ABC-SMC population.",
+        "means differ by what the prior draws meeting the bands can say against a full ABC-SMC population. "
+        "`difference_in_rerun_sd` stands beside `mc_error_in_rerun_sd`, the Monte Carlo error expected of it from "
+        "the estimate's `effective_draws` and the rerun's ESS: agreement is a difference within about two of "
+        "them (a lower bound, as the particles of a generation are not independent).",
         "",
         markdown_table(comparison.bands_check)
         if not comparison.bands_check.empty
@@ -129,10 +148,11 @@ def _report(comparison: CalibrationComparison, runs: Sequence[CalibrationRun]) -
         markdown_table(comparison.priors_check)
         if not comparison.priors_check.empty
         else "No pair of runs on the same bands with other priors (and both priors known) among these.\n",
+        *_what_if(comparison),
         "## Files",
         "",
         "`runs.csv`, `parameters.csv`, `submodels.csv`, `predictive_targets.csv`, `predictive_held_out.csv`, "
-        "`bands_check.csv`, `priors_check.csv`, `manifest.json`.",
+        "`bands_check.csv`, `priors_check.csv`, `what_if.csv` (with a what-if), `manifest.json`.",
         "",
     ]
     return "\n".join(lines)
@@ -150,6 +170,8 @@ def write_comparison(comparison: CalibrationComparison, runs: Sequence[Calibrati
         "bands_check.csv": comparison.bands_check,
         "priors_check.csv": comparison.priors_check,
     }
+    if not comparison.what_if.empty:
+        tables["what_if.csv"] = comparison.what_if
     for name, table in tables.items():
         table.to_csv(folder / name, index=False)
     folder.joinpath("report.md").write_text(_report(comparison, runs), encoding="utf-8")

@@ -278,12 +278,15 @@ def _text(result: CalibrationResult, calibration: Calibration, quick: bool, conv
         "## How the posterior moves with the priors and the bands",
         "",
         "**Priors.** The final population reweighted by each narrower prior over the calibrated one (importance "
-        "sampling; no new runs): posterior means under each, and the effective sample size behind them.",
+        "sampling; no new runs): posterior means under each, and the effective sample size behind them. A wider "
+        "prior cannot be reached this way: calibrate again (experiments/calibration_wide_priors.toml).",
         "",
         _markdown(result.prior_variants[["prior", "ess", *means]].rename(columns=lambda c: c.removeprefix("mean."))),
         "**Bands.** Validation's alternative bands, one at a time (a new lower side keeps the calibration's upper "
         "side), by rejection on generation 0's prior draws: the share of the prior meeting every band and the "
-        "posterior means they imply, on the same draws.",
+        "posterior means they imply, on the same draws. A quick look, not the answer: where few draws (or none) "
+        "meet a variant, its non-implausible region may still exist beyond what a thousand prior draws find; "
+        "`colabsim calibrate FILE --bands NAME` calibrates on it, `colabsim calibrate-compare` shows what moves.",
         "",
         _markdown(result.band_variants.rename(columns=lambda c: c.removeprefix("mean."))),
         "",

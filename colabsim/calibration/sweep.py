@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 #: Posterior draws per design point when ``--draws`` is not given (each runs the experiment's replications).
-DEFAULT_DRAWS = 20
+DEFAULT_DRAWS = 100
 
 #: The result table's column naming a run's posterior draw (0 to draws - 1).
 DRAW_COLUMN = "draw"

@@ -70,7 +70,7 @@ def test_sweep_over_a_posterior_from_the_command_line(calibrated, what_ifs, tmp_
     assert len(points) == 3 and (points["q05"] <= points["median"]).all() and (points["median"] <= points["q95"]).all()
     assert np.allclose(points["variance_parameter"] + points["variance_seed"], 1.0)
     comparisons = pd.read_csv(out / "posterior_comparisons.csv")
-    assert comparisons["design_point"].tolist() == [1, 2] and comparisons["share_positive"].between(0, 1).all()
+    assert comparisons["design_point"].tolist() == [1, 2] and comparisons["share_helps"].between(0, 1).all()
     parameters = pd.read_csv(out / "posterior_parameters.csv")
     assert set(parameters["parameter"]) == {"understanding_reach", "success_months"}
     assert {"stays at the prior", "partly", "identified"} >= set(parameters["verdict"])

@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 
 from colabsim.calibration.abc import generation_seed
-from colabsim.calibration.posterior import METRIC, Posterior, load_posterior
+from colabsim.calibration.answers import METRIC
+from colabsim.calibration.posterior import Posterior, load_posterior
 from colabsim.calibration.simulator import engine_seeds
 from colabsim.calibration.store import STATE_FILE, CalibrationError
 from colabsim.calibration.sweep_answer import PosteriorDesign, SweepAnswer, answer_sweep, write_answer

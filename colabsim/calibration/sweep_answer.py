@@ -5,14 +5,17 @@ point x draw x seed), for the outcome (``performance`` by default):
 
 - per design point: the mean, the quantiles over the draws of each draw's mean (5/50/95%), how
   the variance splits between the parameter draw and the seeds, and how much wider the interval
-  over the draws is than the seeds-only interval of one parameter set with the same replications;
+  over the draws is than the seeds-only interval of one parameter set with the same replications
+  (the columns of `colabsim.calibration.answers`, which ``compare --posterior`` reports, without
+  codings: a sweep does not sample them);
 - per varied factor, its effect as the change of the outcome over the factor's range in the
   design (a least-squares line across the design points, within each draw and seed, so common
   random numbers cancel the seeds' noise between points) and the sweep report's Spearman rho,
   each over the draws; for a ``table`` design, each point against the first (like ``compare``);
-- per calibrated parameter, Spearman's rho between its drawn value and each of those answers, with
-  what the patterns said of it (a parameter they left at its prior that moves an answer is an
-  answer resting on its prior).
+- per calibrated parameter and answer, Spearman's rho with its drawn value, the share of the
+  answer's variance it alone explains and the answer in its lowest and highest third
+  (`colabsim.calibration.answers.parameter_rows`), with what the patterns said of it (a parameter
+  they left at its prior that moves an answer is an answer resting on its prior).
 
 A draw with a failed run at any point is left out of every answer (so each answer keeps the same
 draws), and the report says how many.
@@ -29,17 +32,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from colabsim.calibration.posterior import Posterior, _table, _variance_split
+from colabsim.calibration.answer_report import _table
+from colabsim.calibration.answers import effect_row, level_row, parameter_rows, resting_on_prior
+from colabsim.calibration.posterior import Posterior
 
-__all__ = ["QUANTILES", "PosteriorDesign", "SweepAnswer", "answer_sweep", "write_answer"]
+__all__ = ["PosteriorDesign", "SweepAnswer", "answer_sweep", "write_answer"]
 
-#: The quantiles over the draws every answer reports.
-QUANTILES = (0.05, 0.5, 0.95)
 #: The standard normal quantile of a two-sided 90% interval (the seeds-only interval's half-width).
 _Z90 = 1.6449
-#: A parameter the patterns left at its prior "carries" an answer when |rho| reaches this.
-RESTING_RHO = 0.3
 _REPORT_ROWS = 40
+#: Columns of `colabsim.calibration.answers`' rows about codings, which a sweep does not sample.
+_NOT_SAMPLED = ("scenario", "against", "variance_coding", "share_codings_helps", "share_codings_helps_mc_error")
 
 
 @dataclass(frozen=True)
@@ -95,32 +98,29 @@ def _rho(a: np.ndarray, b: np.ndarray) -> float:
         return float(stats.spearmanr(a, b).statistic)
 
 
-def _spread(values: np.ndarray) -> dict[str, float]:
-    """An answer per (draw, seed), shape ``(draws, seeds)``: over the draws, and where its variance comes from."""
-    draws, seeds = values.shape
-    per_draw = values.mean(axis=1)
-    q = np.quantile(per_draw, QUANTILES)
-    parameter, seed = _variance_split(values)
+def _widening(values: np.ndarray, row: dict[str, Any]) -> dict[str, Any]:
+    """How much wider `row`'s 90% interval over the draws is than the seeds alone give at one parameter set.
+
+    `values`: the answer per (draw, seed); the seeds-only interval is the mean over a draw's seeds
+    +- 1.645 standard errors, with the seeds' variance pooled over the draws.
+    """
+    seeds = values.shape[1]
     within = float(np.mean(np.var(values, axis=1, ddof=1))) if seeds > 1 else float("nan")
     half = _Z90 * np.sqrt(within / seeds)
-    return {
-        "mean": float(per_draw.mean()),
-        "mc_error": float(per_draw.std(ddof=1) / np.sqrt(draws)) if draws > 1 else float("nan"),
-        "q05": float(q[0]),
-        "median": float(q[1]),
-        "q95": float(q[2]),
-        "seed_only_halfwidth": float(half),
-        "widening": float((q[2] - q[0]) / (2 * half)) if half > 0 else float("nan"),
-        "variance_parameter": parameter,
-        "variance_seed": seed,
-    }
+    widening = (row["q95"] - row["q05"]) / (2 * half) if half > 0 else float("nan")
+    return {"seed_only_halfwidth": float(half), "widening": float(widening)}
 
 
-def _signed(values: np.ndarray) -> dict[str, float]:
-    """`_spread` of an effect, with the share of draws in which it is above 0 and its Monte Carlo error."""
-    share = float(np.mean(values.mean(axis=1) > 0))
-    error = float(np.sqrt(share * (1 - share) / len(values)))
-    return {**_spread(values), "share_positive": share, "share_positive_mc_error": error}
+def _over_draws(values: np.ndarray) -> dict[str, Any]:
+    """A level per (draw, seed): `colabsim.calibration.answers.level_row`'s columns (no codings) and the widening."""
+    row = {k: v for k, v in level_row("", values[np.newaxis]).items() if k not in _NOT_SAMPLED}
+    return {**row, **_widening(values, row)}
+
+
+def _effect_over_draws(values: np.ndarray) -> dict[str, Any]:
+    """An effect per (draw, seed): `colabsim.calibration.answers.effect_row`'s columns (no codings) and the widening."""
+    row = {k: v for k, v in effect_row("", "", values[np.newaxis]).items() if k not in _NOT_SAMPLED}
+    return {**row, **_widening(values, row)}
 
 
 def _outcomes(
@@ -142,7 +142,7 @@ def _at(points: pd.DataFrame, point: int) -> dict[str, float]:
 
 
 def _factor_rows(values: np.ndarray, points: pd.DataFrame, answers: dict[str, np.ndarray]) -> list[dict[str, Any]]:
-    """Each varied factor's effect over the draws (and its per-draw effect into `answers`)."""
+    """Each varied factor's effect over the draws (and its effect per (draw, seed) into `answers`)."""
     rows: list[dict[str, Any]] = []
     for factor in points.columns:
         x = points[factor].to_numpy(dtype=np.float64)
@@ -154,21 +154,29 @@ def _factor_rows(values: np.ndarray, points: pd.DataFrame, answers: dict[str, np
         rhos = np.array([_rho(np.repeat(x, values.shape[2]), values[:, d].ravel()) for d in range(values.shape[1])])
         rho_q = np.nanquantile(rhos, (0.05, 0.95)) if np.isfinite(rhos).any() else (np.nan, np.nan)
         rows.append(
-            {"factor": factor, "low": x.min(), "high": x.max(), **_signed(effect), "rho_q05": rho_q[0],
+            {"factor": factor, "low": x.min(), "high": x.max(), **_effect_over_draws(effect), "rho_q05": rho_q[0],
              "rho_q95": rho_q[1]}
         )  # fmt: skip
-        answers[f"effect of {factor}"] = effect.mean(axis=1)
+        answers[f"effect of {factor}"] = effect
     return rows
 
 
 def _comparison_rows(values: np.ndarray, points: pd.DataFrame, answers: dict[str, np.ndarray]) -> list[dict[str, Any]]:
-    """Each design point against the first, over the draws (and its per-draw effect into `answers`)."""
+    """Each design point against the first, over the draws (and its effect per (draw, seed) into `answers`)."""
     rows: list[dict[str, Any]] = []
     for p in range(1, len(points)):
         effect = values[p] - values[0]
-        rows.append({"design_point": p, "against": 0, **_at(points, p), **_signed(effect)})
-        answers[f"point {p} - point 0"] = effect.mean(axis=1)
+        rows.append({"design_point": p, "against": 0, **_at(points, p), **_effect_over_draws(effect)})
+        answers[f"point {p} - point 0"] = effect
     return rows
+
+
+def _influence(design: PosteriorDesign, theta: np.ndarray, label: str, values: np.ndarray) -> list[dict[str, Any]]:
+    """How an answer per (draw, seed) follows each calibrated parameter not held by the scenario file."""
+    free = [k for k, name in enumerate(design.posterior.coordinates) if name not in design.held]
+    names = [design.posterior.coordinates[k] for k in free]
+    rows = parameter_rows(label, theta[np.newaxis][..., free], names, values[np.newaxis], design.posterior.verdicts)
+    return [{"answer": row.pop("scenario"), **row} for row in rows]
 
 
 def answer_sweep(results: pd.DataFrame, points: pd.DataFrame, design: PosteriorDesign, outcome: str) -> SweepAnswer:
@@ -182,25 +190,16 @@ def answer_sweep(results: pd.DataFrame, points: pd.DataFrame, design: PosteriorD
     """
     values, complete = _outcomes(results, len(points), design, outcome)
     theta = design.theta[complete]
-    free = [(k, n) for k, n in enumerate(design.posterior.coordinates) if n not in design.held]
-    answers: dict[str, np.ndarray] = {"level (mean over the design)": values.mean(axis=(0, 2))}
-    point_rows = [{"design_point": p, **_at(points, p), **_spread(values[p])} for p in range(len(points))]
+    answers: dict[str, np.ndarray] = {"level (mean over the design)": values.mean(axis=0)}
+    point_rows = [{"design_point": p, **_at(points, p), **_over_draws(values[p])} for p in range(len(points))]
     factor_rows = _factor_rows(values, points, answers)
     comparison_rows = _comparison_rows(values, points, answers) if design.method == "table" else []
-    influence = [
-        {"answer": label, "parameter": name, "spearman_rho": _rho(theta[:, k], per_draw),
-         "verdict": design.posterior.verdicts.get(name, "unknown")}
-        for label, per_draw in answers.items()
-        for k, name in free
-    ]  # fmt: skip
+    influence = [row for label, per_cell in answers.items() for row in _influence(design, theta, label, per_cell)]
     influence += [
-        {"answer": "(all)", "parameter": name, "spearman_rho": float("nan"), "verdict": "held by the scenario file"}
-        for name in design.held
+        {"answer": "(all)", "parameter": name, "verdict": "held by the scenario file"} for name in design.held
     ]
     by_point = [
-        {"design_point": p, "parameter": name, "spearman_rho": _rho(theta[:, k], values[p].mean(axis=1))}
-        for p in range(len(points))
-        for k, name in free
+        {"design_point": p, **row} for p in range(len(points)) for row in _influence(design, theta, "", values[p])
     ]
     return SweepAnswer(
         outcome,
@@ -208,25 +207,33 @@ def answer_sweep(results: pd.DataFrame, points: pd.DataFrame, design: PosteriorD
         pd.DataFrame(factor_rows),
         pd.DataFrame(comparison_rows),
         pd.DataFrame(influence),
-        pd.DataFrame(by_point),
+        pd.DataFrame(by_point).drop(columns=["answer", "verdict"]),
         int(complete.sum()),
         int((~complete).sum()),
     )
 
 
 def _parameter_table(answer: SweepAnswer) -> pd.DataFrame:
-    """One row per calibrated parameter: its verdict, rho with each answer, and over the points."""
-    table = answer.parameters.pivot_table(
-        index="parameter", columns="answer", values="spearman_rho", sort=False, dropna=False
-    )
-    verdicts = answer.parameters.drop_duplicates("parameter").set_index("parameter")["verdict"]
-    frame = pd.DataFrame({"parameter": table.index, "verdict": verdicts[table.index].to_numpy()})
-    for column in table.columns:
-        frame[f"rho: {column}"] = table[column].to_numpy()
+    """Per calibrated parameter: its verdict, rho and first-order share with each answer, rho over the points."""
+    table = answer.parameters.dropna(subset=["answer"])
+    frame = table.drop_duplicates("parameter")[["parameter", "verdict"]].reset_index(drop=True)
+    for label, rows in table.groupby("answer", sort=False):
+        if label == "(all)":
+            continue
+        cells = {r.parameter: f"{r.spearman_rho:+.2f} / {r.first_order_share:.2f}" for r in rows.itertuples()}
+        frame[f"{label}: rho / share"] = frame["parameter"].map(cells).fillna("")
     if not answer.by_point.empty:
         spread = answer.by_point.groupby("parameter", sort=False)["spearman_rho"]
-        frame["rho over points: min"] = spread.min().reindex(table.index).to_numpy()
-        frame["rho over points: max"] = spread.max().reindex(table.index).to_numpy()
+        frame["rho over points"] = (
+            frame["parameter"]
+            .map(
+                {
+                    name: f"{low:+.2f} to {high:+.2f}"
+                    for name, low, high in zip(spread.min().index, spread.min(), spread.max(), strict=True)
+                }
+            )
+            .fillna("")
+        )
     return frame
 
 
@@ -287,7 +294,7 @@ def write_answer(directory: Path, answer: SweepAnswer, design: PosteriorDesign, 
             "## Each factor's effect",
             "",
             "The change of the outcome from the factor's lowest to its highest value in the design (a least-squares "
-            "line across the design points, within each draw and seed); `share_positive`: share of draws in which it "
+            "line across the design points, within each draw and seed); `share_helps`: share of draws in which it "
             "is above 0, with its Monte Carlo error; `rho_q05`-`rho_q95`: the sweep report's Spearman rho of the "
             "factor with the outcome, over the draws.",
             "",
@@ -303,29 +310,33 @@ def write_answer(directory: Path, answer: SweepAnswer, design: PosteriorDesign, 
         ]
     # Under no association, rho over n draws stays within about 1.96 / sqrt(n - 1) in 95% of samples.
     noise = 1.96 / np.sqrt(max(answer.draws_used - 1, 1))
-    threshold = max(RESTING_RHO, noise)
-    table = answer.parameters
-    resting = table[(table["verdict"] == "stays at the prior") & (table["spearman_rho"].abs() >= threshold)]
     lines += [
         "## How much the answers rest on each parameter",
         "",
-        "Spearman's rho between a draw's parameter value and its answer; per design point in "
-        "`posterior_parameters_by_point.csv`. *stays at the prior*: the patterns did not constrain it, so where "
-        f"rho is large the answer rests on its prior. With {answer.draws_used} draws, a rho within "
-        f"±{noise:.2f} is not told apart from none (95%).",
+        "Per answer, Spearman's rho between a draw's parameter value and the answer in that draw, and the share "
+        "of the answer's variance over the draws that the parameter alone explains (given-data first-order "
+        "estimate, as `compare --posterior` gives); `rho over points`: the range of rho with each design point's "
+        "level. `posterior_parameters.csv` adds the answer in the lowest and highest third of the parameter's "
+        "draws, `posterior_parameters_by_point.csv` each point. *stays at the prior*: the patterns did not "
+        "constrain it, so where it explains much the answer rests on its prior. With "
+        f"{answer.draws_used} draws, a rho within ±{noise:.2f} is not told apart from none (95%).",
         "",
         _table(_parameter_table(answer)),
     ]
+    resting = resting_on_prior(answer.parameters.dropna(subset=["spearman_rho"]))
     if not resting.empty:
         carried = [
-            f"{name} (" + ", ".join(f"{r.answer} {r.spearman_rho:+.2f}" for r in rows.itertuples()) + ")"
+            f"{name} ("
+            + ", ".join(
+                f"{r.answer}: rho {r.spearman_rho:+.2f}, share {r.first_order_share:.2f}, "
+                f"{r.effect_low_third:+.3f} to {r.effect_high_third:+.3f} from its low to high third"
+                for r in rows.itertuples()
+            )
+            + ")"
             for name, rows in resting.groupby("parameter", sort=False)
         ]
-        lines.append(
-            f"Resting on a prior (|rho| >= {threshold:.2f} and left at the prior by the patterns): "
-            + "; ".join(carried)
-            + "."
-        )
+        lines.append("Resting on a prior (left at the prior by the patterns, |rho| or share >= 0.3): "
+                     + "; ".join(carried) + ".")  # fmt: skip
     report = directory / "report.md"
     report.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return report

@@ -18,13 +18,15 @@ from colabsim.calibration import run_calibration, run_screening
 from colabsim.calibration.bands import BandsError, named_bands
 from colabsim.calibration.comparison import compare_calibrations
 from colabsim.calibration.comparison_what_if import WhatIf
-from colabsim.calibration.posterior import load_posterior, run_with_posterior
+from colabsim.calibration.posterior import DEFAULT_DRAWS, load_posterior, run_with_posterior
+from colabsim.calibration.sweep import PosteriorSweep, sweep_with_posterior
 from colabsim.experiments.checks import DEFAULT_MAX_RUNS
 from colabsim.experiments.ensemble import Ensemble, compare_table
 from colabsim.experiments.executors import default_workers
 from colabsim.experiments.experiment import Experiment, load_experiment
 from colabsim.experiments.options import DEFAULT_CHUNK_SIZE, ExecutionOptions
 from colabsim.experiments.progress import phase
+from colabsim.experiments.runner import ExperimentRun
 from colabsim.inputs import (
     UsageError,
     baseline_first,
@@ -94,8 +96,9 @@ def _shown_progress(quiet: bool) -> Iterator[TerminalProgress | None]:
 def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: str) -> int:
     overrides = parse_sets(args.set)
     scenarios = baseline_first(labelled_scenarios(paths, overrides, command), getattr(args, "baseline", None))
+    draws = _posterior_draws(args)
     if args.posterior is not None:
-        return _with_posterior(args, scenarios)
+        return _with_posterior(args, scenarios, draws)
     if command == "run" and args.coding_robustness is not None:
         raise UsageError("run --coding-robustness samples codings x posterior draws and needs --posterior RUN; "
                          "for one file's codings alone see `colabsim robustness`")  # fmt: skip
@@ -114,7 +117,16 @@ def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: s
     return EXIT_OK
 
 
-def _with_posterior(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) -> int:
+def _posterior_draws(args: argparse.Namespace) -> int:
+    """``--draws`` (default `DEFAULT_DRAWS`), refused without ``--posterior``, whose draws it counts."""
+    if args.draws is not None and args.posterior is None:
+        raise UsageError(
+            "--draws needs --posterior RUN, the calibration (colabsim calibrate) whose posterior the draws come from"
+        )
+    return args.draws if args.draws is not None else DEFAULT_DRAWS
+
+
+def _with_posterior(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]], draws: int) -> int:
     posterior = load_posterior(args.posterior)
     codings = getattr(args, "coding_robustness", None)
     plan = None
@@ -122,21 +134,21 @@ def _with_posterior(args: argparse.Namespace, scenarios: list[tuple[str, Scenari
         if getattr(args, "coding_replications", None) is not None:
             raise UsageError("with --posterior, -r sets the seeds of each (coding, draw); --coding-replications "
                              "is for --coding-robustness alone")  # fmt: skip
-        if args.draws * args.replications < 2:
+        if draws * args.replications < 2:
             raise UsageError("--coding-robustness with --posterior needs at least 2 runs per coding (--draws x -r)")
         # Runs per coding: draws x seeds; plan_codings checks the total against its limit before sampling.
-        settings = CodingRobustness(codings, args.draws * args.replications)
+        settings = CodingRobustness(codings, draws * args.replications)
         plan = plan_codings(scenarios, args.seed, settings, study_pair([label for label, _ in scenarios]))
     with _shown_progress(args.quiet) as progress:
         answer = run_with_posterior(
-            scenarios, posterior, args.draws, args.replications, args.seed,
+            scenarios, posterior, draws, args.replications, args.seed,
             out=args.out, workers=args.workers, progress=progress, codings=plan,
         )  # fmt: skip
     count = plan.settings.codings if plan is not None else 1
     arms = len(plan.arms) if plan is not None else len(scenarios)
     sampled = f"{count} codings x " if plan is not None else ""
     print(
-        f"{count * args.draws * args.replications * arms} runs ({sampled}{args.draws} posterior draws x "
+        f"{count * draws * args.replications * arms} runs ({sampled}{draws} posterior draws x "
         f"{args.replications} seeds x {arms} arms); results in {answer.directory}/ "
         f"(report: {answer.directory / 'report.md'}); conditional on the bands"
     )
@@ -223,16 +235,51 @@ def _execution(args: argparse.Namespace, progress: TerminalProgress | None) -> E
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    """``colabsim sweep``: an experiment file's design, in parallel, resumable."""
+    """``colabsim sweep``: an experiment file's design, in parallel, resumable (over a posterior with --posterior)."""
     _check_resume(args)
+    draws = _posterior_draws(args)
     with _shown_progress(args.quiet) as progress:
         experiment = _load_design(args, progress)
-        result = run_experiment(experiment, args.out, _execution(args, progress), resume=args.resume)
+        if args.posterior is not None:
+            posterior = load_posterior(args.posterior)
+            swept = sweep_with_posterior(
+                experiment, posterior, draws, args.out, _execution(args, progress), resume=args.resume
+            )
+            result = swept.run
+        else:
+            result = run_experiment(experiment, args.out, _execution(args, progress), resume=args.resume)
     rate = result.ran / result.seconds if result.seconds > 0 else float("nan")
     print(
         f"{result.ran} runs in {result.seconds:.1f} s ({rate:.0f} runs/s); {result.total_runs} in the experiment, "
         f"{result.failed} failed; results in {result.directory}/ (report: {result.directory / 'report.md'})"
     )
+    if args.posterior is not None:
+        _print_posterior_sweep(swept)
+    return _failed_runs(result)
+
+
+def _print_posterior_sweep(swept: PosteriorSweep) -> None:
+    answer = swept.answer
+    points = len(answer.points)
+    print(
+        f"  {answer.draws_used} posterior draws x the experiment's seeds at each of {points} design points (the same "
+        f"at every point); {answer.outcome}, conditional on the bands, over parameters and seeds (not codings):"
+    )
+    levels = answer.points
+    print(
+        f"  design points' means {levels['mean'].min():.3f}-{levels['mean'].max():.3f}; the intervals over the draws "
+        f"are {levels['widening'].median():.1f}x as wide as the seeds' alone (median over the points)"
+    )
+    for row in answer.factors.itertuples():
+        print(
+            f"  {row.factor} {row.low:g} -> {row.high:g}: {row.mean:+.3f} (90% of draws {row.q05:+.3f} to "
+            f"{row.q95:+.3f}); above 0 in {row.share_helps:.0%} of draws; variance {row.variance_parameter:.0%} "
+            f"parameters, {row.variance_seed:.0%} seeds"
+        )
+
+
+def _failed_runs(result: ExperimentRun) -> int:
+    """The sweep's exit status: `EXIT_RUNS_FAILED` (and why, on standard error) if some runs failed."""
     if result.failed:
         print(
             f"colabsim sweep: {result.failed} runs failed; their rows have status 'error' and the message "

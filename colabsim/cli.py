@@ -134,6 +134,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", help="scenario file (.toml)")
     simulation_options(run, 10)
     figure_options(run)
+    run.add_argument(
+        "--coding-robustness",
+        type=at_least_two,
+        default=None,
+        metavar="CODINGS",
+        help="with --posterior: also sample CODINGS codings within the file's coded ranges, --draws draws each",
+    )
     run.set_defaults(handler=cmd_run)
 
     compare = sub.add_parser("compare", help="compare scenarios (same seeds) and write a report with effect sizes")
@@ -148,7 +155,8 @@ def _parser() -> argparse.ArgumentParser:
         type=at_least_two,
         default=None,
         metavar="CODINGS",
-        help="also compare over CODINGS codings sampled within the files' coded ranges (how sure is this?)",
+        help="also compare over CODINGS codings sampled within the files' coded ranges (how sure is this?); "
+        "with --posterior, --draws draws per coding",
     )
     compare.add_argument(
         "--coding-replications",

@@ -33,7 +33,7 @@ from colabsim.inputs import (
 )
 from colabsim.reporting.report import KEY_METRICS
 from colabsim.robustness.boxes import DiscoveryUnavailableError
-from colabsim.robustness.comparison import DEFAULT_REPLICATIONS, CodingRobustness
+from colabsim.robustness.comparison import DEFAULT_REPLICATIONS, CodingRobustness, plan_codings
 from colabsim.robustness.discovery import box_sentence, run_discovery
 from colabsim.robustness.pipeline import run_robustness
 from colabsim.scenario.factors import FACTORS, markdown_table
@@ -45,6 +45,7 @@ from colabsim.workflows import (
     TerminalProgress,
     run_experiment,
     run_scenarios,
+    study_pair,
     terminal_progress,
     write_validation_report,
 )
@@ -91,10 +92,10 @@ def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: s
     overrides = parse_sets(args.set)
     scenarios = baseline_first(labelled_scenarios(paths, overrides, command), getattr(args, "baseline", None))
     if args.posterior is not None:
-        if getattr(args, "coding_robustness", None) is not None:
-            raise UsageError("--posterior and --coding-robustness cannot be combined yet (codings x parameter draws "
-                             "is not built); run them one at a time")  # fmt: skip
         return _with_posterior(args, scenarios)
+    if command == "run" and args.coding_robustness is not None:
+        raise UsageError("run --coding-robustness samples codings x posterior draws and needs --posterior RUN; "
+                         "for one file's codings alone see `colabsim robustness`")  # fmt: skip
     command_line = (
         "colabsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else f"colabsim {command}"
     )
@@ -112,30 +113,43 @@ def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: s
 
 def _with_posterior(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) -> int:
     posterior = load_posterior(args.posterior)
+    codings = getattr(args, "coding_robustness", None)
+    plan = None
+    if codings is not None:
+        if getattr(args, "coding_replications", None) is not None:
+            raise UsageError("with --posterior, -r sets the seeds of each (coding, draw); --coding-replications "
+                             "is for --coding-robustness alone")  # fmt: skip
+        if args.draws * args.replications < 2:
+            raise UsageError("--coding-robustness with --posterior needs at least 2 runs per coding (--draws x -r)")
+        # Runs per coding: draws x seeds; plan_codings checks the total against its limit before sampling.
+        settings = CodingRobustness(codings, args.draws * args.replications)
+        plan = plan_codings(scenarios, args.seed, settings, study_pair([label for label, _ in scenarios]))
     with _shown_progress(args.quiet) as progress:
         answer = run_with_posterior(
-            scenarios,
-            posterior,
-            args.draws,
-            args.replications,
-            args.seed,
-            out=args.out,
-            workers=args.workers,
-            progress=progress,
-        )
-    runs = args.draws * args.replications * len(scenarios)
+            scenarios, posterior, args.draws, args.replications, args.seed,
+            out=args.out, workers=args.workers, progress=progress, codings=plan,
+        )  # fmt: skip
+    count = plan.settings.codings if plan is not None else 1
+    arms = len(plan.arms) if plan is not None else len(scenarios)
+    sampled = f"{count} codings x " if plan is not None else ""
     print(
-        f"{runs} runs ({args.draws} posterior draws x {args.replications} seeds x {len(scenarios)} scenarios); "
-        f"results in {answer.directory}/ (report: {answer.directory / 'report.md'}); conditional on the bands"
+        f"{count * args.draws * args.replications * arms} runs ({sampled}{args.draws} posterior draws x "
+        f"{args.replications} seeds x {arms} arms); results in {answer.directory}/ "
+        f"(report: {answer.directory / 'report.md'}); conditional on the bands"
     )
+    cells = "codings x draws" if plan is not None else "draws"
     for row in answer.levels.itertuples():
-        print(f"  {row.scenario:<24} performance {row.mean:.3f} (90% of draws {row.q05:.3f}-{row.q95:.3f})")
+        print(f"  {row.scenario:<24} performance {row.mean:.3f} (90% of {cells} {row.q05:.3f}-{row.q95:.3f})")
     for row in answer.effects.itertuples():
+        codings_part = f", {row.share_codings_helps:.0%} of codings" if plan is not None else ""
+        coding_share = f"{row.variance_coding:.0%} codings, " if plan is not None else ""
         print(
-            f"  {row.scenario} - {row.against}: {row.mean:+.3f} (90% of draws {row.q05:+.3f} to {row.q95:+.3f}); "
-            f"helps in {row.share_helps:.0%} of draws; variance {row.variance_parameter:.0%} parameters, "
-            f"{row.variance_seed:.0%} seeds"
+            f"  {row.scenario} - {row.against}: {row.mean:+.3f} (90% of {cells} {row.q05:+.3f} to {row.q95:+.3f}); "
+            f"helps in {row.share_helps:.0%} of draws{codings_part}; variance {coding_share}"
+            f"{row.variance_parameter:.0%} parameters, {row.variance_seed:.0%} seeds"
         )
+    for row in answer.patterns.itertuples():
+        print(f"  P1 ({row.strong} / {row.weak} in {row.band}) holds in {row.share_holds:.0%} of {cells}")
     return EXIT_OK
 
 

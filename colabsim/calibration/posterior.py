@@ -3,14 +3,19 @@
 ``colabsim compare A.toml B.toml --posterior RUN`` resamples parameter sets from the final
 generation of the calibration in ``RUN`` (by weight), runs every scenario for each draw with
 ``replications`` seeds, the same seeds in every scenario within a draw (common random numbers
-within each (draw, seed)), and reports, per scenario, the level's quantiles over the draws and,
-against the first scenario, the effect's mean, its quantiles over the draws, the share of draws in
-which it helps (with its Monte Carlo error) and how its variance splits into seed and parameter;
-for each calibrated parameter, how strongly the effect follows it across draws, with what the
-patterns said of it (a parameter left at its prior that moves the answer is an answer resting on
-its prior). Factor values are the scenario files' own (never calibrated, so nothing is counted
-twice); coding uncertainty is not sampled here (see ``colabsim robustness``). Every interval is
-conditional on the bands the posterior was calibrated on.
+within each (draw, seed)), and reports what `colabsim.calibration.answers` computes: per scenario,
+the level's quantiles over the draws and, against the first scenario, the effect's mean, its
+quantiles, the share of draws in which it helps (with its Monte Carlo error), how its variance
+splits, and how much it rests on each calibrated parameter.
+
+With ``--coding-robustness N`` the codings are sampled too, nested: N codings from the files' coded
+ranges (`colabsim.robustness.comparison.plan_codings`), for each its own ``draws`` posterior draws,
+for each ``replications`` seeds; common random numbers within each (coding, draw) across the arms;
+the variance splits into coding, parameter and seed, and the report gives the share of codings as
+well as of draws in which the effect is positive. Factor values are never calibrated (the
+posterior is over rule parameters only), so nothing is sampled twice; but the posterior was
+calibrated on the files' point codings, which the report says. Every interval is conditional on
+the bands the posterior was calibrated on.
 """
 
 from __future__ import annotations
@@ -22,24 +27,25 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from colabsim._version import __version__
 from colabsim.calibration.abc import generation_seed
+from colabsim.calibration.answer_report import write_answer
+from colabsim.calibration.answers import METRIC, PosteriorAnswer, effect_row, level_row, p1_row, parameter_rows
 from colabsim.calibration.store import STATE_FILE, CalibrationError, model_version
 from colabsim.calibration.targets import DEFAULT_TARGETS, bands_hash
 from colabsim.experiments.executors import open_executor
 from colabsim.experiments.progress import ProgressCallback, ProgressEvent
-from colabsim.experiments.rundir import new_run_dir, write_manifest
+from colabsim.experiments.rundir import new_run_dir
 from colabsim.model.batch import run_batch
+from colabsim.robustness.comparison import CodingPlan
 from colabsim.scenario.loader import Scenario
 from colabsim.scenario.parameters import Parameters
 
 __all__ = ["Posterior", "PosteriorAnswer", "load_posterior", "run_with_posterior"]
 
-#: The outcome the answer is about (mean programme performance over the evaluation window).
-METRIC = "performance"
 _BOOKKEEPING = ("generation", "particle", "weight", "distance")
+#: Runs per task of the executor.
+_CHUNK = 1024
 
 
 @dataclass(frozen=True)
@@ -130,34 +136,19 @@ def load_posterior(folder: Path) -> Posterior:
     return Posterior(folder, theta, weights / weights.sum(), coordinates, verdicts)
 
 
-@dataclass(frozen=True)
-class PosteriorAnswer:
-    """What `run_with_posterior` found.
-
-    Attributes:
-        directory: Its run folder.
-        levels: Per scenario: mean and quantiles over draws of the draw means.
-        effects: Per scenario against the first: mean, quantiles, share of draws helping, variance split.
-        parameters: Per scenario and calibrated parameter: Spearman's rho with the draw's effect, and its verdict.
-    """
-
-    directory: Path
-    levels: pd.DataFrame
-    effects: pd.DataFrame
-    parameters: pd.DataFrame
+def _run(
+    scenario: Scenario, seeds: list[int], parameters: list[Parameters], codings: list[dict[str, float]]
+) -> np.ndarray:
+    values = codings if any(codings) else None
+    return run_batch(scenario, seeds, parameters=parameters, start_values=values, keep_series=False).summary[METRIC]
 
 
-def _variance_split(effect: np.ndarray) -> tuple[float, float]:
-    """Shares of the effect's variance from the parameter draw and from the seeds (one-way ANOVA, moments)."""
-    draws, reps = effect.shape
-    within = float(np.mean(np.var(effect, axis=1, ddof=1))) if reps > 1 else 0.0
-    between = max(0.0, float(np.var(effect.mean(axis=1), ddof=1)) - within / reps) if draws > 1 else 0.0
-    total = between + within
-    return (between / total, within / total) if total > 0 else (float("nan"), float("nan"))
-
-
-def _run(scenario: Scenario, seeds: list[int], parameters: list[Parameters]) -> np.ndarray:
-    return run_batch(scenario, seeds, parameters=parameters, keep_series=False).summary[METRIC]
+def _cell_draws(posterior: Posterior, codings: int, draws: int, root: np.random.SeedSequence) -> np.ndarray:
+    """Posterior draws per (coding, draw): systematic resampling, dealt to the codings at random."""
+    theta = posterior.resample(codings * draws, generation_seed(root, 0, 0))
+    if codings > 1:  # resampled rows come sorted by particle: deal them out so each coding gets a spread
+        theta = theta[np.random.default_rng(generation_seed(root, 0, 2)).permutation(len(theta))]
+    return theta.reshape(codings, draws, -1)
 
 
 def run_with_posterior(
@@ -169,37 +160,60 @@ def run_with_posterior(
     out: Path | None = None,
     workers: int = 1,
     progress: ProgressCallback | None = None,
+    codings: CodingPlan | None = None,
 ) -> PosteriorAnswer:
-    """Run labelled scenarios over `draws` posterior parameter sets x `replications` seeds; write a report.
+    """Run labelled scenarios over posterior draws x seeds (and codings, nested); write a report.
+
+    Args:
+        scenarios: (label, scenario) pairs; the first is the baseline of the effects.
+        posterior: The calibration's posterior (`load_posterior`).
+        draws: Parameter draws (per coding, with `codings`).
+        replications: Seeds per draw.
+        seed: Root seed of the draws, the dealing and the seeds.
+        out: The run folder to create (default ``runs/posterior-<time>``).
+        workers: Worker processes (1: in this process; same numbers either way).
+        progress: Receives the runs done.
+        codings: The sampled codings of the compared files (`plan_codings` with ``draws x
+            replications`` runs per coding); None for the files' own values.
 
     Raises:
         RunDirError: If `out` exists and is not empty.
     """
     folder = new_run_dir(out, "posterior")
     root = np.random.SeedSequence(seed)
-    theta = posterior.resample(draws, generation_seed(root, 0, 0))
-    parameters = [p for p in posterior.parameters(theta, Parameters()) for _ in range(replications)]
-    seeds = [int(s) for s in generation_seed(root, 0, 1).generate_state(draws * replications, np.uint64) >> 1]
+    count = codings.settings.codings if codings is not None else 1
+    theta = _cell_draws(posterior, count, draws, root)
+    cell_parameters = posterior.parameters(theta.reshape(count * draws, -1), Parameters())
+    parameters = [p for p in cell_parameters for _ in range(replications)]
+    seeds = [int(s) for s in generation_seed(root, 0, 1).generate_state(count * draws * replications, np.uint64) >> 1]
+    arms = {label: (scenario, None) for label, scenario in scenarios} if codings is None else codings.arms
     values: dict[str, np.ndarray] = {}
+    total, done = len(arms) * len(seeds), 0
     with open_executor("processes" if workers > 1 else "serial", workers) as executor:
-        chunks = {
-            label: [
-                executor.submit(_run, scenario, seeds[k : k + 1024], parameters[k : k + 1024])
-                for k in range(0, len(seeds), 1024)
+        futures = {}
+        for arm, (scenario, sampled) in arms.items():
+            short = scenario.through_window()
+            rows: list[dict[str, float]] = (
+                [{str(k): float(v) for k, v in row.items()} for row in sampled.to_dict("records")]
+                if sampled is not None and not sampled.empty
+                else [{}] * count
+            )
+            start = [rows[k // (draws * replications)] for k in range(len(seeds))]
+            futures[arm] = [
+                executor.submit(_run, short, seeds[k : k + _CHUNK], parameters[k : k + _CHUNK], start[k : k + _CHUNK])
+                for k in range(0, len(seeds), _CHUNK)
             ]
-            for label, scenario in scenarios
-        }
-        done = 0
-        for label, futures in chunks.items():
+        for arm, pending in futures.items():
             parts = []
-            for future in futures:
+            for future in pending:
                 parts.append(future.result())
                 done += len(parts[-1])
                 if progress:
-                    progress(ProgressEvent("runs", done, len(scenarios) * len(seeds)))
-            values[label] = np.concatenate(parts).reshape(draws, replications)
-    answer = _answer(folder, scenarios, values, posterior, theta)
-    _write(answer, posterior, draws, replications, seed)
+                    progress(ProgressEvent("runs", done, total))
+            values[arm] = np.concatenate(parts).reshape(count, draws, replications)
+    answer = _answer(folder, scenarios, values, posterior, theta, codings)
+    _write_cells(folder, theta, posterior.coordinates, values, codings)
+    write_answer(answer, posterior.folder, {"draws": draws, "replications": replications, "seed": seed})
     return answer
 
 
@@ -209,108 +223,41 @@ def _answer(
     values: dict[str, np.ndarray],
     posterior: Posterior,
     theta: np.ndarray,
+    codings: CodingPlan | None,
 ) -> PosteriorAnswer:
-    levels, effects, influence = [], [], []
-    base_label = scenarios[0][0]
-    for label, _ in scenarios:
-        means = values[label].mean(axis=1)
-        q = np.quantile(means, (0.05, 0.5, 0.95))
-        levels.append({"scenario": label, "mean": float(means.mean()), "q05": q[0], "median": q[1], "q95": q[2]})
-        if label == base_label:
-            continue
-        effect = values[label] - values[base_label]
-        per_draw = effect.mean(axis=1)
-        q = np.quantile(per_draw, (0.05, 0.5, 0.95))
-        helps = float(np.mean(per_draw > 0))
-        parameter_share, seed_share = _variance_split(effect)
-        effects.append(
-            {
-                "scenario": label,
-                "against": base_label,
-                "mean": float(per_draw.mean()),
-                "mc_error": float(per_draw.std(ddof=1) / np.sqrt(len(per_draw))),
-                "q05": q[0],
-                "median": q[1],
-                "q95": q[2],
-                "share_helps": helps,
-                "share_helps_mc_error": float(np.sqrt(helps * (1 - helps) / len(per_draw))),
-                "variance_parameter": parameter_share,
-                "variance_seed": seed_share,
-            }
-        )
-        for k, name in enumerate(posterior.coordinates):
-            rho = stats.spearmanr(theta[:, k], per_draw).statistic if np.ptp(theta[:, k]) > 0 else float("nan")
-            influence.append(
-                {
-                    "scenario": label,
-                    "parameter": name,
-                    "spearman_rho": float(rho),
-                    "verdict": posterior.verdicts.get(name, "unknown"),
-                }
-            )
-    return PosteriorAnswer(folder, pd.DataFrame(levels), pd.DataFrame(effects), pd.DataFrame(influence))
-
-
-def _table(frame: pd.DataFrame) -> str:
-    rows = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
-    for row in frame.itertuples(index=False):
-        rows.append("| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row) + " |")
-    return "\n".join(rows) + "\n"
-
-
-def _write(answer: PosteriorAnswer, posterior: Posterior, draws: int, replications: int, seed: int) -> None:
-    folder = answer.directory
-    answer.levels.to_csv(folder / "posterior_levels.csv", index=False)
-    answer.effects.to_csv(folder / "posterior_effects.csv", index=False)
-    answer.parameters.to_csv(folder / "posterior_parameters.csv", index=False)
-    resting = answer.parameters[
-        (answer.parameters["verdict"] == "stays at the prior") & (answer.parameters["spearman_rho"].abs() >= 0.3)
-    ]
-    lines = [
-        "# Answers with the parameter uncertainty",
-        "",
-        f"Mean programme performance over the evaluation window (`{METRIC}`), for {draws} parameter sets drawn from "
-        f"the posterior in `{posterior.folder}` x {replications} seeds each, the same seeds in every scenario within "
-        "a draw. **Conditional on the bands** the posterior was calibrated on (P1-P3; see its report): the "
-        "intervals cover the parameters' pattern-constrained uncertainty and the seeds' noise, not the coding of "
-        "the factors (see `colabsim robustness`) nor the parameters that were not calibrated (fixed at their "
-        "documented values).",
-        "",
-        "## Levels (quantiles over the draws of each draw's mean)",
-        "",
-        _table(answer.levels),
-    ]
-    if not answer.effects.empty:
-        lines += [
-            "## Effects against the first scenario",
-            "",
-            "`mean` with its Monte Carlo error over the draws; `q05`-`q95`: 90% of the draws' effects; "
-            "`share_helps`: share of draws in which the effect is above 0; `variance_parameter` and "
-            "`variance_seed`: how the effect's variance splits between the parameter draw and the seeds.",
-            "",
-            _table(answer.effects),
-            "## How much the answer rests on each parameter",
-            "",
-            "Spearman's rho between a draw's parameter value and its effect; *stays at the prior*: the "
-            "patterns did not constrain it, so where rho is large the answer rests on its prior.",
-            "",
-            _table(answer.parameters),
-        ]
-        if not resting.empty:
-            lines.append(
-                "Resting on a prior (|rho| >= 0.3 and left at the prior by the patterns): "
-                + ", ".join(f"{r.parameter} ({r.scenario}, rho {r.spearman_rho:+.2f})" for r in resting.itertuples())
-                + "."
-            )
-    folder.joinpath("report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    write_manifest(
-        folder,
-        {
-            "command": "posterior",
-            "colabsim": __version__,
-            "posterior": str(posterior.folder),
-            "draws": draws,
-            "replications": replications,
-            "seed": seed,
-        },
+    base = scenarios[0][0]
+    measured_on = codings.measured_on if codings is not None else {label: base for label, _ in scenarios[1:]}
+    levels = [level_row(label, values[label]) for label, _ in scenarios if label in values]
+    effects, influence = [], []
+    for label, against in measured_on.items():
+        effect = values[label] - values[against]
+        effects.append(effect_row(label, against, effect))
+        influence += parameter_rows(label, theta, posterior.coordinates, effect, posterior.verdicts)
+    pair = codings.pair if codings is not None else None
+    patterns = [p1_row(pair, values[pair.strong], values[pair.weak])] if pair is not None else []
+    count = codings.settings.codings if codings is not None else 1
+    return PosteriorAnswer(
+        folder, pd.DataFrame(levels), pd.DataFrame(effects), pd.DataFrame(influence), pd.DataFrame(patterns), count
     )
+
+
+def _write_cells(
+    folder: Path,
+    theta: np.ndarray,
+    coordinates: Sequence[str],
+    values: dict[str, np.ndarray],
+    codings: CodingPlan | None,
+) -> None:
+    """cells.parquet: per (coding, draw), its parameters, each arm's mean over the seeds; and the codings sampled."""
+    count, draws = theta.shape[:2]
+    index = pd.MultiIndex.from_product([range(count), range(draws)], names=["coding", "draw"])
+    cells = pd.DataFrame(theta.reshape(count * draws, -1), index=index, columns=list(coordinates))
+    for arm, outcome in values.items():
+        cells[f"{arm}_mean"] = outcome.mean(axis=2).ravel()
+    cells.reset_index().to_parquet(folder / "cells.parquet", index=False)
+    if codings is not None:
+        sampled = [table.add_prefix(f"{arm}.") for arm, (_, table) in codings.arms.items() if not table.empty]
+        if sampled:
+            pd.concat(sampled, axis=1).rename_axis("coding").reset_index().to_parquet(
+                folder / "codings.parquet", index=False
+            )

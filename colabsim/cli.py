@@ -14,6 +14,7 @@ from pathlib import Path
 
 from colabsim._version import __version__
 from colabsim.calibration import CalibrationError
+from colabsim.calibration.sweep import DEFAULT_DRAWS
 from colabsim.commands import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
@@ -195,6 +196,17 @@ def _parser() -> argparse.ArgumentParser:
     max_runs_option(sweep)
     quiet_option(sweep)
     sweep.add_argument("--chunk-size", type=positive, default=DEFAULT_CHUNK_SIZE, help="runs per task (default 256)")
+    sweep.add_argument(
+        "--posterior",
+        type=Path,
+        default=None,
+        metavar="RUN",
+        help="run every design point over parameter draws of the calibration in RUN (colabsim calibrate), the "
+        "experiment's seeds each, the same draws and seeds at every point",
+    )
+    sweep.add_argument(
+        "--draws", type=positive, default=None, help=f"posterior draws with --posterior (default {DEFAULT_DRAWS})"
+    )
     figure_options(sweep)
     sweep.set_defaults(handler=cmd_sweep)
 
@@ -299,5 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hasattr(args, "resume"):  # sweep and sensitivity keep what finished
             where = args.out or "DIR"
             hint = f"; finished work is kept, continue with --resume --out {where}"
+            if getattr(args, "posterior", None) is not None and args.command == "sweep":
+                hint += " and the same --posterior and --draws"
         print(f"colabsim {args.command}: interrupted{hint}", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -17,12 +17,14 @@ from pathlib import Path
 from colabsim.calibration import run_calibration, run_screening
 from colabsim.calibration.posterior import load_posterior, run_with_posterior
 from colabsim.calibration.report import held_out_lines
+from colabsim.calibration.sweep import DEFAULT_DRAWS, PosteriorSweep, sweep_with_posterior
 from colabsim.experiments.checks import DEFAULT_MAX_RUNS
 from colabsim.experiments.ensemble import Ensemble, compare_table
 from colabsim.experiments.executors import default_workers
 from colabsim.experiments.experiment import Experiment, load_experiment
 from colabsim.experiments.options import DEFAULT_CHUNK_SIZE, ExecutionOptions
 from colabsim.experiments.progress import phase
+from colabsim.experiments.runner import ExperimentRun
 from colabsim.inputs import (
     UsageError,
     baseline_first,
@@ -220,16 +222,55 @@ def _execution(args: argparse.Namespace, progress: TerminalProgress | None) -> E
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    """``colabsim sweep``: an experiment file's design, in parallel, resumable."""
+    """``colabsim sweep``: an experiment file's design, in parallel, resumable (over a posterior with --posterior)."""
     _check_resume(args)
+    if args.draws is not None and args.posterior is None:
+        raise UsageError(
+            "--draws needs --posterior RUN, the calibration (colabsim calibrate) whose posterior the draws come from"
+        )
     with _shown_progress(args.quiet) as progress:
         experiment = _load_design(args, progress)
-        result = run_experiment(experiment, args.out, _execution(args, progress), resume=args.resume)
+        if args.posterior is not None:
+            posterior = load_posterior(args.posterior)
+            draws = args.draws if args.draws is not None else DEFAULT_DRAWS
+            swept = sweep_with_posterior(
+                experiment, posterior, draws, args.out, _execution(args, progress), resume=args.resume
+            )
+            result = swept.run
+        else:
+            result = run_experiment(experiment, args.out, _execution(args, progress), resume=args.resume)
     rate = result.ran / result.seconds if result.seconds > 0 else float("nan")
     print(
         f"{result.ran} runs in {result.seconds:.1f} s ({rate:.0f} runs/s); {result.total_runs} in the experiment, "
         f"{result.failed} failed; results in {result.directory}/ (report: {result.directory / 'report.md'})"
     )
+    if args.posterior is not None:
+        _print_posterior_sweep(swept)
+    return _failed_runs(result)
+
+
+def _print_posterior_sweep(swept: PosteriorSweep) -> None:
+    answer = swept.answer
+    points = len(answer.points)
+    print(
+        f"  {answer.draws_used} posterior draws x the experiment's seeds at each of {points} design points (the same "
+        f"at every point); {answer.outcome}, conditional on the bands, over parameters and seeds (not codings):"
+    )
+    levels = answer.points
+    print(
+        f"  design points' means {levels['mean'].min():.3f}-{levels['mean'].max():.3f}; the intervals over the draws "
+        f"are {levels['widening'].median():.1f}x as wide as the seeds' alone (median over the points)"
+    )
+    for row in answer.factors.itertuples():
+        print(
+            f"  {row.factor} {row.low:g} -> {row.high:g}: {row.mean:+.3f} (90% of draws {row.q05:+.3f} to "
+            f"{row.q95:+.3f}); above 0 in {row.share_helps:.0%} of draws; variance {row.variance_parameter:.0%} "
+            f"parameters, {row.variance_seed:.0%} seeds"
+        )
+
+
+def _failed_runs(result: ExperimentRun) -> int:
+    """The sweep's exit status: `EXIT_RUNS_FAILED` (and why, on standard error) if some runs failed."""
     if result.failed:
         print(
             f"colabsim sweep: {result.failed} runs failed; their rows have status 'error' and the message "

@@ -32,3 +32,12 @@ distribution = "integer"
 low = 12
 high = 36
 """
+
+
+def calibrate_tiny(folder: Path) -> Path:
+    """Run the tiny calibration in `folder` (a few seconds) and return its run folder."""
+    from colabsim.calibration import run_calibration
+
+    path = folder / "calibration.toml"
+    path.write_text(TINY, encoding="utf-8")
+    return run_calibration(path, folder / "run").directory

@@ -139,10 +139,10 @@ def test_some_failed_runs_give_their_own_exit_status(capsys, tmp_path, monkeypat
     bad_seed = run_seed(7, 3)
     real = runner.run_batch
 
-    def flaky(scenario, seeds, factor_sets=None, keep_series=True):
+    def flaky(scenario, seeds, factor_sets=None, keep_series=True, **options):
         if bad_seed in seeds:
             raise ValueError("numerical trouble")
-        return real(scenario, seeds, factor_sets, keep_series)
+        return real(scenario, seeds, factor_sets, keep_series, **options)
 
     monkeypatch.setattr(runner, "run_batch", flaky)
     # Small chunks: only the chunk holding the bad seed is rerun one run at a time.

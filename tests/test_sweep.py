@@ -89,10 +89,10 @@ def test_a_failing_run_in_a_batch_is_isolated(tmp_path, monkeypatch):
     bad_seed = run_seed(7, 3)
     real = runner.run_batch
 
-    def flaky(scenario, seeds, factor_sets=None, keep_series=True):
+    def flaky(scenario, seeds, factor_sets=None, keep_series=True, **options):
         if bad_seed in seeds:
             raise ValueError("numerical trouble")
-        return real(scenario, seeds, factor_sets, keep_series)
+        return real(scenario, seeds, factor_sets, keep_series, **options)
 
     monkeypatch.setattr(runner, "run_batch", flaky)
     table = _sweep(tmp_path / "iso", executor="serial", chunk_size=8)

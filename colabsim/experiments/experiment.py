@@ -6,7 +6,10 @@ validated like a scenario file: problems name the file, the key path and what is
 
 Every run has an index ``run = point * replications + replication`` and the seed
 ``SeedSequence(root, spawn_key=(run,))`` (as an integer, see `run_seed`), so any run can be
-reproduced alone and results do not depend on how runs are grouped or executed.
+reproduced alone and results do not depend on how runs are grouped or executed. A plan built in
+code may instead give each replication its seed and rule parameters (`Replicates`), the same at
+every design point: common random numbers across the design, as a sweep over a calibration's
+posterior draws needs.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ from colabsim.experiments.suggest import did_you_mean
 from colabsim.scenario.checks import validation_problems
 from colabsim.scenario.factors import FACTORS
 from colabsim.scenario.loader import Scenario, ScenarioError, load_scenario, read_toml
+from colabsim.scenario.parameters import Parameters
 
-__all__ = ["Experiment", "ExperimentFile", "RunPlan", "file_kind", "load_experiment", "run_seed"]
+__all__ = ["Experiment", "ExperimentFile", "Replicates", "RunPlan", "file_kind", "load_experiment", "run_seed"]
 
 #: The tables of an experiment file that are pydantic models (for "did you mean" on their keys).
 _TABLES = ("experiment", "design", "outputs", "analysis")
@@ -45,6 +49,37 @@ def run_seed(root: int, run: int) -> int:
 
 def _design_seed(root: int) -> int:
     return run_seed(root, _DESIGN_STREAM) % (2**32)
+
+
+@dataclass(frozen=True)
+class Replicates:
+    """Seeds and rule parameters per replication, shared by every design point of a plan.
+
+    Replication ``r`` of every design point runs with ``seeds[r]`` and ``parameters[r]``, so the
+    design points differ only in their factor values (common random numbers across the design).
+
+    Attributes:
+        seeds: One seed per replication.
+        parameters: The rule parameters of each replication.
+        columns: Extra per-replication columns for the result table (e.g. which posterior draw).
+        record: What the manifest records of how they were made; resuming refuses a plan whose
+            record differs.
+        describe: The same in words, for messages (e.g. ``with --posterior runs/cal --draws 20``).
+
+    Raises:
+        ValueError: If the lengths differ.
+    """
+
+    seeds: tuple[int, ...]
+    parameters: tuple[Parameters, ...]
+    columns: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    record: dict[str, Any] = field(default_factory=dict)
+    describe: str = "with seeds and parameters per replication"
+
+    def __post_init__(self) -> None:
+        lengths = {len(self.seeds), len(self.parameters), *(len(v) for v in self.columns.values())}
+        if len(lengths) != 1:
+            raise ValueError(f"Replicates: seeds, parameters and columns differ in length ({sorted(lengths)})")
 
 
 @dataclass(frozen=True)
@@ -67,6 +102,11 @@ class RunPlan:
         hold_factors: The design's values hold for the whole run (as ``--set``); if false they
             replace the scenario file's values and the timeline's events still change them (a
             sampled coding of the evidence).
+        replicates: Seeds and rule parameters per replication, the same at every design point;
+            None for a seed per run (`run_seed`) and the scenario's parameters.
+
+    Raises:
+        ValueError: If `replicates` has not one entry per replication.
     """
 
     name: str
@@ -80,6 +120,13 @@ class RunPlan:
     source: Path | None = None
     description: dict[str, Any] = field(default_factory=dict)
     hold_factors: bool = True
+    replicates: Replicates | None = None
+
+    def __post_init__(self) -> None:
+        if self.replicates is not None and len(self.replicates.seeds) != self.replications:
+            raise ValueError(
+                f"RunPlan: {len(self.replicates.seeds)} replicates for {self.replications} replications per point"
+            )
 
     @property
     def factor_names(self) -> list[str]:
@@ -96,13 +143,32 @@ class RunPlan:
         runs = range(start, min(stop, self.total_runs))
         values = self.points.to_numpy()
         names = self.factor_names
-        seeds = [run_seed(self.seed, run) for run in runs]
+        if self.replicates is None:
+            seeds = [run_seed(self.seed, run) for run in runs]
+        else:
+            seeds = [self.replicates.seeds[run % self.replications] for run in runs]
         # A missing value (NaN) leaves that factor as the scenario has it (one-factor-at-a-time plans).
         factor_sets = [
             {name: float(v) for name, v in zip(names, values[run // self.replications], strict=True) if not np.isnan(v)}
             for run in runs
         ]
         return seeds, factor_sets
+
+    def run_parameters(self, start: int, stop: int) -> list[Parameters] | None:
+        """Rule parameters of runs ``start`` to ``stop - 1``, or None for the scenario's own."""
+        if self.replicates is None:
+            return None
+        reps = self.replicates.parameters
+        return [reps[run % self.replications] for run in range(start, min(stop, self.total_runs))]
+
+    def run_columns(self, start: int, stop: int) -> dict[str, list[float]]:
+        """The replicates' extra columns for runs ``start`` to ``stop - 1`` (none without replicates)."""
+        if self.replicates is None:
+            return {}
+        runs = range(start, min(stop, self.total_runs))
+        return {
+            name: [values[run % self.replications] for run in runs] for name, values in self.replicates.columns.items()
+        }
 
 
 @dataclass(frozen=True)

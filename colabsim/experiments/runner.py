@@ -15,6 +15,7 @@ the number of workers or the chunk size.
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -37,6 +38,7 @@ from colabsim.experiments.rundir import environment
 from colabsim.experiments.store import ResultStore, StoreError, load_results
 from colabsim.model.batch import BatchResult, run_batch
 from colabsim.scenario.loader import Scenario
+from colabsim.scenario.parameters import Parameters
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -74,14 +76,18 @@ class ChunkTask:
     summary_metrics: list[str]
     series_metrics: list[str] = field(default_factory=list)
     hold_factors: bool = True
+    parameters: list[Parameters] | None = None
+    columns: dict[str, list[float]] = field(default_factory=dict)
 
-    def batch(self, seeds: list[int], factor_sets: list[dict[str, float]], keep: bool) -> BatchResult:
-        """Run `seeds` through the batch engine, the design's values held or as start values."""
+    def batch(self, runs: slice, keep: bool) -> BatchResult:
+        """Run the chunk's `runs` through the batch engine, the design's values held or as start values."""
         if self.scenario is None:
             raise ValueError("a chunk needs a scenario or a model function")
+        seeds, factor_sets = self.seeds[runs], self.factor_sets[runs]
+        parameters = self.parameters[runs] if self.parameters is not None else None
         if self.hold_factors:
-            return run_batch(self.scenario, seeds, factor_sets, keep_series=keep)
-        return run_batch(self.scenario, seeds, None, keep_series=keep, start_values=factor_sets)
+            return run_batch(self.scenario, seeds, factor_sets, keep_series=keep, parameters=parameters)
+        return run_batch(self.scenario, seeds, None, keep_series=keep, start_values=factor_sets, parameters=parameters)
 
 
 def _run_rows(task: ChunkTask) -> tuple[list[dict[str, Any]], pd.DataFrame | None]:
@@ -101,14 +107,14 @@ def _run_rows(task: ChunkTask) -> tuple[list[dict[str, Any]], pd.DataFrame | Non
     # Each run's outcome: (its batch, its row in the batch), or the error it raised.
     outcomes: list[tuple[BatchResult, int] | str]
     try:
-        batch = task.batch(task.seeds, task.factor_sets, keep)
+        batch = task.batch(slice(None), keep)
         outcomes = [(batch, k) for k in range(len(task.seeds))]
     except Exception:
         # Isolate the failing runs: rerun the chunk one run at a time.
         outcomes = []
-        for seed, factors in zip(task.seeds, task.factor_sets, strict=True):
+        for i in range(len(task.seeds)):
             try:
-                outcomes.append((task.batch([seed], [factors], keep), 0))
+                outcomes.append((task.batch(slice(i, i + 1), keep), 0))
             except Exception as exc:  # recorded, not raised
                 outcomes.append(f"{type(exc).__name__}: {exc}")
     rows: list[dict[str, Any]] = []
@@ -137,6 +143,7 @@ def run_chunk(task: ChunkTask) -> tuple[int, pd.DataFrame, pd.DataFrame | None]:
             "design_point": runs // task.replications,
             "replication": runs % task.replications,
             "seed": np.array(task.seeds, dtype=np.int64),
+            **task.columns,
         }
     )
     # Factor columns carry a prefix: a factor and an output may share a name (commitment).
@@ -173,13 +180,21 @@ class ExperimentRun:
 
 
 def _manifest(plan: RunPlan, chunk_size: int) -> dict[str, Any]:
+    seeds = "run r uses SeedSequence(root_seed, spawn_key=(r,)); each run's seed is in its row"
+    if plan.replicates is not None:
+        seeds = "replication r of every design point uses the same seed and parameters (see replicates)"
     return {
         "colabsim_version": __version__,
         "name": plan.name,
         "experiment": {"name": plan.name, "sha256": plan.sha256},
         **plan.description,
         "root_seed": plan.seed,
-        "seeds": "run r uses SeedSequence(root_seed, spawn_key=(r,)); each run's seed is in its row",
+        "seeds": seeds,
+        **(
+            {"replicates": plan.replicates.record, "replicates_describe": plan.replicates.describe}
+            if plan.replicates is not None
+            else {}
+        ),
         "total_runs": plan.total_runs,
         "chunk_size": chunk_size,
         "environment": environment(),
@@ -198,12 +213,43 @@ def _start_store(plan: RunPlan, out: Path, resume: bool, chunk_size: int) -> tup
                 f"{out} holds results of another version of the experiment file; "
                 "resume with the same file, or start again with another --out"
             )
+        _check_replicates(out, manifest, plan)
         return store, manifest
     store = ResultStore(out)
     if plan.source is not None:
         shutil.copyfile(plan.source, out / "experiment.toml")
     plan.points.reset_index().to_parquet(out / "design.parquet", index=False)
     return store, _manifest(plan, chunk_size)
+
+
+def _check_replicates(out: Path, manifest: dict[str, Any], plan: RunPlan) -> None:
+    """Refuse to resume `out` with other per-replication seeds and parameters than it was started with."""
+    recorded = manifest.get("replicates")
+    # As the manifest holds it (JSON: tuples become lists), so that the same record compares equal.
+    asked = json.loads(json.dumps(plan.replicates.record, default=str)) if plan.replicates is not None else None
+    if recorded == asked:
+        return
+    own = "with the experiment's own seeds and the scenario's parameters"
+    before = manifest.get("replicates_describe", own) if recorded is not None else own
+    now = plan.replicates.describe if plan.replicates is not None else own
+    if before == now:  # said the same way, recorded differently: name what changed
+        changed = [
+            key
+            for key in sorted({*_flat(recorded), *_flat(asked)})
+            if _flat(recorded).get(key) != _flat(asked).get(key)
+        ]
+        now += f", but {', '.join(changed[:3])} now differ from what manifest.json's replicates record"
+    raise StoreError(
+        f"{out} was run {before}; this call asks for a run {now}. Resume it as it was started, "
+        "or start again with another --out (the results there are kept)"
+    )
+
+
+def _flat(record: Any, prefix: str = "") -> dict[str, Any]:
+    """A nested record as ``{"a.b": value}``."""
+    if not isinstance(record, dict):
+        return {prefix.rstrip("."): record} if prefix else {}
+    return {k: v for key, value in record.items() for k, v in _flat(value, f"{prefix}{key}.").items()}
 
 
 def _output_columns(results: pd.DataFrame) -> list[str]:
@@ -213,11 +259,12 @@ def _output_columns(results: pd.DataFrame) -> list[str]:
 def _chunk_tasks(plan: RunPlan, chunk_size: int, model: ModelFunction | None, chunks: list[int]) -> Iterator[ChunkTask]:
     for chunk in chunks:
         first = chunk * chunk_size
-        seeds, factor_sets = plan.run_plan(first, first + chunk_size)
+        last = first + chunk_size
+        seeds, factor_sets = plan.run_plan(first, last)
         yield ChunkTask(
             chunk, first, plan.replications, seeds, factor_sets,
             None if model is not None else plan.scenario, model, plan.summary_metrics, plan.series_metrics,
-            plan.hold_factors,
+            plan.hold_factors, plan.run_parameters(first, last), plan.run_columns(first, last),
         )  # fmt: skip
 
 
@@ -287,6 +334,8 @@ def run_experiment(
     plan = experiment.plan() if isinstance(experiment, Experiment) else experiment
     if plan.scenario is None and model is None:
         raise ValueError("a run plan without a scenario needs a model function")
+    if model is not None and plan.replicates is not None:
+        raise ValueError("a model function takes no rule parameters: a plan with replicates needs its scenario")
     if out is None:
         out = Path("runs") / f"sweep-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}"
     out = Path(out)

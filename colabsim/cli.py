@@ -14,7 +14,7 @@ from pathlib import Path
 
 from colabsim._version import __version__
 from colabsim.calibration import CalibrationError
-from colabsim.calibration.sweep import DEFAULT_DRAWS
+from colabsim.calibration.posterior import DEFAULT_DRAWS
 from colabsim.commands import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
@@ -128,7 +128,12 @@ def _parser() -> argparse.ArgumentParser:
             metavar="RUN",
             help="run over parameter draws of the calibration in RUN (colabsim calibrate), -r seeds each",
         )
-        p.add_argument("--draws", type=positive, default=100, help="posterior draws with --posterior (default 100)")
+        p.add_argument(
+            "--draws",
+            type=positive,
+            default=None,
+            help=f"posterior draws with --posterior, per coding with --coding-robustness (default {DEFAULT_DRAWS})",
+        )
         quiet_option(p)
 
     run = sub.add_parser("run", help="run one scenario with replications and write a report")

@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from colabsim.calibration import run_calibration, run_screening
-from colabsim.calibration.posterior import load_posterior, run_with_posterior
+from colabsim.calibration.posterior import DEFAULT_DRAWS, load_posterior, run_with_posterior
 from colabsim.calibration.report import held_out_lines
-from colabsim.calibration.sweep import DEFAULT_DRAWS, PosteriorSweep, sweep_with_posterior
+from colabsim.calibration.sweep import PosteriorSweep, sweep_with_posterior
 from colabsim.experiments.checks import DEFAULT_MAX_RUNS
 from colabsim.experiments.ensemble import Ensemble, compare_table
 from colabsim.experiments.executors import default_workers
@@ -93,8 +93,9 @@ def _shown_progress(quiet: bool) -> Iterator[TerminalProgress | None]:
 def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: str) -> int:
     overrides = parse_sets(args.set)
     scenarios = baseline_first(labelled_scenarios(paths, overrides, command), getattr(args, "baseline", None))
+    draws = _posterior_draws(args)
     if args.posterior is not None:
-        return _with_posterior(args, scenarios)
+        return _with_posterior(args, scenarios, draws)
     if command == "run" and args.coding_robustness is not None:
         raise UsageError("run --coding-robustness samples codings x posterior draws and needs --posterior RUN; "
                          "for one file's codings alone see `colabsim robustness`")  # fmt: skip
@@ -113,7 +114,16 @@ def _simulate_command(args: argparse.Namespace, paths: Sequence[str], command: s
     return EXIT_OK
 
 
-def _with_posterior(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) -> int:
+def _posterior_draws(args: argparse.Namespace) -> int:
+    """``--draws`` (default `DEFAULT_DRAWS`), refused without ``--posterior``, whose draws it counts."""
+    if args.draws is not None and args.posterior is None:
+        raise UsageError(
+            "--draws needs --posterior RUN, the calibration (colabsim calibrate) whose posterior the draws come from"
+        )
+    return args.draws if args.draws is not None else DEFAULT_DRAWS
+
+
+def _with_posterior(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]], draws: int) -> int:
     posterior = load_posterior(args.posterior)
     codings = getattr(args, "coding_robustness", None)
     plan = None
@@ -121,21 +131,21 @@ def _with_posterior(args: argparse.Namespace, scenarios: list[tuple[str, Scenari
         if getattr(args, "coding_replications", None) is not None:
             raise UsageError("with --posterior, -r sets the seeds of each (coding, draw); --coding-replications "
                              "is for --coding-robustness alone")  # fmt: skip
-        if args.draws * args.replications < 2:
+        if draws * args.replications < 2:
             raise UsageError("--coding-robustness with --posterior needs at least 2 runs per coding (--draws x -r)")
         # Runs per coding: draws x seeds; plan_codings checks the total against its limit before sampling.
-        settings = CodingRobustness(codings, args.draws * args.replications)
+        settings = CodingRobustness(codings, draws * args.replications)
         plan = plan_codings(scenarios, args.seed, settings, study_pair([label for label, _ in scenarios]))
     with _shown_progress(args.quiet) as progress:
         answer = run_with_posterior(
-            scenarios, posterior, args.draws, args.replications, args.seed,
+            scenarios, posterior, draws, args.replications, args.seed,
             out=args.out, workers=args.workers, progress=progress, codings=plan,
         )  # fmt: skip
     count = plan.settings.codings if plan is not None else 1
     arms = len(plan.arms) if plan is not None else len(scenarios)
     sampled = f"{count} codings x " if plan is not None else ""
     print(
-        f"{count * args.draws * args.replications * arms} runs ({sampled}{args.draws} posterior draws x "
+        f"{count * draws * args.replications * arms} runs ({sampled}{draws} posterior draws x "
         f"{args.replications} seeds x {arms} arms); results in {answer.directory}/ "
         f"(report: {answer.directory / 'report.md'}); conditional on the bands"
     )
@@ -224,15 +234,11 @@ def _execution(args: argparse.Namespace, progress: TerminalProgress | None) -> E
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``colabsim sweep``: an experiment file's design, in parallel, resumable (over a posterior with --posterior)."""
     _check_resume(args)
-    if args.draws is not None and args.posterior is None:
-        raise UsageError(
-            "--draws needs --posterior RUN, the calibration (colabsim calibrate) whose posterior the draws come from"
-        )
+    draws = _posterior_draws(args)
     with _shown_progress(args.quiet) as progress:
         experiment = _load_design(args, progress)
         if args.posterior is not None:
             posterior = load_posterior(args.posterior)
-            draws = args.draws if args.draws is not None else DEFAULT_DRAWS
             swept = sweep_with_posterior(
                 experiment, posterior, draws, args.out, _execution(args, progress), resume=args.resume
             )

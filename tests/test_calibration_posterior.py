@@ -123,3 +123,10 @@ def test_coding_replications_is_refused_with_a_posterior_before_anything_runs(ca
                    "--coding-replications", "3", "--out", str(out), "-q"])  # fmt: skip
     assert status == 2 and "-r sets the seeds of each (coding, draw)" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_draws_without_a_posterior_is_refused(tmp_path, capsys):
+    darwin = str(ROOT / "scenarios" / "darwin.toml")
+    for command in (["run", darwin], ["compare", darwin, darwin]):
+        assert main([*command, "--draws", "5", "--out", str(tmp_path / command[0]), "-q"]) == 2
+        assert "--draws needs --posterior RUN" in capsys.readouterr().err and not (tmp_path / command[0]).exists()

@@ -17,10 +17,11 @@ from colabsim._version import __version__
 from colabsim.calibration.answers import METRIC, PosteriorAnswer, resting_on_prior
 from colabsim.experiments.rundir import write_manifest
 
-__all__ = ["write_answer"]
+__all__ = ["markdown_table", "write_answer"]
 
 
-def _table(frame: pd.DataFrame) -> str:
+def markdown_table(frame: pd.DataFrame) -> str:
+    """`frame` as a Markdown table, floats to three decimals."""
     rows = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
     for row in frame.itertuples(index=False):
         rows.append("| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row) + " |")
@@ -72,7 +73,7 @@ def _effects_text(answer: PosteriorAnswer) -> list[str]:
         f"`mean` with its Monte Carlo error; `q05`-`q95`: 90% of the cells' effects; {shares}; `variance_*`: how "
         f"the effect's variance splits between {split} (nested ANOVA, method of moments).",
         "",
-        _table(effects),
+        markdown_table(effects),
         "## How much the answer rests on each parameter",
         "",
         "`spearman_rho`: rank correlation of a cell's parameter value with its effect; `first_order_share`: the "
@@ -82,7 +83,7 @@ def _effects_text(answer: PosteriorAnswer) -> list[str]:
         "explains much the answer rests on its prior, and a narrower prior would move the answer by up to the "
         "difference between its thirds.",
         "",
-        _table(answer.parameters),
+        markdown_table(answer.parameters),
     ]
 
 
@@ -108,7 +109,7 @@ def write_answer(answer: PosteriorAnswer, source: Path, settings: Mapping[str, i
         "",
         "## Levels (quantiles over the cells of each cell's mean; `variance_*`: the level's variance split)",
         "",
-        _table(answer.levels),
+        markdown_table(answer.levels),
     ]
     if not answer.effects.empty:
         lines += _effects_text(answer)
@@ -132,7 +133,7 @@ def write_answer(answer: PosteriorAnswer, source: Path, settings: Mapping[str, i
             "in the band, Welch interval of the difference above 0, over the cell's seeds); "
             "`share_codings_mostly_holds`: share of codings in which it holds in most of their draws.",
             "",
-            _table(answer.patterns),
+            markdown_table(answer.patterns),
         ]
     folder.joinpath("report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     write_manifest(

@@ -41,9 +41,11 @@ from colabsim.robustness.comparison import CodingPlan
 from colabsim.scenario.loader import Scenario
 from colabsim.scenario.parameters import Parameters
 
-__all__ = ["Posterior", "PosteriorAnswer", "load_posterior", "run_with_posterior"]
+__all__ = ["DEFAULT_DRAWS", "Posterior", "PosteriorAnswer", "load_posterior", "run_with_posterior"]
 
 _BOOKKEEPING = ("generation", "particle", "weight", "distance")
+#: Posterior draws (per coding, per design point) when ``--draws`` is not given.
+DEFAULT_DRAWS = 100
 #: Runs per task of the executor.
 _CHUNK = 1024
 

@@ -45,16 +45,12 @@ from colabsim.reporting.sweep_report import write_sweep_report
 from colabsim.scenario.parameters import Parameters
 
 __all__ = [
-    "DEFAULT_DRAWS",
     "DRAW_COLUMN",
     "PARAMETER_PREFIX",
     "PosteriorSweep",
     "posterior_plan",
     "sweep_with_posterior",
 ]
-
-#: Posterior draws per design point when ``--draws`` is not given (each runs the experiment's replications).
-DEFAULT_DRAWS = 100
 
 #: The result table's column naming a run's posterior draw (0 to draws - 1).
 DRAW_COLUMN = "draw"

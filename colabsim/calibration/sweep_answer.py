@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from colabsim.calibration.answer_report import _table
+from colabsim.calibration.answer_report import markdown_table
 from colabsim.calibration.answers import effect_row, level_row, parameter_rows, resting_on_prior
 from colabsim.calibration.posterior import Posterior
 
@@ -239,8 +239,8 @@ def _parameter_table(answer: SweepAnswer) -> pd.DataFrame:
 
 def _head(frame: pd.DataFrame, what: str) -> list[str]:
     if len(frame) <= _REPORT_ROWS:
-        return [_table(frame)]
-    return [_table(frame.head(_REPORT_ROWS)), f"({len(frame) - _REPORT_ROWS} more rows in `{what}`)", ""]
+        return [markdown_table(frame)]
+    return [markdown_table(frame.head(_REPORT_ROWS)), f"({len(frame) - _REPORT_ROWS} more rows in `{what}`)", ""]
 
 
 def _preamble(answer: SweepAnswer, design: PosteriorDesign, manifest: dict[str, Any]) -> list[str]:
@@ -298,7 +298,7 @@ def write_answer(directory: Path, answer: SweepAnswer, design: PosteriorDesign, 
             "is above 0, with its Monte Carlo error; `rho_q05`-`rho_q95`: the sweep report's Spearman rho of the "
             "factor with the outcome, over the draws.",
             "",
-            _table(answer.factors),
+            markdown_table(answer.factors),
         ]
     if not answer.comparisons.empty:
         lines += [
@@ -321,7 +321,7 @@ def write_answer(directory: Path, answer: SweepAnswer, design: PosteriorDesign, 
         "constrain it, so where it explains much the answer rests on its prior. With "
         f"{answer.draws_used} draws, a rho within ±{noise:.2f} is not told apart from none (95%).",
         "",
-        _table(_parameter_table(answer)),
+        markdown_table(_parameter_table(answer)),
     ]
     resting = resting_on_prior(answer.parameters.dropna(subset=["spearman_rho"]))
     if not resting.empty:

@@ -135,8 +135,9 @@ def test_a_run_compared_with_itself_shows_no_shift(runs, tmp_path):
     comparison = compare_calibrations([runs["tiny"], runs["tiny"]], tmp_path / "same")
     assert list(comparison.runs["run"]) == ["tiny (1)", "tiny (2)"]
     assert np.all(comparison.parameters["shift_in_first_sd"] == 0.0)
-    columns = comparison.held_out.columns[-2:]
-    assert comparison.held_out[columns[0]].equals(comparison.held_out[columns[1]].rename(columns[0]))
+    held_out = comparison.held_out
+    assert {"pattern", "scenario"} <= set(held_out["check"]) and "P4" in set(held_out["what"])
+    assert held_out["tiny (1)"].equals(held_out["tiny (2)"].rename("tiny (1)"))
     assert comparison.bands_check.empty and comparison.priors_check.empty
     assert (tmp_path / "same" / "report.md").is_file() and (tmp_path / "same" / "parameters.csv").is_file()
 

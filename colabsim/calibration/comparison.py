@@ -107,6 +107,23 @@ def _side_by_side(runs: Sequence[CalibrationRun], name: str, keys: list[str], va
     return pd.concat(parts, axis=1).reset_index()
 
 
+def _held_out(runs: Sequence[CalibrationRun]) -> pd.DataFrame:
+    """The held-out checks' shares of posterior draws, a column per run: patterns, scenarios, health against tourism."""
+    parts = []
+    for check, name, key in (
+        ("pattern", "predictive_held_out.csv", "pattern"),
+        ("scenario", "predictive_held_out_scenarios.csv", "scenario"),
+        ("health against tourism", "predictive_health_tourism.csv", "reading"),
+    ):
+        table = _side_by_side(runs, name, [key], "share_holds")
+        if not table.empty:
+            parts.append(table.rename(columns={key: "what"}).assign(check=check))
+    if not parts:
+        return pd.DataFrame(columns=["check", "what"])
+    joined = pd.concat(parts, ignore_index=True)
+    return joined[["check", "what", *[c for c in joined.columns if c not in ("check", "what")]]]
+
+
 def _mean_rows(run: CalibrationRun, estimates: dict[str, float], behind: float) -> list[dict[str, Any]]:
     """Per parameter: a reweighting's estimate of `run`'s posterior mean against the mean `run` found itself.
 
@@ -229,7 +246,7 @@ def compare_calibrations(
         parameters=_parameters_table(runs),
         submodels=_side_by_side(runs, "submodels.csv", ["model"], "feasible_share"),
         targets=_side_by_side(runs, "predictive_targets.csv", ["check", "target"], "share_in_band"),
-        held_out=_side_by_side(runs, "predictive_held_out.csv", ["pattern"], "share_holds"),
+        held_out=_held_out(runs),
         bands_check=_bands_check(runs),
         priors_check=_priors_check(runs),
         what_if=answers,

@@ -124,7 +124,9 @@ def _report(comparison: CalibrationComparison, runs: Sequence[CalibrationRun]) -
         "Targets (P1-P3, each run on its own bands): share of draws meeting each band, prior and posterior predictive.",
         "",
         markdown_table(comparison.targets),
-        "Held out (never calibrated on): share of posterior draws for which each pattern holds.",
+        "Held out (never calibrated on): share of posterior draws for which each held-out pattern, Table 1.1 "
+        "scenario and reading of health against tourism holds (as each run's report judges it; empty where a "
+        "run's report has no such check).",
         "",
         markdown_table(comparison.held_out),
         "## The reweighting answers against the reruns",

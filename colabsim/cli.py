@@ -23,6 +23,7 @@ from colabsim.commands import (
     EXIT_RUNS_FAILED,
     FORCE_HELP,
     cmd_calibrate,
+    cmd_calibrate_compare,
     cmd_compare,
     cmd_discover,
     cmd_factors,
@@ -256,8 +257,42 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--quick", action="store_true", help="the file's [quick] budget: a few minutes")
     calibrate.add_argument("--resume", action="store_true", help="continue the calibration in --out")
     calibrate.add_argument("--screen", action="store_true", help="only the Morris screening of every parameter")
+    calibrate.add_argument(
+        "--bands",
+        default=None,
+        metavar="NAME",
+        help="calibrate on a named set of bands instead of the file's: 'default' or one of validation's band "
+        "variants, e.g. 'P2 >= 20%%' (colabsim.validation.patterns.BAND_VARIANTS)",
+    )
     quiet_option(calibrate)
     calibrate.set_defaults(handler=cmd_calibrate)
+
+    calibrate_compare = sub.add_parser(
+        "calibrate-compare",
+        help="what moves between finished calibrations (other bands, other priors): tables against the first",
+    )
+    calibrate_compare.add_argument("runs", nargs="+", metavar="RUN", help="folders of finished calibrations")
+    calibrate_compare.add_argument(
+        "--out", type=Path, default=None, help="folder of the comparison (default runs/calibrate-compare-<time>)"
+    )
+    calibrate_compare.add_argument(
+        "--scenario", default=None, metavar="FILE", help="with --what-if: the scenario the what-if changes"
+    )
+    calibrate_compare.add_argument(
+        "--what-if",
+        action="append",
+        default=[],
+        metavar="FACTOR=VALUE",
+        help="also run this what-if of --scenario over each calibration's posterior (repeatable)",
+    )
+    calibrate_compare.add_argument("--draws", type=positive, default=100, help="posterior draws per run (default 100)")
+    calibrate_compare.add_argument(
+        "--replications", "-r", type=positive, default=4, help="seeds per draw with --what-if (default 4)"
+    )
+    calibrate_compare.add_argument("--seed", type=seed_number, default=1, help="root seed of the what-if (default 1)")
+    calibrate_compare.add_argument("--workers", "-j", type=positive, default=1, help="parallel processes (default 1)")
+    quiet_option(calibrate_compare)
+    calibrate_compare.set_defaults(handler=cmd_calibrate_compare)
 
     validate_model = sub.add_parser(
         "validate-model", help="the model against the study's patterns, with rival submodels: writes validation.md"

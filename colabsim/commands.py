@@ -15,6 +15,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from colabsim.calibration import run_calibration, run_screening
+from colabsim.calibration.bands import BandsError, named_bands
+from colabsim.calibration.comparison import compare_calibrations
+from colabsim.calibration.comparison_what_if import WhatIf
 from colabsim.calibration.posterior import DEFAULT_DRAWS, load_posterior, run_with_posterior
 from colabsim.calibration.report import held_out_lines
 from colabsim.calibration.sweep import PosteriorSweep, sweep_with_posterior
@@ -39,7 +42,7 @@ from colabsim.robustness.comparison import DEFAULT_REPLICATIONS, CodingRobustnes
 from colabsim.robustness.discovery import box_sentence, run_discovery
 from colabsim.robustness.pipeline import run_robustness
 from colabsim.scenario.factors import FACTORS, markdown_table
-from colabsim.scenario.loader import Scenario, ScenarioError
+from colabsim.scenario.loader import Scenario, ScenarioError, load_scenario
 from colabsim.sensitivity.pipeline import run_sensitivity
 from colabsim.validation.study import StudyError
 from colabsim.validation.submodels import TunedSetError
@@ -60,6 +63,7 @@ __all__ = [
     "EXIT_RUNS_FAILED",
     "FORCE_HELP",
     "cmd_calibrate",
+    "cmd_calibrate_compare",
     "cmd_compare",
     "cmd_discover",
     "cmd_factors",
@@ -328,11 +332,16 @@ def cmd_robustness(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """``colabsim calibrate``: screening or ABC against the pattern bands."""
     _check_resume(args)
+    if args.bands is not None:
+        try:
+            named_bands(args.bands)
+        except BandsError as exc:
+            raise UsageError(f"--bands: {exc}") from None
     workers = args.workers or default_workers()
     with _shown_progress(args.quiet) as progress:
         try:
             if args.screen:
-                folder, table = run_screening(args.file, args.out, workers=workers, progress=progress)
+                folder, table = run_screening(args.file, args.out, workers=workers, progress=progress, bands=args.bands)
             else:
                 result = run_calibration(
                     args.file,
@@ -342,6 +351,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                     workers=workers,
                     progress=progress,
                     say=print,
+                    bands=args.bands,
                 )
         except (StudyError, TunedSetError) as exc:
             raise UsageError(str(exc)) from None
@@ -364,6 +374,30 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         )
     for line in held_out_lines(result):
         print(line)
+    return EXIT_OK
+
+
+def cmd_calibrate_compare(args: argparse.Namespace) -> int:
+    """``colabsim calibrate-compare``: finished calibrations side by side, against the first."""
+    factors = what_if_factors(args.what_if)
+    if (factors is None) != (args.scenario is None):
+        raise UsageError("--what-if FACTOR=VALUE and --scenario FILE go together: the what-if changes that scenario")
+    what_if = None
+    if factors is not None and args.scenario is not None:
+        scenario = load_scenario(args.scenario)
+        scenario.with_factors(**factors)  # a bad factor or value ends here, before anything is written
+        label = Path(args.scenario).stem
+        what_if = WhatIf(label, scenario, factors, args.draws, args.replications, args.seed, args.workers)
+    comparison = compare_calibrations(args.runs, args.out, what_if)
+    where = comparison.directory
+    print(f"{len(args.runs)} calibrations compared; results in {where}/ (report: {where / 'report.md'})")
+    for row in comparison.runs.itertuples():
+        print(f"  {row.run}: bands {row.bands}, {row.feasible_share:.1%} of the prior meets every band")
+    parameter, run, shift = comparison.largest_shift()
+    print(f"  largest shift against {comparison.runs['run'].iloc[0]}: {parameter} in {run}, {shift:+.2f} posterior sd")
+    if not comparison.what_if.empty:
+        for row in comparison.what_if.itertuples():
+            print(f"  what-if in {row.run}: effect {row.mean:+.3f} (90% of draws {row.q05:+.3f} to {row.q95:+.3f})")
     return EXIT_OK
 
 

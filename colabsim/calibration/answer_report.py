@@ -28,7 +28,7 @@ def markdown_table(frame: pd.DataFrame) -> str:
     return "\n".join(rows) + "\n"
 
 
-def _coverage(answer: PosteriorAnswer, source: Path, settings: Mapping[str, int]) -> str:
+def _coverage(answer: PosteriorAnswer, source: Path, settings: Mapping[str, int], bands: str) -> str:
     draws, seeds = settings["draws"], settings["replications"]
     if answer.codings > 1:
         design = (
@@ -51,7 +51,7 @@ def _coverage(answer: PosteriorAnswer, source: Path, settings: Mapping[str, int]
         )
     return (
         f"Mean programme performance over the evaluation window (`{METRIC}`), {design} **Conditional on the "
-        "bands** the posterior was calibrated on (P1-P3; see its report)."
+        f"bands** the posterior was calibrated on (P1-P3, {bands}; see its report)."
     )
 
 
@@ -87,13 +87,14 @@ def _effects_text(answer: PosteriorAnswer) -> list[str]:
     ]
 
 
-def write_answer(answer: PosteriorAnswer, source: Path, settings: Mapping[str, int]) -> None:
+def write_answer(answer: PosteriorAnswer, source: Path, settings: Mapping[str, int], bands: str = "default") -> None:
     """Write `answer` into its folder: report.md, posterior_*.csv and the manifest.
 
     Args:
         answer: What `colabsim.calibration.posterior.run_with_posterior` found.
         source: The calibration's folder the posterior came from.
         settings: ``draws`` (per coding), ``replications`` (seeds per draw) and ``seed``.
+        bands: The bands the posterior was calibrated on (``default`` or a band variant's name).
     """
     folder = answer.directory
     answer.levels.to_csv(folder / "posterior_levels.csv", index=False)
@@ -105,7 +106,7 @@ def write_answer(answer: PosteriorAnswer, source: Path, settings: Mapping[str, i
     lines = [
         f"# Answers with the {title}",
         "",
-        _coverage(answer, source, settings),
+        _coverage(answer, source, settings, bands),
         "",
         "## Levels (quantiles over the cells of each cell's mean; `variance_*`: the level's variance split)",
         "",

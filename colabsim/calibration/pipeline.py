@@ -44,6 +44,7 @@ from colabsim.calibration.store import (
     model_version,
     read_generations,
     write_generation,
+    write_priors,
     write_state,
 )
 from colabsim.calibration.targets import bands_hash
@@ -77,7 +78,7 @@ def _state(calibration: Calibration, study: Study, quick: bool) -> dict[str, Any
     }
 
 
-def _open_folder(out: Path | None, resume: bool, state: dict[str, Any]) -> Path:
+def _open_folder(out: Path | None, resume: bool, state: dict[str, Any], prior: PriorSet) -> Path:
     if resume:
         if out is None or not out.is_dir():
             raise CalibrationError(f"--resume needs --out, an existing calibration folder; got {out}")
@@ -85,6 +86,7 @@ def _open_folder(out: Path | None, resume: bool, state: dict[str, Any]) -> Path:
         return out
     folder = new_run_dir(out, "calibrate")
     write_state(folder, state)
+    write_priors(folder, prior)
     return folder
 
 
@@ -145,6 +147,7 @@ def run_calibration(
     workers: int = 1,
     progress: ProgressCallback | None = None,
     say: Callable[[str], None] | None = None,
+    bands: str | None = None,
 ) -> CalibrationResult:
     """Calibrate the model on P1-P3 by ABC-SMC, then check the posterior; everything into one folder.
 
@@ -156,19 +159,21 @@ def run_calibration(
         workers: Worker processes for the engine's batches (1: in this process).
         progress: Receives the runs done, per generation.
         say: Receives a line per finished generation and step (the command line prints them).
+        bands: A named set of bands instead of the file's ``[targets] bands`` (``default`` or one of
+            validation's band variants, `colabsim.calibration.bands`).
 
     Raises:
-        ScenarioError: If the calibration file is invalid.
+        ScenarioError: If the calibration file is invalid (or `bands` names no set of bands).
         StudyError: If the study's scenario files cannot be found.
         CalibrationError: If `out` cannot be resumed (another model version, other bands, ...).
         RunDirError: If `out` exists and is not empty (without `resume`).
     """
     began = time.perf_counter()
     tell = say or (lambda line: None)
-    calibration = load_calibration(path)
+    calibration = load_calibration(path, bands)
     study = load_study(calibration.scenario_dir())
     state = _state(calibration, study, quick)
-    folder = _open_folder(out, resume, state)
+    folder = _open_folder(out, resume, state, calibration.prior)
     settings = calibration.settings(quick)
     budget = calibration.budget(quick)
     with FolderLock(folder), open_executor("processes" if workers > 1 else "serial", workers) as executor:
@@ -195,6 +200,7 @@ def run_calibration(
                 "command": "calibrate",
                 "colabsim": __version__,
                 "file": str(calibration.path),
+                "bands": calibration.bands,
                 "quick": quick,
                 "resumed": resume,
                 "state": state,
@@ -281,14 +287,20 @@ def _generation_line(generation: Generation, replications: int) -> str:
 
 
 def run_screening(
-    path: str | Path, out: Path | None = None, workers: int = 1, progress: ProgressCallback | None = None
+    path: str | Path,
+    out: Path | None = None,
+    workers: int = 1,
+    progress: ProgressCallback | None = None,
+    bands: str | None = None,
 ) -> tuple[Path, pd.DataFrame]:
     """Morris screening of every scalar parameter on P1-P3 (`colabsim.calibration.screening`), into a folder.
+
+    Effects are measured in band widths of the file's bands, or of the named set `bands`.
 
     Returns:
         The folder (with ``screening.csv``) and the ranking.
     """
-    calibration = load_calibration(path)
+    calibration = load_calibration(path, bands)
     study = load_study(calibration.scenario_dir())
     folder = new_run_dir(out, "screening")
     spec = calibration.spec.screening

@@ -31,8 +31,8 @@ import pandas as pd
 from colabsim.calibration.abc import generation_seed
 from colabsim.calibration.answer_report import write_answer
 from colabsim.calibration.answers import METRIC, PosteriorAnswer, effect_row, level_row, p1_row, parameter_rows
+from colabsim.calibration.bands import DEFAULT_BANDS, band_names, bands_name
 from colabsim.calibration.store import STATE_FILE, CalibrationError, model_version
-from colabsim.calibration.targets import DEFAULT_TARGETS, bands_hash
 from colabsim.experiments.executors import open_executor
 from colabsim.experiments.progress import ProgressCallback, ProgressEvent
 from colabsim.experiments.rundir import new_run_dir
@@ -60,6 +60,7 @@ class Posterior:
         weights: Their normalised weights.
         coordinates: Calibrated parameters (a Dirichlet weight as ``name.label``).
         verdicts: What the patterns said of each (``identified``, ``partly``, ``stays at the prior``).
+        bands: The bands it was calibrated on (``default`` or a band variant's name).
     """
 
     folder: Path
@@ -67,6 +68,7 @@ class Posterior:
     weights: np.ndarray
     coordinates: tuple[str, ...]
     verdicts: dict[str, str]
+    bands: str = DEFAULT_BANDS
 
     def parameters(self, rows: np.ndarray, base: Parameters) -> list[Parameters]:
         """Each row of ``theta`` as rule parameters on top of `base` (whole numbers rounded, weights completed)."""
@@ -113,10 +115,13 @@ def load_posterior(folder: Path) -> Posterior:
         for key, value in state.get("model", {}).items()
         if model_version([]).get(key) != value
     ]
-    if state.get("bands") != bands_hash(DEFAULT_TARGETS):
+    # A posterior on the default bands or on one of validation's band variants may be used (its
+    # report names them); one on bands nobody can name again may not.
+    bands = bands_name(state.get("bands"))
+    if bands is None:
         problems.append(
-            f"{state_path}: bands: the posterior was calibrated on other bands than the current ones "
-            "(colabsim.calibration.targets)"
+            f"{state_path}: bands: the posterior was calibrated on bands that are neither the current default bands "
+            f"nor one of validation's band variants ({', '.join(band_names())}; colabsim.calibration.bands)"
         )
     if problems:
         raise CalibrationError(
@@ -135,7 +140,7 @@ def load_posterior(folder: Path) -> Posterior:
     verdicts = dict(zip(table.get("parameter", []), table.get("verdict", []), strict=True))
     weights = final["weight"].to_numpy(dtype=np.float64)
     theta = final[list(coordinates)].to_numpy(dtype=np.float64)
-    return Posterior(folder, theta, weights / weights.sum(), coordinates, verdicts)
+    return Posterior(folder, theta, weights / weights.sum(), coordinates, verdicts, bands or DEFAULT_BANDS)
 
 
 def _run(
@@ -215,7 +220,8 @@ def run_with_posterior(
             values[arm] = np.concatenate(parts).reshape(count, draws, replications)
     answer = _answer(folder, scenarios, values, posterior, theta, codings)
     _write_cells(folder, theta, posterior.coordinates, values, codings)
-    write_answer(answer, posterior.folder, {"draws": draws, "replications": replications, "seed": seed})
+    settings = {"draws": draws, "replications": replications, "seed": seed}
+    write_answer(answer, posterior.folder, settings, posterior.bands)
     return answer
 
 

@@ -11,8 +11,9 @@ a Dirichlet over its first ``k - 1`` shares, the last being one minus their sum.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import special, stats
@@ -172,6 +173,25 @@ class PriorSet:
     def parameters(self, theta: np.ndarray, base: Parameters) -> list[Parameters]:
         """Each row of ``theta`` set on top of `base` (the fixed parameters at their values)."""
         return [base.updated(values) for values in self.values(theta)]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Each prior as a plain mapping (what ``priors.json`` records and the priors' hash is of)."""
+        return [dict(vars(p)) for p in self.priors]
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Mapping[str, Any]]) -> PriorSet:
+        """The prior set `rows` describes (the inverse of `rows`).
+
+        Raises:
+            TypeError: If a row is neither a scalar prior's nor a Dirichlet's.
+        """
+        priors: list[Prior] = []
+        for row in rows:
+            if "alpha" in row:
+                priors.append(Dirichlet(row["name"], tuple(row["alpha"]), tuple(row["labels"])))
+            else:
+                priors.append(ScalarPrior(**row))
+        return cls(tuple(priors))
 
     def fixed(self, names: Iterable[str]) -> PriorSet:
         """The same priors without those of `names` (parameters a submodel fixes)."""

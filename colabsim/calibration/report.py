@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from colabsim.calibration.result import CalibrationResult
     from colabsim.calibration.spec import Calibration
 
-__all__ = ["CONDITIONAL", "convergence_table", "held_out_lines", "write_report"]
+__all__ = ["CONDITIONAL", "convergence_table", "held_out_lines", "markdown_table", "write_report"]
 
 CONDITIONAL = (
     "**Conditional on the bands.** The study's patterns are bands translated from its wording, not data with an "
@@ -143,6 +143,10 @@ def _markdown(frame: pd.DataFrame, digits: int = 3) -> str:
     lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join(lines) + "\n"
+
+
+#: A table as Markdown (numbers to 3 decimals or significant digits, NaN as ``-``), for the calibration's other reports.
+markdown_table = _markdown
 
 
 def _word(flag: object) -> str:
@@ -272,6 +276,7 @@ def _text(result: CalibrationResult, calibration: Calibration, quick: bool, conv
         "",
         "## Summary",
         "",
+        f"- Calibrated on the bands: **{calibration.bands}** (see below; their hash is in calibration.json).",
         f"- {len(result.generations) - 1} ABC-SMC generations after the prior, {budget.particles} particles x "
         f"{budget.replications} replications x 4 arms; {result.runs:,} engine runs; stopped because {result.stopped}.",
         f"- Final tolerance {final.epsilon:.3g} band widths (0: every band met on the point estimates); ESS "
@@ -348,12 +353,15 @@ def _text(result: CalibrationResult, calibration: Calibration, quick: bool, conv
         "## How the posterior moves with the priors and the bands",
         "",
         "**Priors.** The final population reweighted by each narrower prior over the calibrated one (importance "
-        "sampling; no new runs): posterior means under each, and the effective sample size behind them.",
+        "sampling; no new runs): posterior means under each, and the effective sample size behind them. A wider "
+        "prior cannot be reached this way: calibrate again (experiments/calibration_wide_priors.toml).",
         "",
         _markdown(result.prior_variants[["prior", "ess", *means]].rename(columns=lambda c: c.removeprefix("mean."))),
         "**Bands.** Validation's alternative bands, one at a time (a new lower side keeps the calibration's upper "
         "side), by rejection on generation 0's prior draws: the share of the prior meeting every band and the "
-        "posterior means they imply, on the same draws.",
+        "posterior means they imply, on the same draws. A quick look, not the answer: where few draws (or none) "
+        "meet a variant, its non-implausible region may still exist beyond what a thousand prior draws find; "
+        "`colabsim calibrate FILE --bands NAME` calibrates on it, `colabsim calibrate-compare` shows what moves.",
         "",
         _markdown(result.band_variants.rename(columns=lambda c: c.removeprefix("mean."))),
         "",

@@ -9,17 +9,17 @@ problem names the file, the key and what is allowed, as for scenario and experim
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from colabsim.calibration.abc import Settings
+from colabsim.calibration.bands import DEFAULT_BANDS, BandsError, named_bands
 from colabsim.calibration.priors import Dirichlet, Prior, PriorSet, ScalarPrior
 from colabsim.calibration.simulator import ARMS
+from colabsim.calibration.store import priors_hash
 from colabsim.calibration.targets import DEFAULT_TARGETS, Target, with_bands
 from colabsim.experiments.suggest import did_you_mean
 from colabsim.robustness.spec import read_study
@@ -85,6 +85,19 @@ class BandSpec(_Strict):
     high: float
 
 
+class TargetsSpec(_Strict):
+    """``[targets]``: a named set of bands (``bands = "P2 >= 20%"``) and ``[targets.KEY]`` bands replacing its own."""
+
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+    __pydantic_extra__: dict[str, BandSpec] = Field(init=False)
+
+    bands: str = DEFAULT_BANDS
+
+    def moved(self) -> dict[str, BandSpec]:
+        """The ``[targets.KEY]`` bands, by target key."""
+        return dict(self.model_extra or {})
+
+
 class CalibrationFile(_Strict):
     """A whole calibration file."""
 
@@ -94,7 +107,7 @@ class CalibrationFile(_Strict):
     screening: Screening = Screening()
     checks: Checks = Checks()
     priors: dict[str, PriorSpec] = Field(min_length=1)
-    targets: dict[str, BandSpec] = Field(default_factory=dict)
+    targets: TargetsSpec = TargetsSpec()
 
 
 @dataclass(frozen=True)
@@ -107,6 +120,8 @@ class Calibration:
         sha256: Hash of the file's text.
         prior: The priors, in the order of ``theta``'s columns.
         targets: The bands.
+        bands: Which bands, in words: ``default``, one of validation's variants (``P2 >= 20%``),
+            either followed by the targets the file sets itself.
     """
 
     spec: CalibrationFile
@@ -114,6 +129,7 @@ class Calibration:
     sha256: str
     prior: PriorSet
     targets: tuple[Target, ...]
+    bands: str = DEFAULT_BANDS
 
     def budget(self, quick: bool) -> Budget:
         """The budget asked for (``[quick]`` with `quick`, when the file has one)."""
@@ -134,8 +150,7 @@ class Calibration:
 
     def priors_hash(self) -> str:
         """SHA-256 of the priors (what a posterior's draws came from)."""
-        rows = [vars(p) for p in self.prior.priors]
-        return hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
+        return priors_hash(self.prior)
 
     def scenario_dir(self) -> Path | None:
         """The folder of the study's scenario files (relative to the file), or None for the default."""
@@ -218,34 +233,52 @@ def _priors(spec: CalibrationFile) -> tuple[PriorSet, list[tuple[str, str]]]:
     return PriorSet(tuple(priors)), problems
 
 
-def _targets(spec: CalibrationFile) -> tuple[tuple[Target, ...], list[tuple[str, str]]]:
+def _targets(spec: CalibrationFile, bands: str | None) -> tuple[tuple[Target, ...], str, list[tuple[str, str]]]:
+    """The bands: the named set (`bands` from the command line, else the file's), then the file's own."""
     keys = [t.key for t in DEFAULT_TARGETS]
+    where = "--bands" if bands is not None else "targets.bands"
+    try:
+        name, named = named_bands(spec.targets.bands if bands is None else bands)
+    except BandsError as exc:
+        return DEFAULT_TARGETS, DEFAULT_BANDS, [(where, str(exc))]
+    moved_by_name = {t.key for t, d in zip(named, DEFAULT_TARGETS, strict=True) if t != d}
     problems = []
-    for key, band in spec.targets.items():
+    own = spec.targets.moved()
+    for key, band in own.items():
         if key not in keys:
             problems.append((f"targets.{key}", f"unknown target{did_you_mean(key, keys)}; allowed: {', '.join(keys)}"))
+        elif key in moved_by_name:
+            also = f"{where} {name!r} moves this band too; give the band variant or this band, not both"
+            problems.append((f"targets.{key}", also))
         elif not band.low < band.high:
             problems.append((f"targets.{key}", f"needs low < high; got [{band.low:g}, {band.high:g}]"))
         elif key == "p1_ratio" and band.low <= 0:
             problems.append((f"targets.{key}", "a ratio's band is on the log scale: low must be above 0"))
     if problems:
-        return DEFAULT_TARGETS, problems
-    return with_bands(DEFAULT_TARGETS, {k: (b.low, b.high) for k, b in spec.targets.items()}), []
+        return DEFAULT_TARGETS, DEFAULT_BANDS, problems
+    label = name + (f", with {', '.join(sorted(own))} set in the calibration file" if own else "")
+    return with_bands(named, {k: (b.low, b.high) for k, b in own.items()}), label, []
 
 
-def load_calibration(path: str | Path) -> Calibration:
+def load_calibration(path: str | Path, bands: str | None = None) -> Calibration:
     """Load and validate a calibration file.
 
+    Args:
+        path: The calibration file.
+        bands: A named set of bands replacing the file's ``[targets] bands`` (``default`` or one
+            of `colabsim.validation.patterns.BAND_VARIANTS`' names; spaces and case do not matter).
+
     Raises:
-        ScenarioError: If the file is invalid: an unknown parameter or target, a prior outside the
-            parameter's range or not centred on its documented value, a wrong distribution for a
-            whole-number parameter; each problem names the file, the key and what is allowed.
+        ScenarioError: If the file is invalid: an unknown parameter, target or band variant, a
+            prior outside the parameter's range or not centred on its documented value, a wrong
+            distribution for a whole-number parameter, a band set both by a variant and by the
+            file; each problem names the file, the key and what is allowed.
     """
     path = Path(path)
     spec, sha256 = read_study(path, CalibrationFile)
     prior, problems = _priors(spec)
-    targets, target_problems = _targets(spec)
+    targets, label, target_problems = _targets(spec, bands)
     problems += target_problems
     if problems:
         raise ScenarioError(path, problems)
-    return Calibration(spec, path, sha256, prior, targets)
+    return Calibration(spec, path, sha256, prior, targets, label)

@@ -22,10 +22,12 @@ import numpy as np
 import pandas as pd
 
 from colabsim.calibration.abc import Generation
+from colabsim.calibration.priors import PriorSet
 from colabsim.experiments.store import unique_temporary
 from colabsim.validation.fingerprint import report_fingerprint
 
 __all__ = [
+    "PRIORS_FILE",
     "STATE_FILE",
     "CalibrationError",
     "check_resume",
@@ -33,12 +35,17 @@ __all__ = [
     "files_hash",
     "generation_frame",
     "model_version",
+    "priors_hash",
     "read_generations",
+    "read_priors",
     "write_generation",
+    "write_priors",
     "write_state",
 ]
 
 STATE_FILE = "calibration.json"
+#: The priors themselves (``calibration.json`` has their hash), so that a comparison can reweight between runs.
+PRIORS_FILE = "priors.json"
 _GENERATIONS = "generations"
 
 
@@ -65,6 +72,28 @@ def model_version(scenario_files: Iterable[Path]) -> dict[str, str]:
     parts = report_fingerprint(scenario_files)
     keep = ("model source", "scenario layer source", "Parameters defaults", "colabsim version")
     return {k: parts[k] for k in keep}
+
+
+def priors_hash(prior: PriorSet) -> str:
+    """SHA-256 of the priors (what a posterior's draws came from)."""
+    return hashlib.sha256(json.dumps(prior.rows(), sort_keys=True, default=str).encode()).hexdigest()
+
+
+def write_priors(folder: Path, prior: PriorSet) -> None:
+    """Write ``priors.json``: the priors, so that another run's posterior can be reweighted to them."""
+    (folder / PRIORS_FILE).write_text(json.dumps(prior.rows(), indent=2) + "\n", encoding="utf-8")
+
+
+def read_priors(folder: Path, recorded_hash: str | None) -> PriorSet | None:
+    """The priors of the calibration in `folder`, or None if it wrote none or they differ from `recorded_hash`."""
+    path = folder / PRIORS_FILE
+    if not path.is_file():
+        return None
+    try:
+        prior = PriorSet.from_rows(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    return prior if priors_hash(prior) == recorded_hash else None
 
 
 def write_state(folder: Path, state: Mapping[str, Any]) -> None:

@@ -104,8 +104,10 @@ DEFAULT_TARGETS: tuple[Target, ...] = (
 STATISTICS: tuple[str, ...] = tuple(t.key for t in DEFAULT_TARGETS)
 
 
-def with_bands(targets: tuple[Target, ...], bands: Mapping[str, tuple[float, float]]) -> tuple[Target, ...]:
-    """The targets with some bands replaced, ``{key: (low, high)}``.
+def with_bands(
+    targets: tuple[Target, ...], bands: Mapping[str, tuple[float, float]], note: str = "set in the calibration file"
+) -> tuple[Target, ...]:
+    """The targets with some bands replaced, ``{key: (low, high)}``, each with `note` saying where it comes from.
 
     Raises:
         KeyError: If a key is not a target.
@@ -115,10 +117,7 @@ def with_bands(targets: tuple[Target, ...], bands: Mapping[str, tuple[float, flo
     if unknown:
         raise KeyError(f"unknown target(s) {', '.join(unknown)}; the targets are {', '.join(sorted(known))}")
     return tuple(
-        replace(t, low=bands[t.key][0], high=bands[t.key][1], note="set in the calibration file")
-        if t.key in bands
-        else t
-        for t in targets
+        replace(t, low=bands[t.key][0], high=bands[t.key][1], note=note) if t.key in bands else t for t in targets
     )
 
 

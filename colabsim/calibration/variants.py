@@ -22,11 +22,12 @@ import numpy as np
 import pandas as pd
 
 from colabsim.calibration.abc import Generation, effective_sample_size
+from colabsim.calibration.bands import variant_targets
 from colabsim.calibration.priors import PriorSet, ScalarPrior
-from colabsim.calibration.targets import Target, distances, with_bands
+from colabsim.calibration.targets import Target, distances
 from colabsim.validation.patterns import BAND_VARIANTS
 
-__all__ = ["band_variants", "narrowed", "prior_variants", "variant_bands"]
+__all__ = ["band_variants", "narrowed", "prior_variants", "reweighted", "variant_bands", "weighted_summary"]
 
 
 def narrowed(prior: PriorSet, documented: Mapping[str, float], kind: str, only: str | None = None) -> PriorSet:
@@ -50,7 +51,8 @@ def narrowed(prior: PriorSet, documented: Mapping[str, float], kind: str, only: 
     return PriorSet(tuple(changed))
 
 
-def _summary(theta: np.ndarray, weights: np.ndarray, coordinates: tuple[str, ...]) -> dict[str, float]:
+def weighted_summary(theta: np.ndarray, weights: np.ndarray, coordinates: tuple[str, ...]) -> dict[str, float]:
+    """Weighted mean and sd of each coordinate, as ``mean.NAME`` and ``sd.NAME``."""
     row: dict[str, float] = {}
     for k, name in enumerate(coordinates):
         mean = float(np.average(theta[:, k], weights=weights))
@@ -59,13 +61,18 @@ def _summary(theta: np.ndarray, weights: np.ndarray, coordinates: tuple[str, ...
     return row
 
 
-def _reweighted(prior: PriorSet, variant: PriorSet, final: Generation) -> np.ndarray | None:
-    log_ratio = variant.logpdf(final.theta) - prior.logpdf(final.theta)
+def reweighted(prior: PriorSet, variant: PriorSet, theta: np.ndarray, weights: np.ndarray) -> np.ndarray | None:
+    """Posterior weights under `variant` of particles drawn under `prior`: ``weights * variant / prior``, normalised.
+
+    Valid where `variant`'s support lies inside `prior`'s (no particle can stand for a region `prior`
+    excludes); None if no particle has a finite ratio.
+    """
+    log_ratio = variant.logpdf(theta) - prior.logpdf(theta)
     finite = np.isfinite(log_ratio)
     if not finite.any():
         return None
-    weights = final.weights * np.where(finite, np.exp(log_ratio - log_ratio[finite].max()), 0.0)
-    return weights / weights.sum()
+    changed = weights * np.where(finite, np.exp(log_ratio - log_ratio[finite].max()), 0.0)
+    return np.asarray(changed / changed.sum(), dtype=np.float64)
 
 
 def prior_variants(prior: PriorSet, final: Generation, documented: Mapping[str, float]) -> pd.DataFrame:
@@ -75,7 +82,9 @@ def prior_variants(prior: PriorSet, final: Generation, documented: Mapping[str, 
     range), and each scalar prior alone halved around its documented value (halving all ten at
     once would leave about one particle in a thousand).
     """
-    rows = [{"prior": "as calibrated", "ess": final.ess, **_summary(final.theta, final.weights, prior.coordinates)}]
+    rows = [
+        {"prior": "as calibrated", "ess": final.ess, **weighted_summary(final.theta, final.weights, prior.coordinates)}
+    ]
     variants = [("every prior a truncated normal at its documented value", narrowed(prior, documented, "normal"))]
     variants += [
         (f"{p.name}'s range halved", narrowed(prior, documented, "half", p.name))
@@ -83,13 +92,13 @@ def prior_variants(prior: PriorSet, final: Generation, documented: Mapping[str, 
         if isinstance(p, ScalarPrior) and p.kind != "integer"
     ]
     for label, variant in variants:
-        weights = _reweighted(prior, variant, final)
+        weights = reweighted(prior, variant, final.theta, final.weights)
         if weights is not None:
             rows.append(
                 {
                     "prior": label,
                     "ess": effective_sample_size(weights),
-                    **_summary(final.theta, weights, prior.coordinates),
+                    **weighted_summary(final.theta, weights, prior.coordinates),
                 }
             )
     return pd.DataFrame(rows)
@@ -97,18 +106,7 @@ def prior_variants(prior: PriorSet, final: Generation, documented: Mapping[str, 
 
 def variant_bands(targets: tuple[Target, ...]) -> list[tuple[str, tuple[Target, ...]]]:
     """Validation's band variants as two-sided targets (a new lower side keeps the calibration's upper side)."""
-    by_key = {t.key: t for t in targets}
-    found = []
-    for label, bands in BAND_VARIANTS:
-        moved = {}
-        for key, band in bands.items():
-            target = by_key[key]
-            moved[key] = (
-                band.low if band.low is not None else target.low,
-                band.high if band.high is not None else target.high,
-            )
-        found.append((label, with_bands(targets, moved)))
-    return found
+    return [(label, variant_targets(label, targets)) for label, _ in BAND_VARIANTS]
 
 
 def band_variants(targets: tuple[Target, ...], prior_sample: Generation, coordinates: tuple[str, ...]) -> pd.DataFrame:
@@ -120,7 +118,7 @@ def band_variants(targets: tuple[Target, ...], prior_sample: Generation, coordin
         if met.any():
             row |= {
                 k: v
-                for k, v in _summary(prior_sample.theta[met], np.ones(int(met.sum())), coordinates).items()
+                for k, v in weighted_summary(prior_sample.theta[met], np.ones(int(met.sum())), coordinates).items()
                 if k.startswith("mean.")
             }
         rows.append(row)

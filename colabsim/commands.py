@@ -16,6 +16,7 @@ from pathlib import Path
 
 from colabsim.calibration import run_calibration, run_screening
 from colabsim.calibration.posterior import DEFAULT_DRAWS, load_posterior, run_with_posterior
+from colabsim.calibration.report import held_out_lines
 from colabsim.calibration.sweep import PosteriorSweep, sweep_with_posterior
 from colabsim.experiments.checks import DEFAULT_MAX_RUNS
 from colabsim.experiments.ensemble import Ensemble, compare_table
@@ -381,6 +382,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             f"  {row.parameter:<28} prior {row.prior_q05:.3g}-{row.prior_q95:.3g}  posterior "
             f"{row.posterior_q05:.3g}-{row.posterior_q95:.3g}  ({row.verdict})"
         )
+    for line in held_out_lines(result):
+        print(line)
     return EXIT_OK
 
 

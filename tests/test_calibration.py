@@ -66,12 +66,16 @@ def test_the_command_line_calibrates_writes_every_part_and_resumes(tmp_path, cap
     assert main(["calibrate", str(path), "--out", str(out), "-j", "1", "-q"]) == 0
     printed = capsys.readouterr().out
     assert "generation 0" in printed and "report:" in printed
+    assert "held out, share of posterior draws" in printed and "coding swap: the structure carries" in printed
     for name in ("draws.parquet", "convergence.csv", "posterior.csv", "predictive_targets.csv",
-                 "predictive_held_out.csv", "submodels.csv", "report.md", "calibration.json", "manifest.json",
+                 "predictive_held_out.csv", "predictive_held_out_scenarios.csv", "predictive_health_tourism.csv",
+                 "predictive_coding_swap.csv", "submodels.csv", "report.md", "calibration.json", "manifest.json",
                  "figures/marginals.png", "figures/pairs.png"):  # fmt: skip
         assert (out / name).is_file(), name
     report = (out / "report.md").read_text()
     assert "Conditional on the bands" in report and "Held out (P4-P8" in report
+    for part in ("*The other Table 1.1 scenarios, one by one.*", "*Health against tourism.*", "*The coding swap.*"):
+        assert part in report
     state = json.loads((out / "calibration.json").read_text())
     assert {"bands", "priors", "scenarios", "codebook", "model"} <= set(state)
     draws = pd.read_parquet(out / "draws.parquet")

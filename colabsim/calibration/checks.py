@@ -5,8 +5,8 @@
   *partly* under 80%, and *stays at the prior* otherwise.
 - `band_shares`: per target, the share of (weighted) draws whose point estimate meets the band
   (the prior predictive check on generation 0, the posterior predictive on fresh runs).
-- `held_out_check`: P4-P8 (never calibrated on) judged as the validation judges them (their CIs
-  over ``replications`` common seeds) for draws of the posterior, in the executor's workers.
+- The held-out part of the posterior predictive check (P4-P8, the other Table 1.1 scenarios,
+  health against tourism, the coding swap) is `colabsim.calibration.holdout`.
 - `feasible_share`: rejection ABC from a prior: the share of its draws meeting every band, with
   a Wilson 95% interval (how much of the null and alternative models' prior is not implausible).
 """
@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Executor
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,23 +23,15 @@ from colabsim.calibration.abc import Generation, rejection, weighted_quantiles
 from colabsim.calibration.priors import PriorSet
 from colabsim.calibration.simulator import PatternSimulator
 from colabsim.calibration.targets import Target, violations
-from colabsim.validation.measure import measure_patterns
-from colabsim.validation.patterns import PATTERNS, judge
-from colabsim.validation.runs import seed_range
-from colabsim.validation.study import Study
 
 __all__ = [
-    "HELD_OUT_PATTERNS",
     "band_shares",
     "feasible_share",
-    "held_out_check",
     "posterior_table",
     "resample",
     "wilson",
 ]
 
-#: The patterns never calibrated on (validation's held-out set).
-HELD_OUT_PATTERNS: tuple[str, ...] = ("P4", "P5", "P6", "P7", "P8")
 #: Posterior sd over prior sd below which the patterns identify a parameter, and below which partly.
 IDENTIFIED, PARTLY = 0.5, 0.8
 
@@ -132,49 +122,6 @@ def resample(final: Generation, draws: int, seed: np.random.SeedSequence) -> np.
     positions = (rng.random() + np.arange(draws)) / draws
     picks = np.searchsorted(np.cumsum(final.weights / final.weights.sum()), positions)
     return final.theta[np.minimum(picks, len(final.theta) - 1)]
-
-
-def _held_out(study: Study, values: Mapping[str, Any], seeds: tuple[int, ...]) -> dict[str, bool]:
-    estimates = measure_patterns(study.with_parameters(dict(values)), seeds, patterns=HELD_OUT_PATTERNS)
-    return {result.pattern.id: result.passed for result in judge(estimates)}
-
-
-def held_out_check(
-    study: Study, prior: PriorSet, theta: np.ndarray, replications: int, root: int, executor: Executor
-) -> pd.DataFrame:
-    """Per held-out pattern: the share of posterior draws for which it holds (judged on its CIs), with Wilson CIs."""
-    seeds = seed_range(root, replications)
-    values = prior.values(theta)
-    futures = [executor.submit(_held_out, study, row, seeds) for row in values]
-    held = [future.result() for future in futures]
-    names = {p.id: p.name for p in PATTERNS}
-    rows = []
-    for pattern in HELD_OUT_PATTERNS:
-        passed = sum(row[pattern] for row in held)
-        low, high = wilson(passed, len(held))
-        rows.append(
-            {
-                "pattern": pattern,
-                "name": names[pattern],
-                "draws": len(held),
-                "share_holds": passed / len(held),
-                "ci_low": low,
-                "ci_high": high,
-            }
-        )
-    every = sum(all(row.values()) for row in held)
-    low, high = wilson(every, len(held))
-    rows.append(
-        {
-            "pattern": "P4-P8",
-            "name": "every held-out pattern",
-            "draws": len(held),
-            "share_holds": every / len(held),
-            "ci_low": low,
-            "ci_high": high,
-        }
-    )
-    return pd.DataFrame(rows)
 
 
 def feasible_share(

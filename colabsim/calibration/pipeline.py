@@ -25,11 +25,11 @@ from colabsim.calibration.abc import Generation, Settings, abc_smc, generation_s
 from colabsim.calibration.checks import (
     band_shares,
     feasible_share,
-    held_out_check,
     posterior_table,
     resample,
     wilson,
 )
+from colabsim.calibration.holdout import held_out_checks
 from colabsim.calibration.priors import PriorSet
 from colabsim.calibration.report import write_report
 from colabsim.calibration.result import CalibrationResult
@@ -53,6 +53,7 @@ from colabsim.experiments.lock import FolderLock
 from colabsim.experiments.progress import ProgressCallback, phase
 from colabsim.experiments.rundir import new_run_dir, write_manifest
 from colabsim.scenario.parameters import RESOURCE_TYPES, Parameters
+from colabsim.validation.runs import seed_range
 from colabsim.validation.study import STUDY_FILES, Study, load_study
 from colabsim.validation.submodels import SUBMODELS, load_tuned, submodel_parameters
 
@@ -225,7 +226,11 @@ def _sample(
 def _checked(
     calibration: Calibration, simulator: PatternSimulator, generations: list[Generation], quick: bool, folder: Path
 ) -> CalibrationResult:
-    """The posterior's table, the predictive checks (targets and held out) and the submodels' feasible shares."""
+    """The posterior's table, the predictive checks (targets and held out) and the submodels' feasible shares.
+
+    The held-out checks run the same draws as the posterior predictive check, and the documented
+    parameters beside them, on common seeds (`colabsim.calibration.holdout`).
+    """
     root = np.random.SeedSequence(calibration.spec.calibration.seed)
     budget, checks, progress = calibration.budget(quick), calibration.spec.checks, simulator.progress
     final = [g for g in generations if g.complete][-1]
@@ -233,11 +238,16 @@ def _checked(
         draws = resample(final, checks.posterior_draws, generation_seed(root, _PREDICTIVE, 0))
         simulator.replications = checks.replications
         fresh = simulator.statistics(draws, generation_seed(root, _PREDICTIVE, 1))
-    with phase(progress, "held-out patterns"):
-        seed = int(generation_seed(root, _HELD_OUT, 0).generate_state(1)[0])
-        held_out = held_out_check(
-            simulator.study, calibration.prior, draws, checks.replications, seed, simulator.executor
-        )
+    seed = int(generation_seed(root, _HELD_OUT, 0).generate_state(1)[0])
+    documented = simulator.base
+    held_out = held_out_checks(
+        simulator.study,
+        documented,
+        calibration.prior.parameters(draws, documented),
+        seed_range(seed, checks.replications),
+        simulator.executor,
+        progress,
+    )
     simulator.replications = budget.replications
     with phase(progress, "submodels"):
         submodels = _submodels(calibration, simulator, checks.submodel_draws, generations[0])
@@ -248,7 +258,10 @@ def _checked(
         posterior=posterior_table(calibration.prior, final, _documented(calibration.prior), 0),
         prior_predictive=band_shares(calibration.targets, generations[0].statistics, generations[0].weights),
         posterior_predictive=band_shares(calibration.targets, fresh, np.full(len(draws), 1.0 / len(draws))),
-        held_out=held_out,
+        held_out=held_out.patterns,
+        held_out_scenarios=held_out.scenarios,
+        health_tourism=held_out.health_tourism,
+        coding_swap=held_out.coding_swap,
         submodels=submodels,
         prior_variants=prior_variants(calibration.prior, final, _documented(calibration.prior)),
         band_variants=band_variants(calibration.targets, generations[0], calibration.prior.coordinates),

@@ -23,7 +23,14 @@ class CalibrationResult:
         posterior: `colabsim.calibration.checks.posterior_table` of the final generation.
         prior_predictive: Band shares of generation 0 (prior draws).
         posterior_predictive: Band shares of fresh runs of posterior draws.
-        held_out: Shares of posterior draws for which each held-out pattern holds.
+        held_out: Per held-out pattern (P4-P8): whether it holds under the documented parameters, and the
+            share of posterior draws for which it does (`colabsim.calibration.holdout.pattern_table`).
+        held_out_scenarios: The other Table 1.1 scenarios one by one: level, place against Vlissingen and
+            Darwin, and what the study's wording supports for each (`colabsim.calibration.holdout.scenario_table`).
+        health_tourism: Vlissingen's health against Darwin's tourism and its own other sectors
+            (`colabsim.calibration.holdout.health_tourism_table`).
+        coding_swap: P1's gap and the share of it the structure carries
+            (`colabsim.calibration.holdout.coding_swap_table`).
         submodels: Feasible share of each model's prior.
         prior_variants: Posterior means and sds under narrower priors (`colabsim.calibration.variants`).
         band_variants: Share of the prior meeting validation's alternative bands, and the means they imply.
@@ -38,6 +45,9 @@ class CalibrationResult:
     prior_predictive: pd.DataFrame
     posterior_predictive: pd.DataFrame
     held_out: pd.DataFrame
+    held_out_scenarios: pd.DataFrame
+    health_tourism: pd.DataFrame
+    coding_swap: pd.DataFrame
     submodels: pd.DataFrame
     prior_variants: pd.DataFrame
     band_variants: pd.DataFrame

@@ -211,7 +211,18 @@ def _parser() -> argparse.ArgumentParser:
         "experiment's seeds each, the same draws and seeds at every point",
     )
     sweep.add_argument(
-        "--draws", type=positive, default=None, help=f"posterior draws with --posterior (default {DEFAULT_DRAWS})"
+        "--draws",
+        type=positive,
+        default=None,
+        help=f"posterior draws with --posterior, per coding with --coding-robustness (default {DEFAULT_DRAWS})",
+    )
+    sweep.add_argument(
+        "--coding-robustness",
+        type=at_least_two,
+        default=None,
+        metavar="CODINGS",
+        help="with --posterior: also sample CODINGS codings within the scenario file's coded ranges (factors the "
+        "design varies stay held), --draws draws each, the same (coding, draw, seed) at every point",
     )
     figure_options(sweep)
     sweep.set_defaults(handler=cmd_sweep)

@@ -239,13 +239,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """``colabsim sweep``: an experiment file's design, in parallel, resumable (over a posterior with --posterior)."""
     _check_resume(args)
     draws = _posterior_draws(args)
+    if args.coding_robustness is not None and args.posterior is None:
+        raise UsageError(
+            "sweep --coding-robustness samples codings x posterior draws and needs --posterior RUN; for the coding "
+            "robustness of a what-if without a posterior see `colabsim robustness` or `compare --coding-robustness`"
+        )
     with _shown_progress(args.quiet) as progress:
         experiment = _load_design(args, progress)
         if args.posterior is not None:
             posterior = load_posterior(args.posterior)
             swept = sweep_with_posterior(
-                experiment, posterior, draws, args.out, _execution(args, progress), resume=args.resume
-            )
+                experiment, posterior, draws, args.out, _execution(args, progress), resume=args.resume,
+                coding_robustness=args.coding_robustness,
+            )  # fmt: skip
             result = swept.run
         else:
             result = run_experiment(experiment, args.out, _execution(args, progress), resume=args.resume)
@@ -262,21 +268,35 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def _print_posterior_sweep(swept: PosteriorSweep) -> None:
     answer = swept.answer
     points = len(answer.points)
-    print(
-        f"  {answer.draws_used} posterior draws x the experiment's seeds at each of {points} design points (the same "
-        f"at every point); {answer.outcome}, conditional on the bands, over parameters and seeds (not codings):"
-    )
+    sampled = answer.codings > 1
+    if sampled:
+        print(
+            f"  {answer.codings} codings x {answer.draws_used} posterior draws each x the experiment's seeds at each "
+            f"of {points} design points (the same at every point); {answer.outcome}, conditional on the bands, over "
+            "codings, parameters and seeds (the posterior was calibrated on the file's point codings):"
+        )
+    else:
+        print(
+            f"  {answer.draws_used} posterior draws x the experiment's seeds at each of {points} design points (the "
+            f"same at every point); {answer.outcome}, conditional on the bands, over parameters and seeds (not "
+            "codings):"
+        )
+    cells = "cells (coding, draw)" if sampled else "draws"
     levels = answer.points
     print(
-        f"  design points' means {levels['mean'].min():.3f}-{levels['mean'].max():.3f}; the intervals over the draws "
-        f"are {levels['widening'].median():.1f}x as wide as the seeds' alone (median over the points)"
+        f"  design points' means {levels['mean'].min():.3f}-{levels['mean'].max():.3f}; the intervals over the "
+        f"{cells} are {levels['widening'].median():.1f}x as wide as the seeds' alone (median over the points)"
     )
     for row in answer.factors.itertuples():
+        codings = f", {row.share_codings_helps:.0%} of codings" if sampled else ""
+        coding_share = f"{row.variance_coding:.0%} codings, " if sampled else ""
         print(
-            f"  {row.factor} {row.low:g} -> {row.high:g}: {row.mean:+.3f} (90% of draws {row.q05:+.3f} to "
-            f"{row.q95:+.3f}); above 0 in {row.share_helps:.0%} of draws; variance {row.variance_parameter:.0%} "
-            f"parameters, {row.variance_seed:.0%} seeds"
+            f"  {row.factor} {row.low:g} -> {row.high:g}: {row.mean:+.3f} (90% of {cells} {row.q05:+.3f} to "
+            f"{row.q95:+.3f}); above 0 in {row.share_helps:.0%} of {cells}{codings}; variance {coding_share}"
+            f"{row.variance_parameter:.0%} parameters, {row.variance_seed:.0%} seeds"
         )
+    for line in swept.notes:
+        print(f"  {line}")
 
 
 def _failed_runs(result: ExperimentRun) -> int:

@@ -189,3 +189,33 @@ def test_cli_sweep_writes_report_and_figures(tmp_path):
     assert (out / "design.parquet").is_file() and (out / "experiment.toml").is_file()
     table = colabsim.load_results(out)
     assert np.isfinite(table["performance"]).all()
+
+
+def test_replicates_start_values_are_per_replication_and_the_design_wins(tmp_path):
+    from dataclasses import replace
+
+    from colabsim.experiments.experiment import Replicates
+    from colabsim.experiments.runner import run_experiment as run_plan
+    from colabsim.model.batch import run_batch
+
+    plan = load_experiment(SMALL).plan()
+    scenario = plan.scenario
+    start = ({"mutuality": 0.2, "legal_frame": 0.3}, {"mutuality": 0.5}, {}, {"kinship": 0.1})
+    replicates = Replicates(seeds=(11, 12, 13, 14), parameters=(scenario.parameters,) * 4, start_values=start)
+    with pytest.raises(ValueError, match="differ in length"):
+        Replicates(seeds=(1, 2), parameters=(scenario.parameters,) * 2, start_values=start)
+    assert len(replicates.manifest_record()["start_values sha256"]) == 64
+    for hold in (True, False):
+        out = tmp_path / f"hold-{hold}"
+        run_plan(replace(plan, replicates=replicates, hold_factors=hold), out, ExecutionOptions(progress=False))
+        table = load_results(out)
+        for k in (4, 5):  # design point 1, replications 0 (its legal_frame is the design's) and 1
+            row = table.iloc[k]
+            design = {"legal_frame": row["factor_legal_frame"], "commitment": row["factor_commitment"]}
+            coded = {n: v for n, v in start[int(row["replication"])].items() if n not in design}
+            seed = [int(row["seed"])]
+            if hold:
+                alone = run_batch(scenario, seed, [design], keep_series=False, start_values=[coded])
+            else:
+                alone = run_batch(scenario, seed, keep_series=False, start_values=[{**coded, **design}])
+            assert alone.summary["performance"][0] == row["performance"], (hold, k)

@@ -41,7 +41,7 @@ from colabsim.robustness.comparison import CodingPlan
 from colabsim.scenario.loader import Scenario
 from colabsim.scenario.parameters import Parameters
 
-__all__ = ["DEFAULT_DRAWS", "Posterior", "PosteriorAnswer", "load_posterior", "run_with_posterior"]
+__all__ = ["DEFAULT_DRAWS", "Posterior", "PosteriorAnswer", "cell_draws", "load_posterior", "run_with_posterior"]
 
 _BOOKKEEPING = ("generation", "particle", "weight", "distance")
 #: Posterior draws (per coding, per design point) when ``--draws`` is not given.
@@ -150,7 +150,7 @@ def _run(
     return run_batch(scenario, seeds, parameters=parameters, start_values=values, keep_series=False).summary[METRIC]
 
 
-def _cell_draws(posterior: Posterior, codings: int, draws: int, root: np.random.SeedSequence) -> np.ndarray:
+def cell_draws(posterior: Posterior, codings: int, draws: int, root: np.random.SeedSequence) -> np.ndarray:
     """Posterior draws per (coding, draw): systematic resampling, dealt to the codings at random."""
     theta = posterior.resample(codings * draws, generation_seed(root, 0, 0))
     if codings > 1:  # resampled rows come sorted by particle: deal them out so each coding gets a spread
@@ -189,7 +189,7 @@ def run_with_posterior(
     folder = new_run_dir(out, "posterior")
     root = np.random.SeedSequence(seed)
     count = codings.settings.codings if codings is not None else 1
-    theta = _cell_draws(posterior, count, draws, root)
+    theta = cell_draws(posterior, count, draws, root)
     cell_parameters = posterior.parameters(theta.reshape(count * draws, -1), Parameters())
     parameters = [p for p in cell_parameters for _ in range(replications)]
     seeds = [int(s) for s in generation_seed(root, 0, 1).generate_state(count * draws * replications, np.uint64) >> 1]

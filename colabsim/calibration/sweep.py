@@ -14,6 +14,16 @@ Ctrl-C keeps what finished, and each run's row carries its draw and the calibrat
 with. The manifest records the posterior (folder, hashes, model version), the draws and the seed;
 resuming with another posterior, or without one, is refused.
 
+With ``--coding-robustness N`` the codings of the scenario file are sampled too, nested: N codings
+within its coded ranges (`colabsim.calibration.sweep_codings`; a factor the design varies is held
+by the design, not sampled), for each coding its own ``draws`` posterior draws (resampled N x draws
+at once and dealt to the codings at random, as ``compare --posterior`` does), for each draw the
+experiment's seeds. Replication r of every design point is the same (coding, draw, seed), so the
+points still differ only in their factor values. A coding enters a run as start values (they
+replace the file's values; the timeline's events still change them); the rows carry ``coding``
+and the coded values (``coded_<factor>``), the folder ``codings.parquet``, the manifest the
+codings, so that resuming with other codings is refused.
+
 Factor values come from the experiment's design (factors are never calibrated, so nothing is
 counted twice); a calibrated parameter that the experiment's scenario file sets in
 ``[parameters]`` keeps the file's value (the report names it). The analysis is in
@@ -32,10 +42,11 @@ import numpy as np
 
 from colabsim.calibration.abc import generation_seed
 from colabsim.calibration.answers import METRIC
-from colabsim.calibration.posterior import Posterior, load_posterior
+from colabsim.calibration.posterior import Posterior, cell_draws, load_posterior
 from colabsim.calibration.simulator import engine_seeds
 from colabsim.calibration.store import STATE_FILE, CalibrationError
 from colabsim.calibration.sweep_answer import PosteriorDesign, SweepAnswer, answer_sweep, write_answer
+from colabsim.calibration.sweep_codings import SweepCodings, sample_sweep_codings
 from colabsim.experiments.experiment import Experiment, Replicates, RunPlan, load_experiment
 from colabsim.experiments.options import ExecutionOptions
 from colabsim.experiments.progress import phase
@@ -45,6 +56,8 @@ from colabsim.reporting.sweep_report import write_sweep_report
 from colabsim.scenario.parameters import Parameters
 
 __all__ = [
+    "CODED_PREFIX",
+    "CODING_COLUMN",
     "DRAW_COLUMN",
     "PARAMETER_PREFIX",
     "PosteriorSweep",
@@ -56,6 +69,10 @@ __all__ = [
 DRAW_COLUMN = "draw"
 #: Prefix of the result table's columns holding the calibrated values a run used.
 PARAMETER_PREFIX = "parameter_"
+#: The result table's column naming a run's sampled coding (0 to codings - 1), with ``--coding-robustness``.
+CODING_COLUMN = "coding"
+#: Prefix of the result table's columns holding the coded values a run started from.
+CODED_PREFIX = "coded_"
 #: The per-run report of every run together (``colabsim sweep``'s own), beside the posterior's ``report.md``.
 RUNS_REPORT = "runs_report.md"
 
@@ -66,11 +83,13 @@ class PosteriorSweep:
 
     Attributes:
         run: The runs (directory, counts, seconds), as for a sweep.
-        answer: Per design point, per factor and per calibrated parameter, over draws and seeds.
+        answer: Per design point, per factor and per calibrated parameter, over (codings,) draws and seeds.
+        notes: What the reader should know (e.g. codings asked for but nothing to sample).
     """
 
     run: ExperimentRun
     answer: SweepAnswer
+    notes: tuple[str, ...] = ()
 
 
 def _applied(parameters: Parameters, posterior: Posterior) -> list[float]:
@@ -107,38 +126,84 @@ def _posterior_record(posterior: Posterior, draws: int, seed: int, replications:
     }
 
 
-def posterior_plan(experiment: Experiment, posterior: Posterior, draws: int) -> tuple[RunPlan, PosteriorDesign]:
-    """The experiment's plan with `draws` posterior parameter sets x its replications at every point.
+#: How the draws are made when codings are sampled (appended to the record's "how").
+_NESTED = (
+    "; with codings: Posterior.resample(codings x draws, ...) dealt to the codings by a permutation from "
+    "SeedSequence(seed, spawn_key=(0, 2, 0)) (colabsim.calibration.posterior.cell_draws), replication r of every "
+    "design point is coding r // (draws x seeds_per_draw), draw (r // seeds_per_draw) % draws"
+)
+
+
+def _coding_columns(
+    codings: SweepCodings, runs_per_coding: int
+) -> tuple[dict[str, tuple[float, ...]], tuple[dict[str, float], ...]]:
+    """The result table's coding columns and each replication's start values (one coding per block of runs)."""
+    table = codings.table
+    columns: dict[str, tuple[float, ...]] = {
+        CODING_COLUMN: tuple(c for c in range(len(table)) for _ in range(runs_per_coding))
+    }
+    for name in table.columns:
+        columns[CODED_PREFIX + str(name)] = tuple(float(v) for v in np.repeat(table[name].to_numpy(), runs_per_coding))
+    rows = [{str(k): float(v) for k, v in row.items()} for row in table.to_dict("records")]
+    return columns, tuple(row for row in rows for _ in range(runs_per_coding))
+
+
+def posterior_plan(
+    experiment: Experiment, posterior: Posterior, draws: int, codings: SweepCodings | None = None
+) -> tuple[RunPlan, PosteriorDesign]:
+    """The experiment's plan with (codings x) `draws` posterior parameter sets x its replications at every point.
+
+    Args:
+        experiment: The experiment.
+        posterior: The posterior to draw from.
+        draws: Parameter sets per coding.
+        codings: Sampled codings of the scenario file (`sample_sweep_codings`); None, or none
+            sampled, for the file's own values.
 
     Returns:
-        The plan (``draws x replications`` runs per design point, the same at every point) and what
-        the analysis needs to know of the draws.
+        The plan (``codings x draws x replications`` runs per design point, the same at every point)
+        and what the analysis needs to know of the codings and draws.
     """
     plan = experiment.plan()
     reps, seed = experiment.replications, experiment.spec.experiment.seed
+    count = codings.count if codings is not None else 1
     root = np.random.SeedSequence(seed)
-    theta = posterior.resample(draws, generation_seed(root, 0, 0))
+    # One coding: exactly the draws of a sweep without codings (cell_draws deals only several codings).
+    theta = cell_draws(posterior, count, draws, root)
     base = experiment.scenario.parameters
     file_set = set(experiment.scenario.spec.parameters)
     held = tuple(name for name in posterior.coordinates if name.partition(".")[0] in file_set)
     keep = {name.partition(".")[0] for name in held}
-    per_draw = [p.updated({n: getattr(base, n) for n in keep}) for p in posterior.parameters(theta, base)]
-    applied = np.array([_applied(p, posterior) for p in per_draw])
-    columns: dict[str, tuple[float, ...]] = {DRAW_COLUMN: tuple(d for d in range(draws) for _ in range(reps))}
+    per_cell = [
+        p.updated({n: getattr(base, n) for n in keep})
+        for p in posterior.parameters(theta.reshape(count * draws, -1), base)
+    ]
+    applied = np.array([_applied(p, posterior) for p in per_cell])
+    columns: dict[str, tuple[float, ...]] = {}
+    start_values = None
+    record = _posterior_record(posterior, draws, seed, reps)
+    describe = f"with --posterior {posterior.folder} --draws {draws}"
+    if count > 1 and codings is not None:
+        columns, start_values = _coding_columns(codings, draws * reps)
+        record = {**record, "codings": codings.record(), "how": record["how"] + _NESTED}
+        describe += f" --coding-robustness {codings.asked}"
+    columns[DRAW_COLUMN] = tuple(d for _ in range(count) for d in range(draws) for _ in range(reps))
     for k, name in enumerate(posterior.coordinates):
         columns[PARAMETER_PREFIX + name] = tuple(float(v) for v in np.repeat(applied[:, k], reps))
     replicates = Replicates(
-        seeds=tuple(engine_seeds(generation_seed(root, 0, 1), draws * reps)),
-        parameters=tuple(p for p in per_draw for _ in range(reps)),
+        seeds=tuple(engine_seeds(generation_seed(root, 0, 1), count * draws * reps)),
+        parameters=tuple(p for p in per_cell for _ in range(reps)),
         columns=columns,
-        record=_posterior_record(posterior, draws, seed, reps),
-        describe=f"with --posterior {posterior.folder} --draws {draws}",
+        record=record,
+        describe=describe,
+        start_values=start_values,
     )
-    design = {**plan.description["design"], "replications": draws * reps, "posterior_draws": draws,
-              "seeds_per_draw": reps}  # fmt: skip
+    runs = count * draws * reps
+    design = {**plan.description["design"], "replications": runs, "posterior_draws": draws, "seeds_per_draw": reps,
+              **({"codings": count} if count > 1 else {})}  # fmt: skip
     description = {**plan.description, "design": design, "held_by_scenario": list(held)}
-    found = replace(plan, replications=draws * reps, replicates=replicates, description=description)
-    return found, PosteriorDesign(posterior, theta, reps, held, experiment.spec.design.method)
+    found = replace(plan, replications=runs, replicates=replicates, description=description)
+    return found, PosteriorDesign(posterior, theta, reps, held, experiment.spec.design.method, codings)
 
 
 def _outcome(plan: RunPlan, outcome: str | None) -> str:
@@ -151,6 +216,19 @@ def _outcome(plan: RunPlan, outcome: str | None) -> str:
     return outcome
 
 
+def _check_total(experiment: Experiment, draws: int, codings: int, max_runs: int) -> None:
+    """Refuse a sweep of more runs than `max_runs`, before anything runs."""
+    total = experiment.total_runs * draws * codings
+    if total <= max_runs:
+        return
+    sampled = f" x {codings} codings" if codings > 1 else ""
+    fewer = "fewer --draws or --coding-robustness" if codings > 1 else "fewer --draws"
+    raise CalibrationError(
+        f"{experiment.path}: {experiment.total_runs:,} runs x {draws} posterior draws{sampled} = {total:,} runs, "
+        f"above the largest accepted ({max_runs:,}); use {fewer} or raise --max-runs"
+    )
+
+
 def sweep_with_posterior(
     experiment: Experiment | str | Path,
     posterior: Posterior | str | Path,
@@ -160,25 +238,29 @@ def sweep_with_posterior(
     *,
     resume: bool = False,
     outcome: str | None = None,
+    coding_robustness: int | None = None,
 ) -> PosteriorSweep:
-    """Run an experiment's design over posterior draws x its seeds and write the answer with its uncertainty.
+    """Run an experiment's design over (codings x) posterior draws x its seeds; write the answer with its uncertainty.
 
     Args:
         experiment: An experiment file's path, or an `Experiment`.
         posterior: A finished calibration's run folder (``colabsim calibrate``), or a loaded `Posterior`.
-        draws: Parameter sets drawn from the posterior (by weight) for every design point.
+        draws: Parameter sets drawn from the posterior (by weight) for every design point (per coding).
         out: Results directory (default ``runs/sweep-<UTC time>``); must be new unless resuming.
         options: How the runs execute (a callback in ``progress`` receives the runs and report phases).
         resume: Continue the sweep in `out` (it must have been started with the same posterior and draws).
         outcome: The summary output the answer is about (default ``performance`` if the experiment keeps it).
+        coding_robustness: Codings of the scenario file to sample within its coded ranges (at least 2),
+            each with its own `draws`; None for the file's values. A file with nothing to sample
+            runs its own values, and the report says so.
 
     Returns:
         What ran and the answer (also written to `out`: ``report.md`` and ``posterior_*.csv``).
 
     Raises:
         CalibrationError: If the posterior is no finished calibration or was calibrated on another
-            model or other bands, `draws` is below 1, the sweep would exceed ``options.max_runs``,
-            or `outcome` is not kept.
+            model or other bands, `draws` is below 1, `coding_robustness` is below 2, the sweep
+            would exceed ``options.max_runs``, or `outcome` is not kept.
         ScenarioError: If the experiment file is invalid.
         StoreError: If `out` cannot be used (not empty, or resuming another sweep or another posterior).
         KeyboardInterrupt: On Ctrl-C, after finished chunks are kept.
@@ -191,13 +273,15 @@ def sweep_with_posterior(
         posterior = load_posterior(Path(posterior))
     if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
         raise CalibrationError(f"draws: a whole number of at least 1, got {draws!r}")
-    total = experiment.total_runs * draws
-    if total > options.max_runs:
-        raise CalibrationError(
-            f"{experiment.path}: {experiment.total_runs:,} runs x {draws} posterior draws = {total:,} runs, above "
-            f"the largest accepted ({options.max_runs:,}); use fewer --draws or raise --max-runs"
-        )
-    plan, design = posterior_plan(experiment, posterior, draws)
+    codings = None
+    if coding_robustness is not None:
+        if isinstance(coding_robustness, bool) or not isinstance(coding_robustness, int) or coding_robustness < 2:
+            raise CalibrationError(f"coding robustness: codings must be a whole number of at least 2, got "
+                                   f"{coding_robustness!r}")  # fmt: skip
+        _check_total(experiment, draws, coding_robustness, options.max_runs)  # before sampling: a huge sample is slow
+        codings = sample_sweep_codings(experiment, coding_robustness)
+    _check_total(experiment, draws, codings.count if codings is not None else 1, options.max_runs)
+    plan, design = posterior_plan(experiment, posterior, draws, codings)
     metric = _outcome(plan, outcome)
     found: list[SweepAnswer] = []
 
@@ -210,4 +294,5 @@ def sweep_with_posterior(
             found.append(answer)
 
     run = run_experiment(plan, out, options, resume=resume, on_complete=on_complete)
-    return PosteriorSweep(run, found[0])
+    note = codings.note() if codings is not None else ""
+    return PosteriorSweep(run, found[0], (note,) if note else ())

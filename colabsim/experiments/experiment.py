@@ -7,14 +7,16 @@ validated like a scenario file: problems name the file, the key path and what is
 Every run has an index ``run = point * replications + replication`` and the seed
 ``SeedSequence(root, spawn_key=(run,))`` (as an integer, see `run_seed`), so any run can be
 reproduced alone and results do not depend on how runs are grouped or executed. A plan built in
-code may instead give each replication its seed and rule parameters (`Replicates`), the same at
-every design point: common random numbers across the design, as a sweep over a calibration's
-posterior draws needs.
+code may instead give each replication its seed, rule parameters and start values of factors
+(`Replicates`), the same at every design point: common random numbers across the design, as a
+sweep over a calibration's posterior draws (and over sampled codings of the scenario) needs.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,10 +55,11 @@ def _design_seed(root: int) -> int:
 
 @dataclass(frozen=True)
 class Replicates:
-    """Seeds and rule parameters per replication, shared by every design point of a plan.
+    """Seeds, rule parameters and start values per replication, shared by every design point of a plan.
 
-    Replication ``r`` of every design point runs with ``seeds[r]`` and ``parameters[r]``, so the
-    design points differ only in their factor values (common random numbers across the design).
+    Replication ``r`` of every design point runs with ``seeds[r]``, ``parameters[r]`` and, if given,
+    ``start_values[r]``, so the design points differ only in their factor values (common random
+    numbers across the design).
 
     Attributes:
         seeds: One seed per replication.
@@ -65,6 +68,9 @@ class Replicates:
         record: What the manifest records of how they were made; resuming refuses a plan whose
             record differs.
         describe: The same in words, for messages (e.g. ``with --posterior runs/cal --draws 20``).
+        start_values: Per replication, factor values that replace the scenario file's own (a sampled
+            coding of the evidence: the timeline's events still change them, and the design's
+            values win over them); None for the file's values.
 
     Raises:
         ValueError: If the lengths differ.
@@ -75,11 +81,27 @@ class Replicates:
     columns: dict[str, tuple[float, ...]] = field(default_factory=dict)
     record: dict[str, Any] = field(default_factory=dict)
     describe: str = "with seeds and parameters per replication"
+    start_values: tuple[Mapping[str, float], ...] | None = None
 
     def __post_init__(self) -> None:
         lengths = {len(self.seeds), len(self.parameters), *(len(v) for v in self.columns.values())}
+        if self.start_values is not None:
+            lengths.add(len(self.start_values))
         if len(lengths) != 1:
-            raise ValueError(f"Replicates: seeds, parameters and columns differ in length ({sorted(lengths)})")
+            raise ValueError(
+                f"Replicates: seeds, parameters, columns and start values differ in length ({sorted(lengths)})"
+            )
+
+    def manifest_record(self) -> dict[str, Any]:
+        """`record` as the manifest keeps it, with a hash of the start values when there are any.
+
+        The hash makes resuming refuse other start values even where `record` does not spell them out.
+        """
+        if self.start_values is None:
+            return self.record
+        rows = [sorted((str(k), float(v)) for k, v in values.items()) for values in self.start_values]
+        digest = hashlib.sha256(json.dumps(rows).encode()).hexdigest()
+        return {**self.record, "start_values sha256": digest}
 
 
 @dataclass(frozen=True)
@@ -102,8 +124,8 @@ class RunPlan:
         hold_factors: The design's values hold for the whole run (as ``--set``); if false they
             replace the scenario file's values and the timeline's events still change them (a
             sampled coding of the evidence).
-        replicates: Seeds and rule parameters per replication, the same at every design point;
-            None for a seed per run (`run_seed`) and the scenario's parameters.
+        replicates: Seeds, rule parameters (and start values) per replication, the same at every
+            design point; None for a seed per run (`run_seed`) and the scenario's parameters.
 
     Raises:
         ValueError: If `replicates` has not one entry per replication.
@@ -160,6 +182,13 @@ class RunPlan:
             return None
         reps = self.replicates.parameters
         return [reps[run % self.replications] for run in range(start, min(stop, self.total_runs))]
+
+    def run_start_values(self, start: int, stop: int) -> list[dict[str, float]] | None:
+        """Start values of factors for runs ``start`` to ``stop - 1``, or None for the scenario file's own."""
+        if self.replicates is None or self.replicates.start_values is None:
+            return None
+        reps = self.replicates.start_values
+        return [dict(reps[run % self.replications]) for run in range(start, min(stop, self.total_runs))]
 
     def run_columns(self, start: int, stop: int) -> dict[str, list[float]]:
         """The replicates' extra columns for runs ``start`` to ``stop - 1`` (none without replicates)."""

@@ -78,15 +78,24 @@ class ChunkTask:
     hold_factors: bool = True
     parameters: list[Parameters] | None = None
     columns: dict[str, list[float]] = field(default_factory=dict)
+    start_values: list[dict[str, float]] | None = None
 
     def batch(self, runs: slice, keep: bool) -> BatchResult:
-        """Run the chunk's `runs` through the batch engine, the design's values held or as start values."""
+        """Run the chunk's `runs` through the batch engine, the design's values held or as start values.
+
+        A replicate's start values replace the scenario file's values; the design's values win over them.
+        """
         if self.scenario is None:
             raise ValueError("a chunk needs a scenario or a model function")
         seeds, factor_sets = self.seeds[runs], self.factor_sets[runs]
         parameters = self.parameters[runs] if self.parameters is not None else None
+        start = self.start_values[runs] if self.start_values is not None else None
         if self.hold_factors:
-            return run_batch(self.scenario, seeds, factor_sets, keep_series=keep, parameters=parameters)
+            return run_batch(
+                self.scenario, seeds, factor_sets, keep_series=keep, start_values=start, parameters=parameters
+            )
+        if start is not None:
+            factor_sets = [{**coded, **design} for coded, design in zip(start, factor_sets, strict=True)]
         return run_batch(self.scenario, seeds, None, keep_series=keep, start_values=factor_sets, parameters=parameters)
 
 
@@ -191,7 +200,7 @@ def _manifest(plan: RunPlan, chunk_size: int) -> dict[str, Any]:
         "root_seed": plan.seed,
         "seeds": seeds,
         **(
-            {"replicates": plan.replicates.record, "replicates_describe": plan.replicates.describe}
+            {"replicates": plan.replicates.manifest_record(), "replicates_describe": plan.replicates.describe}
             if plan.replicates is not None
             else {}
         ),
@@ -223,10 +232,11 @@ def _start_store(plan: RunPlan, out: Path, resume: bool, chunk_size: int) -> tup
 
 
 def _check_replicates(out: Path, manifest: dict[str, Any], plan: RunPlan) -> None:
-    """Refuse to resume `out` with other per-replication seeds and parameters than it was started with."""
+    """Refuse to resume `out` with other per-replication seeds, parameters or start values than it was started with."""
     recorded = manifest.get("replicates")
     # As the manifest holds it (JSON: tuples become lists), so that the same record compares equal.
-    asked = json.loads(json.dumps(plan.replicates.record, default=str)) if plan.replicates is not None else None
+    record = plan.replicates.manifest_record() if plan.replicates is not None else None
+    asked = json.loads(json.dumps(record, default=str)) if record is not None else None
     if recorded == asked:
         return
     own = "with the experiment's own seeds and the scenario's parameters"
@@ -265,6 +275,7 @@ def _chunk_tasks(plan: RunPlan, chunk_size: int, model: ModelFunction | None, ch
             chunk, first, plan.replications, seeds, factor_sets,
             None if model is not None else plan.scenario, model, plan.summary_metrics, plan.series_metrics,
             plan.hold_factors, plan.run_parameters(first, last), plan.run_columns(first, last),
+            plan.run_start_values(first, last),
         )  # fmt: skip
 
 

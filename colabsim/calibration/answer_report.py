@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from colabsim._version import __version__
@@ -20,12 +21,17 @@ from colabsim.experiments.rundir import write_manifest
 __all__ = ["markdown_table", "write_answer"]
 
 
-def markdown_table(frame: pd.DataFrame) -> str:
-    """`frame` as a Markdown table, floats to three decimals."""
-    rows = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
-    for row in frame.itertuples(index=False):
-        rows.append("| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row) + " |")
-    return "\n".join(rows) + "\n"
+def markdown_table(frame: pd.DataFrame, digits: int = 3) -> str:
+    """`frame` as a Markdown table: floats to `digits` decimals (significant digits from 1,000), NaN as "-"."""
+
+    def cell(value: object) -> str:
+        if isinstance(value, float):
+            return "-" if np.isnan(value) else f"{value:.{digits}g}" if abs(value) >= 1000 else f"{value:.{digits}f}"
+        return str(value)
+
+    lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
 
 
 def _coverage(answer: PosteriorAnswer, source: Path, settings: Mapping[str, int], bands: str) -> str:

@@ -180,18 +180,20 @@ def p1_row(pair: PairCheck, strong: np.ndarray, weak: np.ndarray) -> dict[str, o
     interval of the difference above 0).
     """
     codings, draws, seeds = strong.shape
-    if seeds < 2:  # a cell's Welch interval needs its noise
-        return {"pattern": "P1", "strong": pair.strong, "weak": pair.weak, "band": f"{pair.band[0]:g}-{pair.band[1]:g}",
-                "share_holds": float("nan"), "share_holds_mc_error": float("nan"),
-                "share_codings_mostly_holds": float("nan")}  # fmt: skip
-    holds = pattern_p1(strong.reshape(-1, seeds), weak.reshape(-1, seeds), pair.band).reshape(codings, draws)
-    share = float(holds.mean())
-    return {
+    row: dict[str, object] = {
         "pattern": "P1",
         "strong": pair.strong,
         "weak": pair.weak,
         "band": f"{pair.band[0]:g}-{pair.band[1]:g}",
-        "share_holds": share,
-        "share_holds_mc_error": _clustered_error(holds.mean(axis=1), holds.astype(float)),
-        "share_codings_mostly_holds": float(np.mean(holds.mean(axis=1) > 0.5)) if codings > 1 else float("nan"),
+        "share_holds": float("nan"),
+        "share_holds_mc_error": float("nan"),
+        "share_codings_mostly_holds": float("nan"),
     }
+    if seeds < 2:  # a cell's Welch interval needs its noise
+        return row
+    holds = pattern_p1(strong.reshape(-1, seeds), weak.reshape(-1, seeds), pair.band).reshape(codings, draws)
+    row["share_holds"] = float(holds.mean())
+    row["share_holds_mc_error"] = _clustered_error(holds.mean(axis=1), holds.astype(float))
+    if codings > 1:
+        row["share_codings_mostly_holds"] = float(np.mean(holds.mean(axis=1) > 0.5))
+    return row

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from colabsim.calibration.report import markdown_table
+from colabsim.calibration.answer_report import markdown_table
 from colabsim.experiments.rundir import write_manifest
 
 if TYPE_CHECKING:

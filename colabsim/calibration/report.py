@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from colabsim.calibration.answer_report import markdown_table
 from colabsim.calibration.priors import ScalarPrior
 from colabsim.calibration.simulator import ARMS
 from colabsim.calibration.store import generation_frame
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from colabsim.calibration.result import CalibrationResult
     from colabsim.calibration.spec import Calibration
 
-__all__ = ["CONDITIONAL", "convergence_table", "held_out_lines", "markdown_table", "write_report"]
+__all__ = ["CONDITIONAL", "convergence_table", "held_out_lines", "write_report"]
 
 CONDITIONAL = (
     "**Conditional on the bands.** The study's patterns are bands translated from its wording, not data with an "
@@ -134,21 +135,6 @@ def _convergence(table: pd.DataFrame, result: CalibrationResult, path: str) -> N
     plt.close(fig)
 
 
-def _markdown(frame: pd.DataFrame, digits: int = 3) -> str:
-    def cell(value: object) -> str:
-        if isinstance(value, float):
-            return "-" if np.isnan(value) else f"{value:.{digits}g}" if abs(value) >= 1000 else f"{value:.{digits}f}"
-        return str(value)
-
-    lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join(lines) + "\n"
-
-
-#: A table as Markdown (numbers to 3 decimals or significant digits, NaN as ``-``), for the calibration's other reports.
-markdown_table = _markdown
-
-
 def _word(flag: object) -> str:
     return "-" if flag is None else ("yes" if flag else "no")
 
@@ -184,27 +170,27 @@ def _held_out(result: CalibrationResult, draws: int, seeds: int) -> list[str]:
         "",
         f"*P4-P8*, judged as docs/validation.md judges them (their CIs over the {seeds} seeds):",
         "",
-        _markdown(patterns[["pattern", "name", "documented", "share_holds", "ci_low", "ci_high"]]),
+        markdown_table(patterns[["pattern", "name", "documented", "share_holds", "ci_low", "ci_high"]]),
         "*The other Table 1.1 scenarios, one by one.* Level: mean performance while the collaboration runs. "
         "*Between*: the level lies above Darwin's and below Vlissingen's (both 2017-2022); the study grades only "
         'those two (*amat optimal*, *kurang optimal*), and chapter I\'s "fairly significant and optimal" is said '
         "of every collaboration, Darwin's too, so this place is shown, not judged. *Holds*: what the study's "
         "wording supports for the scenario (below), with the criterion met by the fewest draws.",
         "",
-        _markdown(shown[_SCENARIO_COLUMNS]),
+        markdown_table(shown[_SCENARIO_COLUMNS]),
         *(f"- **{r.scenario}**: {r.statement}." for r in scenarios.itertuples()),
         "",
         '*Health against tourism.* Conclusion 1: Vlissingen raises the city\'s performance "above all in health" '
         "(*terutama di bidang kesehatan*), Darwin (tourism, vocational education) brings little; 2017-2022, each "
         "difference's 95% CI above 0.",
         "",
-        _markdown(health[_HEALTH_COLUMNS]),
+        markdown_table(health[_HEALTH_COLUMNS]),
         "*The coding swap.* Each study scenario's structure (actors, ties, programmes, timeline) with the other's "
         "coding as start values, 2017-2022; the structure's share of P1's gap as a Shapley value with two players, "
         "the structure and the coding as a whole (docs/validation.md splits the coding by dimension, so its "
         "structure share need not equal this one). The study states no share: shown, not judged.",
         "",
-        _markdown(result.coding_swap[["quantity", "what", "documented", "q05", "median", "q95"]]),
+        markdown_table(result.coding_swap[["quantity", "what", "documented", "q05", "median", "q95"]]),
     ]
 
 
@@ -302,7 +288,7 @@ def _text(result: CalibrationResult, calibration: Calibration, quick: bool, conv
         "",
         "## Priors and posterior",
         "",
-        _markdown(posterior),
+        markdown_table(posterior),
         "",
         "![marginals](figures/marginals.png)",
         "",
@@ -312,7 +298,7 @@ def _text(result: CalibrationResult, calibration: Calibration, quick: bool, conv
     lines += [
         "## Convergence",
         "",
-        _markdown(
+        markdown_table(
             convergence[
                 ["generation", "epsilon", "proposed", "acceptance", "ess", "runs", "seconds", "meet_every_band"]
             ]
@@ -327,12 +313,12 @@ def _text(result: CalibrationResult, calibration: Calibration, quick: bool, conv
         "predictive (generation 0) and the posterior predictive (fresh runs of draws resampled from the final "
         f"generation, {spec.checks.replications} replications each).",
         "",
-        _markdown(
+        markdown_table(
             result.prior_predictive.assign(check="prior")[
                 ["check", "target", "band", "share_in_band", "q05", "median", "q95"]
             ]
         ),
-        _markdown(
+        markdown_table(
             result.posterior_predictive.assign(check="posterior")[
                 ["check", "target", "band", "share_in_band", "q05", "median", "q95"]
             ]
@@ -345,7 +331,7 @@ def _text(result: CalibrationResult, calibration: Calibration, quick: bool, conv
         "Share of each model's prior (the calibration's priors of the parameters it does not fix; the rest at "
         "its tuned values) whose P1-P3 point estimates meet every band (rejection ABC at tolerance 0).",
         "",
-        _markdown(result.submodels.drop(columns=["source"])),
+        markdown_table(result.submodels.drop(columns=["source"])),
         "",
     ]
     means = [c for c in result.prior_variants.columns if c.startswith("mean.")]
@@ -356,14 +342,16 @@ def _text(result: CalibrationResult, calibration: Calibration, quick: bool, conv
         "sampling; no new runs): posterior means under each, and the effective sample size behind them. A wider "
         "prior cannot be reached this way: calibrate again (experiments/calibration_wide_priors.toml).",
         "",
-        _markdown(result.prior_variants[["prior", "ess", *means]].rename(columns=lambda c: c.removeprefix("mean."))),
+        markdown_table(
+            result.prior_variants[["prior", "ess", *means]].rename(columns=lambda c: c.removeprefix("mean."))
+        ),
         "**Bands.** Validation's alternative bands, one at a time (a new lower side keeps the calibration's upper "
         "side), by rejection on generation 0's prior draws: the share of the prior meeting every band and the "
         "posterior means they imply, on the same draws. A quick look, not the answer: where few draws (or none) "
         "meet a variant, its non-implausible region may still exist beyond what a thousand prior draws find; "
         "`colabsim calibrate FILE --bands NAME` calibrates on it, `colabsim calibrate-compare` shows what moves.",
         "",
-        _markdown(result.band_variants.rename(columns=lambda c: c.removeprefix("mean."))),
+        markdown_table(result.band_variants.rename(columns=lambda c: c.removeprefix("mean."))),
         "",
     ]
     lines += [
